@@ -1,0 +1,74 @@
+# FieldAgent: build, run the simulation, test, benchmark, install.
+#   make            release binary (static Swift stdlib) at .build/release/fieldagent
+#   make run        the built-in simulation (mock GPIO, simulated sensors, peers on loopback)
+#   make test       unit + integration tests, then the HIL scenarios against the real binary
+#   make bench      benchmarks (numbers printed next to the reference figures)
+#   make size       stripped binary size and idle RSS
+#   make install    PREFIX=/usr/local DESTDIR=
+# Each make fragment in mk/ adds the targets of one area (modbus, model, systemd, ...).
+
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE    := -c release --static-swift-stdlib
+BIN        := .build/release/fieldagent
+DEBUG_BIN  := .build/debug/fieldagent
+# Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).
+DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev gpiod socat mbpoll python3-venv
+# Targets that other fragments hang their own preparation on.
+TEST_PREREQS  :=
+BENCH_TARGETS :=
+
+.PHONY: all build deps run test test-unit hil bench size install uninstall clean help
+all: build
+
+help:
+	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@missing=""; for p in $(DEB_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "make deps: swift not found; install Swift 6 (https://www.swift.org/install/linux/) and put it on PATH" >&2; exit 1; }
+
+build: deps
+	$(SWIFT) build $(RELEASE) --product fieldagent
+
+run: build
+	$(BIN) sim
+
+include $(wildcard mk/*.mk)
+
+test: deps $(TEST_PREREQS)
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory hil FIELDAGENT=$(DEBUG_BIN)
+
+FIELDAGENT ?= $(BIN)
+hil:
+	@for s in Scenarios/*.yaml; do \
+	  [ -e "$$s" ] || continue; \
+	  $(FIELDAGENT) hil "$$s" || exit 1; \
+	done
+
+bench: build $(BENCH_TARGETS)
+
+size: build
+	@cp $(BIN) /tmp/fieldagent.stripped && strip /tmp/fieldagent.stripped
+	@echo "binary (stripped): $$(stat -c %s /tmp/fieldagent.stripped) bytes"
+	@$(BIN) sim --quiet --duration 3 --report-rss
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/fieldagent
+	install -d $(DESTDIR)$(PREFIX)/share/fieldagent/boards
+	cp -r Boards/. $(DESTDIR)$(PREFIX)/share/fieldagent/boards/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fieldagent
+	rm -rf $(DESTDIR)$(PREFIX)/share/fieldagent
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+// Agent: placeholder until its layer lands.

@@ -1,0 +1,1 @@
+// Boards: placeholder until its layer lands.

@@ -1,0 +1,1 @@
+/* Generated model weights land here (make model). */

@@ -1,0 +1,1 @@
+const unsigned char fa_model_placeholder = 0;

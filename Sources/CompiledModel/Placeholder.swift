@@ -1,0 +1,1 @@
+// CompiledModel: placeholder until its layer lands.

@@ -1,0 +1,1 @@
+// Config: placeholder until its layer lands.

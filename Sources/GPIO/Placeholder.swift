@@ -1,0 +1,1 @@
+// GPIO: placeholder until its layer lands.

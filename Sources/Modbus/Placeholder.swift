@@ -1,0 +1,1 @@
+// Modbus: placeholder until its layer lands.
