@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "CompiledModel", dependencies: ["Inference", "CModelWeights"]),
 
         // Wiring and executables.
-        .target(name: "Agent", dependencies: ["EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel"]),
-        .executableTarget(name: "fieldagent", dependencies: ["Agent"]),
+        // systemd integration: sd_notify (READY, STATUS, WATCHDOG) without libsystemd.
+        .target(name: "Service", dependencies: ["EventLoop"]),
+        .target(name: "Agent", dependencies: ["EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
+        .executableTarget(name: "fieldagent", dependencies: ["Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference"]),
 
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"]),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
     ]
 )

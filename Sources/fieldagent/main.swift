@@ -1,1 +1,72 @@
-print("fieldagent: not yet")
+import Glibc
+
+/// `fieldagent`: entry point. Dispatches to the subcommands registered here; each is one file.
+let version = "0.1.0"
+
+let commands: [Command] = [
+]
+
+func printUsage() {
+    var text = """
+    fieldagent \(version): sense, decide and act on a Linux single-board computer.
+
+    USAGE: fieldagent <command> [options]
+
+    COMMANDS:
+
+    """
+    let width = commands.map(\.name.count).max() ?? 8
+    for c in commands {
+        text += "  " + c.name + String(repeating: " ", count: width - c.name.count + 2) + c.summary + "\n"
+    }
+    text += """
+
+    Run 'fieldagent <command> --help' for a command's options and examples.
+    With no hardware, 'fieldagent sim' runs the built-in simulation.
+    """
+    print(text)
+}
+
+func runMain() -> Int32 {
+    var argv = Array(CommandLine.arguments.dropFirst())
+    guard let name = argv.first else {
+        printUsage()
+        return 2
+    }
+    argv.removeFirst()
+    switch name {
+    case "--help", "-h", "help":
+        if let topic = argv.first, let c = commands.first(where: { $0.name == topic }) {
+            print(c.help)
+        } else {
+            printUsage()
+        }
+        return 0
+    case "--version", "version":
+        print("fieldagent \(version)")
+        return 0
+    default:
+        break
+    }
+    guard let command = commands.first(where: { $0.name == name }) else {
+        let known = commands.map(\.name).joined(separator: ", ")
+        fputs("fieldagent: unknown command '\(name)'; commands: \(known) (see fieldagent --help)\n", stderr)
+        return 2
+    }
+    var args = Arguments(argv, command: "fieldagent \(name)")
+    if args.wantsHelp() {
+        print(command.help)
+        return 0
+    }
+    do {
+        return try command.run(&args)
+    } catch let error as UsageError {
+        fputs("\(error)\n", stderr)
+        return 2
+    } catch {
+        fputs("fieldagent \(name): \(error)\n", stderr)
+        return 1
+    }
+}
+
+exit(runMain())

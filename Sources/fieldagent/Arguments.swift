@@ -1,0 +1,79 @@
+/// The command line of one subcommand, consumed option by option.
+///
+/// Every command follows the same shape: `enum XCommand { static let summary; static let help; static func run(_ args: inout Arguments) throws -> Int32 }`,
+/// registered in `main.swift`. Options are `--name VALUE` or `--name=VALUE`; flags are `--name`.
+struct Arguments {
+    private(set) var remaining: [String]
+    /// The command path for messages, for example `fieldagent gpio get`.
+    let command: String
+
+    init(_ args: [String], command: String) {
+        remaining = args
+        self.command = command
+    }
+
+    /// True (and consumed) when `--help` or `-h` is present.
+    mutating func wantsHelp() -> Bool { flag("--help") || flag("-h") }
+
+    /// True (and consumed) when the flag is present.
+    mutating func flag(_ name: String) -> Bool {
+        guard let i = remaining.firstIndex(of: name) else { return false }
+        remaining.remove(at: i)
+        return true
+    }
+
+    /// The value of `--name VALUE` or `--name=VALUE` (consumed), or nil when absent.
+    mutating func option(_ name: String) throws(UsageError) -> String? {
+        if let i = remaining.firstIndex(of: name) {
+            guard i + 1 < remaining.count else { throw UsageError("\(command): \(name) needs a value") }
+            let value = remaining[i + 1]
+            remaining.removeSubrange(i...(i + 1))
+            return value
+        }
+        if let i = remaining.firstIndex(where: { $0.hasPrefix(name + "=") }) {
+            let value = String(remaining[i].dropFirst(name.count + 1))
+            remaining.remove(at: i)
+            return value
+        }
+        return nil
+    }
+
+    /// Every value of a repeatable option, in order (consumed).
+    mutating func options(_ name: String) throws(UsageError) -> [String] {
+        var values: [String] = []
+        while let v = try option(name) { values.append(v) }
+        return values
+    }
+
+    /// An option parsed by `parse` (which returns nil for a bad value), with the expectation named in the error.
+    mutating func option<T>(_ name: String, expecting: String, _ parse: (String) -> T?) throws(UsageError) -> T? {
+        guard let text = try option(name) else { return nil }
+        guard let value = parse(text) else { throw UsageError("\(command): \(name) \(text): expected \(expecting)") }
+        return value
+    }
+
+    /// The next positional argument (consumed), or nil.
+    mutating func positional() -> String? {
+        guard let i = remaining.firstIndex(where: { !$0.hasPrefix("--") || $0 == "-" }) else { return nil }
+        return remaining.remove(at: i)
+    }
+
+    /// The next positional argument, or a usage error naming it.
+    mutating func requiredPositional(_ what: String) throws(UsageError) -> String {
+        guard let value = positional() else { throw UsageError("\(command): missing \(what)") }
+        return value
+    }
+
+    /// Throws when anything is left unconsumed (an unknown option or an extra argument).
+    func finish() throws(UsageError) {
+        if let first = remaining.first {
+            throw UsageError("\(command): unexpected argument '\(first)' (see \(command) --help)")
+        }
+    }
+}
+
+/// A mistake on the command line: printed with the command's name, exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
