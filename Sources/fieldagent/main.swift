@@ -6,7 +6,7 @@ let version = "0.1.0"
 let commands: [Command] = [
 ]
 
-func printUsage() {
+@MainActor func printUsage() {
     var text = """
     fieldagent \(version): sense, decide and act on a Linux single-board computer.
 
@@ -27,7 +27,7 @@ func printUsage() {
     print(text)
 }
 
-func runMain() -> Int32 {
+@MainActor func runMain() -> Int32 {
     var argv = Array(CommandLine.arguments.dropFirst())
     guard let name = argv.first else {
         printUsage()
