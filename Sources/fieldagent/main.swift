@@ -1,3 +1,4 @@
+import EventLoop
 import Glibc
 
 /// `fieldagent`: entry point. Dispatches to the subcommands registered here; each is one file.
@@ -50,7 +51,7 @@ let commands: [Command] = [
     }
     guard let command = commands.first(where: { $0.name == name }) else {
         let known = commands.map(\.name).joined(separator: ", ")
-        fputs("fieldagent: unknown command '\(name)'; commands: \(known) (see fieldagent --help)\n", stderr)
+        StandardError.write("fieldagent: unknown command '\(name)'; commands: \(known) (see fieldagent --help)\n")
         return 2
     }
     var args = Arguments(argv, command: "fieldagent \(name)")
@@ -61,10 +62,10 @@ let commands: [Command] = [
     do {
         return try command.run(&args)
     } catch let error as UsageError {
-        fputs("\(error)\n", stderr)
+        StandardError.write("\(error)\n")
         return 2
     } catch {
-        fputs("fieldagent \(name): \(error)\n", stderr)
+        StandardError.write("fieldagent \(name): \(error)\n")
         return 1
     }
 }
