@@ -20,4 +20,7 @@
 /** ioctl(fd, FIONREAD): bytes waiting to be read, or -1. */
 int cl_bytes_available(int fd);
 
+/** accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC): a pending connection as a non-blocking fd, or -1. */
+int cl_accept_nonblocking(int listener);
+
 #endif

@@ -1,0 +1,44 @@
+import EventLoop
+
+/// A GPIO chip: the seam between the agent and its two real backends, ``LibgpiodChip`` (the Linux GPIO
+/// character device) and ``MockChip`` (FieldAgent's in-process chip for simulation and HIL tests).
+///
+/// Values are logical: with `activeLow` the line's low level reads as `true`. Edge events are delivered on
+/// the event loop; callers never see file descriptors.
+public protocol GPIOChip: AnyObject {
+    /// The chip's label, for example `pinctrl-bcm2711` or `fieldagent-mock`.
+    var label: String { get }
+    /// The kernel's name (`gpiochip0`), or `mock`.
+    var name: String { get }
+    /// Number of lines.
+    var lineCount: Int { get }
+
+    /// Requests `line` as an input. With edge detection, `onEdge` runs on the loop for every edge.
+    func requestInput(line: Int, settings: InputSettings, consumer: String,
+                      onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLine
+
+    /// Requests `line` as an output driven to `initial` at once.
+    func requestOutput(line: Int, activeLow: Bool, initial: Bool, consumer: String) throws(GPIOError) -> GPIOOutputLine
+}
+
+/// A requested input line.
+public protocol GPIOInputLine: AnyObject {
+    /// The line offset on its chip.
+    var line: Int { get }
+    /// Reads the current logical value.
+    func read() throws(GPIOError) -> Bool
+    /// Gives the line back to the chip; the handle must not be used afterwards.
+    func release()
+}
+
+/// A requested output line.
+public protocol GPIOOutputLine: AnyObject {
+    /// The line offset on its chip.
+    var line: Int { get }
+    /// The logical value last driven.
+    var value: Bool { get }
+    /// Drives the logical value.
+    func write(_ value: Bool) throws(GPIOError)
+    /// Gives the line back to the chip; the handle must not be used afterwards.
+    func release()
+}

@@ -1,0 +1,133 @@
+import CGPIOFacade
+import EventLoop
+import Glibc
+
+/// A GPIO chip of the Linux GPIO character device, through libgpiod (see `fa_gpio.h`, the one facade
+/// over libgpiod 1.x/2.x). Edge events are read from a request's descriptor only when the loop reports it
+/// readable.
+public final class LibgpiodChip: GPIOChip {
+    // chip is valid from a successful open until deinit closes it.
+    private let chip: OpaquePointer
+    private let loop: EventLoop
+    public let label: String
+    public let name: String
+    public let lineCount: Int
+
+    /// Opens the chip whose label is `label` (for example `pinctrl-bcm2711`): the board maps name chips by
+    /// label because gpiochip numbers change between kernels (Pi 5, kernel 6.6.45).
+    public init(label: String, loop: EventLoop) throws(GPIOError) {
+        errno = 0
+        guard let chip = fa_chip_open_by_label(label) else {
+            let code = errno
+            let known = LibgpiodChip.availableChips().map { "\($0.name) \"\($0.label)\" (\($0.lines) lines)" }
+            let list = known.isEmpty ? "no GPIO chips are present (/dev/gpiochip*)" : "chips present: " + known.joined(separator: ", ")
+            if code == EACCES || code == EPERM { throw GPIOError.fromErrno(code, "open chip \"\(label)\"") }
+            throw GPIOError(.chipNotFound, "no GPIO chip labelled \"\(label)\"; \(list)")
+        }
+        self.chip = chip
+        self.loop = loop
+        self.label = String(cString: fa_chip_label(chip))
+        self.name = String(cString: fa_chip_name(chip))
+        self.lineCount = Int(fa_chip_num_lines(chip))
+    }
+
+    /// Opens a chip by path (`/dev/gpiochip0`) or name (`gpiochip0`).
+    public init(path: String, loop: EventLoop) throws(GPIOError) {
+        guard let chip = fa_chip_open(path) else { throw GPIOError.fromErrno(errno, "open \(path)") }
+        self.chip = chip
+        self.loop = loop
+        self.label = String(cString: fa_chip_label(chip))
+        self.name = String(cString: fa_chip_name(chip))
+        self.lineCount = Int(fa_chip_num_lines(chip))
+    }
+
+    deinit {
+        fa_chip_close(chip)
+    }
+
+    /// The libgpiod version the backend runs on, for example `libgpiod 1.6.3`.
+    public static var backendVersion: String { String(cString: fa_gpio_backend_version()) }
+
+    /// The chips present on this system: name, label and line count.
+    public static func availableChips() -> [(name: String, label: String, lines: Int)] {
+        var chips: [(String, String, Int)] = []
+        for i in 0..<64 {
+            let path = "/dev/gpiochip\(i)"
+            guard access(path, F_OK) == 0, let c = fa_chip_open(path) else { continue }
+            chips.append((String(cString: fa_chip_name(c)), String(cString: fa_chip_label(c)), Int(fa_chip_num_lines(c))))
+            fa_chip_close(c)
+        }
+        return chips
+    }
+
+    /// The kernel's name for a line (empty when unnamed) and its consumer when in use.
+    public func lineInfo(_ line: Int) -> (name: String, consumer: String?) {
+        var buf = [CChar](repeating: 0, count: 64)
+        _ = fa_chip_line_name(chip, UInt32(line), &buf, UInt32(buf.count))
+        let name = Self.string(fromNulTerminated: buf)
+        let used = fa_chip_line_consumer(chip, UInt32(line), &buf, UInt32(buf.count))
+        return (name, used == 1 ? Self.string(fromNulTerminated: buf) : nil)
+    }
+
+    private static func string(fromNulTerminated buf: [CChar]) -> String {
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func requestInput(line: Int, settings: InputSettings, consumer: String,
+                             onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLine {
+        try checkLine(line)
+        var config = fa_line_config(output: 0, bias: Self.facadeBias(settings.bias),
+                                    active_low: settings.activeLow ? 1 : 0, edges: Self.facadeEdges(settings.edges))
+        var offset = UInt32(line)
+        guard let request = fa_request_lines(chip, consumer, &offset, 1, &config, nil) else {
+            throw GPIOError.fromErrno(errno, "request \(label) line \(line) as input")
+        }
+        let input = LibgpiodInputLine(request: request, line: line, loop: loop, onEdge: onEdge)
+        if settings.edges != .none {
+            do {
+                try input.startWatching()
+            } catch {
+                input.release()
+                throw GPIOError(.system(error.code), "watch \(label) line \(line): \(error)")
+            }
+        }
+        return input
+    }
+
+    public func requestOutput(line: Int, activeLow: Bool, initial: Bool, consumer: String) throws(GPIOError) -> GPIOOutputLine {
+        try checkLine(line)
+        var config = fa_line_config(output: 1, bias: Int32(FA_BIAS_AS_IS.rawValue), active_low: activeLow ? 1 : 0,
+                                    edges: Int32(FA_EDGES_NONE.rawValue))
+        var offset = UInt32(line)
+        var value: Int32 = initial ? 1 : 0
+        guard let request = fa_request_lines(chip, consumer, &offset, 1, &config, &value) else {
+            throw GPIOError.fromErrno(errno, "request \(label) line \(line) as output")
+        }
+        return LibgpiodOutputLine(request: request, line: line, value: initial)
+    }
+
+    private func checkLine(_ line: Int) throws(GPIOError) {
+        guard line >= 0, line < lineCount else {
+            throw GPIOError(.noSuchLine, "chip \(label) has lines 0…\(lineCount - 1); line \(line) does not exist")
+        }
+    }
+
+    private static func facadeBias(_ bias: Bias) -> Int32 {
+        switch bias {
+        case .asIs: Int32(FA_BIAS_AS_IS.rawValue)
+        case .disable: Int32(FA_BIAS_DISABLE.rawValue)
+        case .pullUp: Int32(FA_BIAS_PULL_UP.rawValue)
+        case .pullDown: Int32(FA_BIAS_PULL_DOWN.rawValue)
+        }
+    }
+
+    private static func facadeEdges(_ edges: EdgeDetection) -> Int32 {
+        switch edges {
+        case .none: Int32(FA_EDGES_NONE.rawValue)
+        case .rising: Int32(FA_EDGES_RISING.rawValue)
+        case .falling: Int32(FA_EDGES_FALLING.rawValue)
+        case .both: Int32(FA_EDGES_BOTH.rawValue)
+        }
+    }
+}

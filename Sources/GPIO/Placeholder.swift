@@ -1,1 +1,0 @@
-// GPIO: placeholder until its layer lands.
