@@ -1,0 +1,81 @@
+import EventLoop
+
+/// Pings systemd's watchdog from a timer on the loop, so that the pings prove the loop is turning.
+///
+/// A loop that stalls (a blocking call, an endless rule) runs no timers, sends no pings, and systemd kills
+/// and restarts the service after `WatchdogSec=`. The optional `isHealthy` check lets the agent withhold
+/// pings for a fault the loop itself survives; pings resume when it passes again.
+///
+/// Does nothing when the notifier has no watchdog (not under systemd, or no `WatchdogSec=`).
+/// Not thread-safe; create, start and stop it on the loop's thread.
+public final class Watchdog {
+    /// Time between pings: the notifier's ``SystemdNotifier/watchdogInterval`` unless given.
+    public let interval: Duration?
+    /// Pings sent since ``start()``.
+    public private(set) var pingsSent = 0
+    /// Ticks at which `isHealthy` returned false and no ping was sent.
+    public private(set) var pingsWithheld = 0
+    /// True between ``start()`` and ``stop()`` when there is a watchdog to ping.
+    public var isRunning: Bool { timer != nil }
+
+    private let loop: any EventLoop
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let isHealthy: () -> Bool
+    private var timer: TimerID?
+    private var failing = false
+    private var withholding = false
+
+    /// - Parameters:
+    ///   - interval: overrides the notifier's interval (for tests or a more cautious cadence); nil uses the notifier's.
+    ///   - isHealthy: asked on the loop before each ping; false withholds that ping.
+    public init(
+        loop: any EventLoop, notifier: SystemdNotifier, interval: Duration? = nil, logger: Logger = .silent,
+        isHealthy: @escaping () -> Bool = { true }
+    ) {
+        self.loop = loop
+        self.notifier = notifier
+        self.interval = notifier.watchdogInterval.map { interval ?? $0 }
+        self.logger = logger
+        self.isHealthy = isHealthy
+    }
+
+    /// Pings now, then every ``interval`` until ``stop()``. Does nothing without a watchdog or when already running.
+    public func start() {
+        guard let interval, timer == nil else { return }
+        logger.info("watchdog.started", ["interval_ms": interval.milliseconds])
+        tick(interval)
+    }
+
+    /// Cancels the next ping. systemd still expects pings until the process exits: call this only on the way out.
+    public func stop() {
+        if let timer { loop.cancel(timer) }
+        timer = nil
+    }
+
+    private func tick(_ interval: Duration) {
+        if isHealthy() {
+            if withholding { logger.notice("watchdog.resumed") }
+            withholding = false
+            ping()
+        } else {
+            if !withholding { logger.warning("watchdog.withheld", ["reason": "health check failed"]) }
+            withholding = true
+            pingsWithheld += 1
+        }
+        timer = loop.schedule(after: interval) { [weak self] in self?.tick(interval) }
+    }
+
+    private func ping() {
+        do {
+            try notifier.watchdog()
+            pingsSent += 1
+            if failing { logger.notice("watchdog.ping.recovered") }
+            failing = false
+        } catch {
+            // Logged once per run of failures: a missing socket would otherwise log every few seconds.
+            if !failing { logger.warning("watchdog.ping.failed", ["error": error.description]) }
+            failing = true
+        }
+    }
+}
