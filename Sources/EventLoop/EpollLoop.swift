@@ -58,7 +58,7 @@ public final class EpollLoop: EventLoop {
     public var now: Instant { cachedNow }
 
     /// Re-reads the monotonic clock (the loop also does so after every wait).
-    public func refreshNow() -> Instant {
+    public func preciseNow() -> Instant {
         cachedNow = MonotonicClock.now()
         return cachedNow
     }

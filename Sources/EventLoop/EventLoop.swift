@@ -7,6 +7,10 @@ public protocol EventLoop: AnyObject {
     /// The current time on the loop's clock.
     var now: Instant { get }
 
+    /// Reads the clock afresh (``now`` is read once per loop turn). The real loop reads `CLOCK_MONOTONIC`;
+    /// the manual loop returns its virtual time. For latency measurements.
+    func preciseNow() -> Instant
+
     /// Runs `task` once, on the loop, at or soon after `deadline`. Timers with equal deadlines run in the order scheduled.
     @discardableResult
     func schedule(at deadline: Instant, _ task: @escaping () -> Void) -> TimerID

@@ -16,6 +16,8 @@ public final class ManualLoop: EventLoop {
 
     public init(now: Instant = .zero) { self.now = now }
 
+    public func preciseNow() -> Instant { now }
+
     /// Number of timers that will still fire.
     public var pendingTimers: Int { timers.count }
 
