@@ -1,0 +1,52 @@
+#!/bin/sh
+# Lists and validates a built fieldagent .deb: control fields, expected files, conffile, stripped binary,
+# root ownership, the unit identical to Systemd/fieldagent.service, then lintian when it is installed.
+# Usage: check-deb.sh dist/fieldagent_<version>_<arch>.deb   (`make check-deb` builds and runs it)
+set -eu
+deb=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "check-deb: $*" >&2; exit 1; }
+
+echo "== dpkg-deb -I $deb"
+dpkg-deb -I "$deb"
+echo "== dpkg-deb -c $deb"
+dpkg-deb -c "$deb" | tee "$tmp/contents"
+
+for f in ./usr/bin/fieldagent ./lib/systemd/system/fieldagent.service ./usr/lib/sysusers.d/fieldagent.conf \
+         ./lib/udev/rules.d/60-fieldagent-gpio.rules ./etc/fieldagent/fieldagent.yaml ./usr/share/fieldagent/boards/ \
+         ./usr/share/doc/fieldagent/README.md ./usr/share/doc/fieldagent/copyright ./usr/share/man/man1/fieldagent.1.gz; do
+    awk '{print $6}' "$tmp/contents" | grep -qx "$f" || fail "missing $f"
+done
+awk '$2 != "root/root" { print; bad = 1 } END { exit bad }' "$tmp/contents" || fail "files not owned by root/root (above)"
+
+dpkg-deb -e "$deb" "$tmp/DEBIAN"
+grep -qx /etc/fieldagent/fieldagent.yaml "$tmp/DEBIAN/conffiles" || fail "fieldagent.yaml is not a conffile"
+for field in Package Version Architecture Maintainer Installed-Size Depends Description; do
+    grep -q "^$field: " "$tmp/DEBIAN/control" || fail "control has no $field"
+done
+depends=$(sed -n 's/^Depends: //p' "$tmp/DEBIAN/control")
+for lib in libgpiod2 libmodbus5 libyaml-0-2 libc6; do
+    case "$depends" in *"$lib"*) ;; *) fail "Depends lacks $lib: $depends" ;; esac
+done
+for s in postinst prerm postrm; do
+    [ -x "$tmp/DEBIAN/$s" ] || fail "no executable $s"
+    sh -n "$tmp/DEBIAN/$s" || fail "$s has a syntax error"
+done
+
+dpkg-deb -x "$deb" "$tmp/root"
+if readelf -S "$tmp/root/usr/bin/fieldagent" | grep -q '\.symtab'; then fail "usr/bin/fieldagent is not stripped"; fi
+cmp -s Systemd/fieldagent.service "$tmp/root/lib/systemd/system/fieldagent.service" || fail "the packaged unit differs from Systemd/fieldagent.service"
+# The packaged binary runs (same architecture only).
+if [ "$(dpkg --print-architecture)" = "$(sed -n 's/^Architecture: //p' "$tmp/DEBIAN/control")" ]; then
+    "$tmp/root/usr/bin/fieldagent" --version >/dev/null || fail "the packaged binary does not run"
+fi
+zcat "$tmp/root/usr/share/man/man1/fieldagent.1.gz" | grep -q '^\.TH FIELDAGENT 1' || fail "man page has no .TH header"
+
+if command -v lintian >/dev/null; then
+    echo "== lintian"
+    lintian --fail-on error --suppress-tags-from-file Packaging/lintian-overrides.txt "$deb" || fail "lintian reported errors"
+else
+    echo "check-deb: lintian not installed, skipped (apt-get install lintian)"
+fi
+echo "check-deb: $deb OK"
