@@ -88,7 +88,7 @@ public final class SystemdNotifier {
         return .nanoseconds(watchdogTimeout.nanoseconds / 2)
     }
 
-    /// Sends `fields` in one datagram. Returns false, sending nothing, when not under systemd.
+    /// Sends `fields` in one datagram. Returns false, sending nothing, when not under systemd (or `fields` is empty).
     /// The corresponding C functions are `socket(AF_UNIX, SOCK_DGRAM)` and `sendto`.
     @discardableResult
     public func send(_ fields: [NotifyField]) throws(SystemError) -> Bool {
