@@ -40,11 +40,12 @@ public struct Debouncer: Sendable {
         return .arm(event.timestamp + period)
     }
 
-    /// The timer armed by ``feed(_:)`` fired: the signal has been quiet for `period`.
-    /// Reports the edge (stamped with the time of the last raw edge) if the value differs from the last one reported.
-    public mutating func settle() -> EdgeEvent? {
+    /// The timer armed by ``feed(_:)`` fired at `now`: the signal has been quiet for `period`.
+    /// Reports the edge, stamped `now` (when the debounced value became known, so that edge → output
+    /// latency measures the agent and not the configured debounce), if the value differs from the last one reported.
+    public mutating func settle(at now: Instant) -> EdgeEvent? {
         guard raw != stable, let last = lastRawEdge else { return nil }
         stable = raw
-        return EdgeEvent(line: last.line, edge: raw ? .rising : .falling, timestamp: last.timestamp)
+        return EdgeEvent(line: last.line, edge: raw ? .rising : .falling, timestamp: now)
     }
 }

@@ -5,6 +5,8 @@ import Glibc
 let version = "0.1.0"
 
 let commands: [Command] = [
+    RunCommand.command, CheckCommand.command, SimCommand.command, HILCommand.command,
+    BoardsCommand.command, GPIOCommand.command,
 ]
 
 @MainActor func printUsage() {

@@ -73,10 +73,10 @@ public final class MockChip: GPIOChip {
         lines[line].consumer = consumer
     }
 
+    /// Frees the line. A released output keeps driving its last level, as most kernel GPIO drivers do.
     func release(_ line: Int) {
         lines[line].consumer = nil
         lines[line].onEdge = nil
-        lines[line].isOutput = false
     }
 
     func logicalInput(_ line: Int) -> Bool {

@@ -1,1 +1,0 @@
-// Agent: placeholder until its layer lands.

@@ -1,0 +1,72 @@
+import Config
+import EventLoop
+import GPIO
+import Glibc
+import Service
+
+/// One agent process: the loop, the chips, the agent, signals and systemd, wired together.
+///
+/// SIGTERM and SIGINT drive every output to its safe value, tell systemd STOPPING and stop the loop;
+/// SIGHUP logs that a reload needs a restart (the config is validated by `ExecStartPre` first).
+public final class AgentRuntime {
+    public let loop: EpollLoop
+    public let chips: ChipSet
+    public let agent: Agent
+    private let logger: Logger
+    private var mockServers: [MockControlServer] = []
+    private let notifier = SystemdNotifier.fromProcessEnvironment()
+    private var watchdog: Watchdog?
+    private var exitStatus: Int32 = 0
+
+    /// Creates the loop and the chips and starts the agent (requests lines, initial values).
+    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger) throws {
+        loop = try EpollLoop()
+        let board = config.board
+        chips = ChipSet(backend: backend, loop: loop) { label in board.lineNames(ofChip: label) }
+        agent = Agent(config: config, chips: chips, loop: loop, logger: logger)
+        self.logger = logger
+        try agent.start()
+    }
+
+    /// Serves every mock chip on a Unix socket (one chip: `path`; more: `path` with the chip label appended).
+    public func serveMockChips(path: String) throws {
+        let mocks = chips.mockChips
+        for (i, chip) in mocks.enumerated() {
+            let p = i == 0 ? path : path + "." + chip.label
+            mockServers.append(try MockControlServer(chip: chip, path: p, loop: loop, logger: logger))
+            logger.notice("mock.socket", ["chip": chip.label, "path": p, "try": "socat - UNIX-CONNECT:\(p)"])
+        }
+    }
+
+    /// Installs the signal handlers, tells systemd READY and runs the loop until a signal stops it.
+    /// Returns the process exit status.
+    public func runUntilSignalled(beforeStop: (() -> Void)? = nil) throws -> Int32 {
+        for sig in [SIGTERM, SIGINT] {
+            try loop.onSignal(sig) { [unowned self] in
+                let name = sig == SIGTERM ? "SIGTERM" : "SIGINT"
+                self.logger.notice("agent.signal", ["signal": name])
+                beforeStop?()
+                self.stop(reason: name)
+            }
+        }
+        try loop.onSignal(SIGHUP) { [unowned self] in
+            self.logger.notice("agent.sighup", ["action": "none; restart the service to load a changed config"])
+        }
+        _ = try? notifier.ready(status: "running \(agent.config.name): \(agent.inputs.count) inputs, \(agent.outputs.count) outputs")
+        let watchdog = Watchdog(loop: loop, notifier: notifier, logger: logger)
+        watchdog.start()
+        self.watchdog = watchdog
+        try loop.run()
+        return exitStatus
+    }
+
+    /// Drives outputs safe, releases lines, closes sockets and stops the loop.
+    public func stop(reason: String) {
+        _ = try? notifier.stopping(status: "stopping: \(reason)")
+        watchdog?.stop()
+        agent.shutdown(reason: reason)
+        for server in mockServers { server.close() }
+        mockServers = []
+        loop.stop()
+    }
+}

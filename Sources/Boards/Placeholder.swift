@@ -1,1 +1,0 @@
-// Boards: placeholder until its layer lands.
