@@ -4,6 +4,7 @@
 #   make test       unit + integration tests, then the HIL scenarios against the real binary
 #   make bench      benchmarks (numbers printed next to the reference figures)
 #   make size       stripped binary size and idle RSS
+#   make deb        Debian package in dist/ (see mk/systemd.mk: install-service, check-deb)
 #   make install    PREFIX=/usr/local DESTDIR=
 # Each make fragment in mk/ adds the targets of one area (modbus, model, systemd, ...).
 
@@ -15,16 +16,16 @@ RELEASE    := -c release --static-swift-stdlib
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent
 # Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).
-DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev gpiod socat mbpoll python3-venv
+DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev gpiod socat mbpoll python3-venv systemd
 # Targets that other fragments hang their own preparation on.
 TEST_PREREQS  :=
 BENCH_TARGETS :=
 
-.PHONY: all build deps run test test-unit hil bench size install uninstall clean help
+.PHONY: all build deps run test test-unit hil bench bench-gpio size install uninstall clean help check-generated
 all: build
 
 help:
-	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,10 +43,15 @@ run: build
 
 include $(wildcard mk/*.mk)
 
-test: deps $(TEST_PREREQS)
+test: deps check-generated $(TEST_PREREQS)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory hil FIELDAGENT=$(DEBUG_BIN)
+
+# Generated sources must match what their generators give today.
+check-generated:
+	@scripts/embed-boards /tmp/fieldagent-boards-check.swift && cmp -s /tmp/fieldagent-boards-check.swift Sources/Boards/EmbeddedBoards.swift \
+	  || { echo "Sources/Boards/EmbeddedBoards.swift is stale: run scripts/embed-boards" >&2; exit 1; }
 
 FIELDAGENT ?= $(BIN)
 hil:
@@ -54,7 +60,10 @@ hil:
 	  $(FIELDAGENT) hil "$$s" || exit 1; \
 	done
 
-bench: build $(BENCH_TARGETS)
+bench: build bench-gpio $(BENCH_TARGETS)
+
+bench-gpio: build
+	$(BIN) bench
 
 size: build
 	@cp $(BIN) /tmp/fieldagent.stripped && strip /tmp/fieldagent.stripped
