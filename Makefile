@@ -2,6 +2,7 @@
 #   make            release binary (static Swift stdlib) at .build/release/fieldagent
 #   make run        the built-in simulation (mock GPIO, simulated sensors, peers on loopback)
 #   make test       unit + integration tests, then the HIL scenarios against the real binary
+#   make test-hw    the libgpiod backend and the agent against the real kernel's gpio-sim, in a QEMU VM
 #   make bench      benchmarks (numbers printed next to the reference figures)
 #   make size       stripped binary size and idle RSS
 #   make deb        Debian package in dist/ (see mk/systemd.mk: install-service, check-deb)
@@ -21,7 +22,7 @@ DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev gpiod socat mbpo
 TEST_PREREQS  :=
 BENCH_TARGETS :=
 
-.PHONY: all build deps run test test-unit hil bench bench-gpio size install uninstall clean help check-generated
+.PHONY: all build deps run test test-hw test-unit hil bench bench-gpio size install uninstall clean help check-generated
 all: build
 
 help:
@@ -59,6 +60,10 @@ hil:
 	  [ -e "$$s" ] || continue; \
 	  $(FIELDAGENT) hil "$$s" || exit 1; \
 	done
+
+# Real-kernel GPIO: Tests/Hardware/guest-gpio.sh in gpio-vm (rpi4 and rpi5 chips by label). Fails without the VM.
+test-hw: build
+	Tests/Hardware/run-gpio-vm $(BIN)
 
 bench: build bench-gpio $(BENCH_TARGETS)
 
