@@ -80,7 +80,8 @@ public final class Agent {
         }
         for input in inputs { input.release() }
         if !outputs.isEmpty || !inputs.isEmpty {
-            logger.notice("agent.stopped", ["reason": reason, "outputs_safe": outputs.count])
+            logger.notice("agent.stopped", ["reason": reason, "outputs_safe": outputs.count, "edges": edgeCount,
+                                            "edge_to_output": edgeToOutput.summary])
         }
         outputs = []
         inputs = []

@@ -59,12 +59,16 @@ for b in rpi4 rpi5; do
   echo pull-up > $D/sim_gpio17/pull       # release: rule 4, fan off
   t=0; while [ "$(cat $D/sim_gpio24/value)" != 0 ] && [ $t -lt 50 ]; do sleep 0.02; t=$((t+1)); done
   [ "$(cat $D/sim_gpio24/value)" = 0 ] || fail "$b: the fan did not turn off"
+  # 100 more presses for a latency figure (kernel edge timestamp -> output written; emulated CPU, relative only)
+  i=0; while [ $i -lt 100 ]; do echo pull-down > $D/sim_gpio17/pull; sleep 0.01; echo pull-up > $D/sim_gpio17/pull; sleep 0.01; i=$((i+1)); done
+  sleep 0.2
   kill -TERM $pid; wait $pid; rc=$?
   [ $rc = 0 ] || fail "$b: exit status $rc after SIGTERM"
   # gpio-sim lets a released line fall back to its pull, so the safe values cannot be read after exit (a Pi's
   # pinctrl keeps them); the agent's log shows it drove them before releasing the lines.
   grep -q 'event=output.changed output=fan value=1 cause="safe state: SIGTERM"' /tmp/$b.log || { cat /tmp/$b.log; fail "$b: fan not driven to its safe value (on) on SIGTERM"; }
   grep -q 'event=agent.stopped reason=SIGTERM outputs_safe=3' /tmp/$b.log || { cat /tmp/$b.log; fail "$b: no agent.stopped after SIGTERM"; }
+  echo "latency on $b (gpio-sim in QEMU): $(sed -n 's/.*edge_to_output="\([^"]*\)".*/\1/p' /tmp/$b.log)"
   ok "agent on $b: press -> lamp on, door -> fan on, release -> fan off, SIGTERM -> safe values driven"
 done
 echo "ALL HARDWARE TESTS PASSED"
