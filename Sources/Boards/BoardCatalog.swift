@@ -10,15 +10,7 @@ public struct BoardCatalog: Sendable {
     public static func builtIn() throws(BoardError) -> BoardCatalog {
         var boards: [Board] = []
         for (path, text) in EmbeddedBoards.files {
-            do {
-                boards.append(try Board.parse(try YAMLParser.parse(text, file: "Boards/" + path)))
-            } catch let e as YAMLError {
-                throw BoardError("\(e)")
-            } catch let e as BoardError {
-                throw e
-            } catch {
-                throw BoardError("\(error)")
-            }
+            boards.append(try parseBoard { () throws(YAMLError) in try YAMLParser.parse(text, file: "Boards/" + path) })
         }
         return BoardCatalog(boards: boards.sorted { $0.name < $1.name })
     }
@@ -27,15 +19,7 @@ public struct BoardCatalog: Sendable {
     public static func load(directory: String) throws(BoardError) -> BoardCatalog {
         var boards: [Board] = []
         for path in yamlFiles(under: directory, depth: 2) {
-            do {
-                boards.append(try Board.parse(try YAMLParser.parse(path: path)))
-            } catch let e as YAMLError {
-                throw BoardError("\(e)")
-            } catch let e as BoardError {
-                throw e
-            } catch {
-                throw BoardError("\(error)")
-            }
+            boards.append(try parseBoard { () throws(YAMLError) in try YAMLParser.parse(path: path) })
         }
         guard !boards.isEmpty else { throw BoardError("no board files (*.yaml) in \(directory)") }
         return BoardCatalog(boards: boards.sorted { $0.name < $1.name })
@@ -48,6 +32,17 @@ public struct BoardCatalog: Sendable {
         let close = boards.filter { $0.name.hasPrefix(String(key.prefix(3))) }.map(\.name)
         let hint = close.isEmpty ? "" : " (did you mean \(close.joined(separator: " or "))?)"
         throw BoardError("unknown board \"\(name)\"\(hint); known boards: \(boards.map(\.name).joined(separator: ", "))")
+    }
+
+    /// Reads one board from the YAML `read` returns; a YAML error becomes a board error with its place.
+    private static func parseBoard(_ read: () throws(YAMLError) -> YAMLNode) throws(BoardError) -> Board {
+        let node: YAMLNode
+        do {
+            node = try read()
+        } catch {
+            throw BoardError(error.description)
+        }
+        return try Board.parse(node)
     }
 
     private static func yamlFiles(under dir: String, depth: Int) -> [String] {
