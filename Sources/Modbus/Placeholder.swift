@@ -1,1 +1,0 @@
-// Modbus: placeholder until its layer lands.
