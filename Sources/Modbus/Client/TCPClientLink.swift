@@ -1,0 +1,163 @@
+import EventLoop
+import Glibc
+
+/// A Modbus TCP connection for ``ModbusClient``: non-blocking connect with a timeout, MBAP framing, and
+/// transaction ids so that a late answer to an abandoned request is recognised and dropped.
+final class TCPClientLink: ModbusLink {
+    private let loop: EventLoop
+    private let address: SocketAddress
+    private var fd: Int32 = -1
+    private var connected = false
+    private var connectTimer: TimerID?
+    private var input = [UInt8](repeating: 0, count: 1024)
+    private var inputCount = 0
+    private var output: [UInt8] = []
+    private var transaction: UInt16 = 0
+    private var awaiting: UInt16?
+
+    var onResponse: (UInt8, ArraySlice<UInt8>) -> Void = { _, _ in }
+    var onBroken: (String) -> Void = { _ in }
+
+    init(loop: EventLoop, address: SocketAddress) {
+        self.loop = loop
+        self.address = address
+        output.reserveCapacity(MBAPFramer.maxFrameSize)
+    }
+
+    deinit { close() }
+
+    var isOpen: Bool { connected }
+    var turnaround: Duration { .zero }
+    func wireTime(requestBytes: Int) -> Duration { .zero }
+
+    func open(timeout: Duration, _ completion: @escaping (ModbusError?) -> Void) {
+        close()
+        do {
+            fd = try TCPSocket.startConnect(to: address)
+        } catch {
+            loop.schedule(after: .zero) { completion(.connectFailed(error.description)) }
+            return
+        }
+        let attempt = fd
+        connectTimer = loop.schedule(after: timeout) { [weak self] in
+            guard let self, self.fd == attempt, !self.connected else { return }
+            self.close()
+            completion(.connectFailed("no answer from \(self.address) within \(timeout)"))
+        }
+        do {
+            try loop.watch(fd, for: .writable) { [unowned self] events in
+                if self.connected {
+                    self.handle(events)
+                    return
+                }
+                if let t = self.connectTimer { self.loop.cancel(t) }
+                let code = TCPSocket.pendingError(self.fd)
+                if code != 0 {
+                    self.close()
+                    completion(.connectFailed("\(self.address): \(SystemError.message(for: code))"))
+                    return
+                }
+                self.connected = true
+                try? self.loop.updateWatch(self.fd, for: .readable)
+                completion(nil)
+            }
+        } catch {
+            close()
+            loop.schedule(after: .zero) { completion(.connectFailed(error.description)) }
+        }
+    }
+
+    func send(unit: UInt8, pdu: [UInt8], function: FunctionCode) -> ModbusError? {
+        guard connected else { return .disconnected("not connected") }
+        transaction &+= 1
+        awaiting = transaction
+        let start = output.count
+        MBAPHeader(transaction: transaction, length: UInt16(pdu.count + 1), unit: unit).encode(into: &output)
+        output.append(contentsOf: pdu)
+        _ = start
+        flush()
+        return connected ? nil : .disconnected("send failed")
+    }
+
+    func abandon() { awaiting = nil }
+
+    func close() {
+        if let t = connectTimer { loop.cancel(t) }
+        connectTimer = nil
+        if fd >= 0 {
+            loop.unwatch(fd)
+            Glibc.close(fd)
+            fd = -1
+        }
+        connected = false
+        inputCount = 0
+        output.removeAll(keepingCapacity: true)
+        awaiting = nil
+    }
+
+    private func broken(_ reason: String) {
+        close()
+        onBroken(reason)
+    }
+
+    private func handle(_ events: IOEvents) {
+        if events.contains(.writable) { flush() }
+        guard connected, events.contains(.readable) || events.contains(.hangup) else { return }
+        let space = input.count - inputCount
+        let n = input.withUnsafeMutableBytes { raw in
+            // raw covers the input buffer; we read into its unused tail.
+            Glibc.read(fd, raw.baseAddress! + inputCount, space)
+        }
+        if n == 0 { return broken(inputCount > 0 ? "peer closed mid-frame" : "peer closed") }
+        if n < 0 {
+            if errno == EAGAIN || errno == EINTR { return }
+            return broken(SystemError.message(for: errno))
+        }
+        inputCount += n
+        var start = 0
+        while connected {
+            switch MBAPFramer.next(in: input, from: start, to: inputCount) {
+            case .incomplete:
+                compact(from: start)
+                return
+            case .malformed(let reason):
+                return broken("malformed answer: \(reason)")
+            case .frame(let header, let pdu, let end):
+                start = end
+                if header.transaction == awaiting {
+                    awaiting = nil
+                    onResponse(header.unit, input[pdu])
+                }
+            }
+        }
+    }
+
+    private func compact(from start: Int) {
+        guard start > 0 else { return }
+        let remaining = inputCount - start
+        input.withUnsafeMutableBytes { raw in
+            // Both ranges lie in the input buffer; memmove allows overlap.
+            _ = memmove(raw.baseAddress!, raw.baseAddress! + start, remaining)
+        }
+        inputCount = remaining
+    }
+
+    private func flush() {
+        while connected && !output.isEmpty {
+            let n = output.withUnsafeBytes { raw in
+                // raw is the output buffer.
+                Glibc.send(fd, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                output.removeFirst(n)
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && errno == EAGAIN {
+                break
+            } else {
+                return broken(n < 0 ? SystemError.message(for: errno) : "send returned 0")
+            }
+        }
+        if connected { try? loop.updateWatch(fd, for: output.isEmpty ? .readable : [.readable, .writable]) }
+    }
+}

@@ -1,0 +1,25 @@
+import EventLoop
+
+/// How the Modbus TCP server listens and whom it lets stay (the `server:` section of the config).
+public struct ModbusServerConfiguration: Sendable, Equatable {
+    /// Numeric address to bind (`0.0.0.0` all IPv4, `::` all IPv6, `127.0.0.1` local only).
+    public var bindAddress: String
+    /// TCP port; nil means 502 when the process may bind it, else 1502.
+    public var port: UInt16?
+    /// Clients served at once; a client beyond it is accepted and closed at once.
+    public var maxConnections: Int
+    /// A client that completes no request for this long is disconnected (a connection that trickles bytes
+    /// without ever finishing a frame counts as idle).
+    public var idleTimeout: Duration
+    /// Units answered; nil answers every unit id. Others get ``ModbusExceptionCode/gatewayPathUnavailable``.
+    public var units: Set<UInt8>?
+
+    public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16,
+                idleTimeout: Duration = .seconds(60), units: Set<UInt8>? = nil) {
+        self.bindAddress = bindAddress
+        self.port = port
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.units = units
+    }
+}

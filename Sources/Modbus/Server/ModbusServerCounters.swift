@@ -1,0 +1,22 @@
+/// What the server has done since it started, for status, metrics and tests.
+public struct ModbusServerCounters: Sendable, Equatable {
+    /// Connections accepted and served.
+    public var accepted = 0
+    /// Connections closed at once because ``ModbusServerConfiguration/maxConnections`` were open.
+    public var rejected = 0
+    /// Connections closed for idling.
+    public var idleClosed = 0
+    /// Connections closed for a malformed MBAP header (protocol id ≠ 0, length outside 2…254).
+    public var malformed = 0
+    /// Connections closed because the write authorizer said so.
+    public var refusedWrites = 0
+    /// Requests answered (normal and exception responses).
+    public var requests = 0
+    /// Exception responses sent.
+    public var exceptions = 0
+    /// Bytes received and sent.
+    public var bytesIn = 0
+    public var bytesOut = 0
+
+    public init() {}
+}

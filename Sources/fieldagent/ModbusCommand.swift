@@ -1,0 +1,233 @@
+import EventLoop
+import Glibc
+import Modbus
+
+/// `fieldagent modbus`: read, write and serve Modbus through the agent's own client and server.
+enum ModbusCommand {
+    static let command = Command(
+        name: "modbus",
+        summary: "Modbus diagnostics: read and write a device, serve a test register map",
+        help: """
+        USAGE: fieldagent modbus read  ENDPOINT [--unit N] --table coils|discrete|holding|input --address A
+                                       [--count N] [--type T] [--word-order big|little] [--timeout S] [--retries N]
+               fieldagent modbus write ENDPOINT [--unit N] --table coils|holding --address A
+                                       [--type T] [--word-order big|little] VALUE...
+               fieldagent modbus serve [--bind ADDR] [--port N] [--max-connections N] [--idle-timeout S]
+                                       [--size N] [--set TABLE:ADDRESS=VALUE]... [--rtu ENDPOINT --unit N]
+
+        Talks to Modbus devices through the same client and server the agent runs (non-blocking, on the
+        agent's event loop), so what works here works in the agent.
+
+        ENDPOINT is tcp://HOST:PORT (port 502 when omitted) or rtu:DEVICE?baud=19200&parity=E
+        (settings: baud, parity N|E|O, data 7|8, stop 1|2, rs485=1 for kernel RTS direction control;
+        defaults 19200 8E1).
+
+        read prints one value per line as 'ADDRESS VALUE'. Addresses are 0-based, as on the wire
+        (register 40001 in a vendor's table is holding address 0). --count is the number of values: with a
+        32-bit --type each value spans two registers, so addresses step by 2.
+        write sends FC 5 (one coil), FC 15 (several coils), FC 6 (one 16-bit register) or FC 16 (anything
+        longer). Coil values: 1, 0, on, off, true, false.
+        A Modbus exception is printed by name (for example 'illegal-data-address') and exits with status 4;
+        a timeout or connection failure exits with status 1.
+
+        serve runs a register map in memory (all tables, --size items each, default 10000, all zero) until
+        Ctrl-C, printing 'listening HOST:PORT' first; with --rtu it answers as unit --unit on a serial line
+        instead. Writes are kept, so it is a handy peer for tests and benchmarks.
+
+        OPTIONS:
+          --unit N            unit id (default 1)
+          --table T           coils, discrete, holding or input
+          --address A         first address, 0…65535
+          --count N           values to read (default 1)
+          --type T            bool, uint16, int16, uint32, int32, float32 (default uint16; bool for bit tables)
+          --word-order O      big (high word first, default) or little (word-swapped)
+          --timeout S         response timeout in seconds (default 1)
+          --retries N         retries after a timeout (default 0)
+          --port N            serve: TCP port (default 502 when permitted, else 1502; 0 picks a free one)
+          --bind ADDR         serve: address to listen on (default 0.0.0.0)
+          --max-connections N serve: clients at once (default 16)
+          --idle-timeout S    serve: close a client after S seconds without a request (default 60)
+          --set T:A=V         serve: initial value, for example holding:0=1234 or coils:3=1
+
+        EXAMPLES:
+          fieldagent modbus read tcp://192.168.1.20:502 --unit 1 --table holding --address 0 --count 10
+          fieldagent modbus read rtu:/dev/ttyUSB0?baud=9600&parity=N --unit 7 --table input --address 30 --type float32 --word-order little
+          fieldagent modbus write tcp://127.0.0.1:1502 --table coils --address 4 on
+          fieldagent modbus write tcp://127.0.0.1:1502 --table holding --address 10 --type float32 21.5
+          fieldagent modbus serve --port 1502 --set holding:0=42 &
+          mbpoll -m tcp -p 1502 -a 1 -r 1 -c 5 -1 127.0.0.1
+        """,
+        run: { args in
+            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write or serve (see --help)") }
+            var sub = Arguments(args.remaining, command: "fieldagent modbus \(verb)")
+            defer { args = sub }
+            switch verb {
+            case "read", "write": return try transfer(verb, &sub)
+            case "serve": return try serve(&sub)
+            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write or serve")
+            }
+        })
+
+    private static func transfer(_ verb: String, _ args: inout Arguments) throws -> Int32 {
+        let endpointText = try args.requiredPositional("ENDPOINT (tcp://HOST:PORT or rtu:DEVICE?baud=…)")
+        let endpoint = try parseEndpoint(endpointText, args.command)
+        let unit = try args.option("--unit", expecting: "a unit id 0…247") { UInt8($0) } ?? 1
+        guard let table = try args.option("--table", expecting: "coils, discrete, holding or input", { ModbusTable(rawValue: $0) }) else {
+            throw UsageError("\(args.command): --table is required (coils, discrete, holding or input)")
+        }
+        guard let address = try args.option("--address", expecting: "an address 0…65535", { UInt16($0) }) else {
+            throw UsageError("\(args.command): --address is required (0-based, 0…65535)")
+        }
+        let count = try args.option("--count", expecting: "a count of at least 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 1
+        let type = try args.option("--type", expecting: "bool, uint16, int16, uint32, int32 or float32") { PointType(rawValue: $0) }
+            ?? (table.isBits ? .bool : .uint16)
+        let order = try args.option("--word-order", expecting: "big or little") { WordOrder(rawValue: $0) } ?? .big
+        let timeout = try args.option("--timeout", expecting: "seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 1
+        let retries = try args.option("--retries", expecting: "a number") { Int($0) } ?? 0
+        var values: [String] = []
+        while let v = args.positional() { values.append(v) }
+        try args.finish()
+        if table.isBits && type != .bool { throw UsageError("\(args.command): \(table.rawValue) hold bits; --type must be bool") }
+        let codec = PointCodec(type: type, wordOrder: order)
+
+        let request: ModbusRequest
+        if verb == "read" {
+            guard values.isEmpty else { throw UsageError("\(args.command): unexpected value '\(values[0])' (read takes none)") }
+            let items = table.isBits ? count : count * type.registerCount
+            guard items <= table.maxReadCount else {
+                throw UsageError("\(args.command): one read covers at most \(table.maxReadCount) \(table.isBits ? "bits" : "registers"); asked for \(items)")
+            }
+            request = .read(table: table, address: address, count: UInt16(items))
+        } else {
+            guard table.isWritable else { throw UsageError("\(args.command): \(table.rawValue) are read-only; write coils or holding") }
+            guard !values.isEmpty else { throw UsageError("\(args.command): give at least one VALUE to write") }
+            request = try writeRequest(table: table, address: address, codec: codec, values: values, command: args.command)
+        }
+
+        let loop = try EpollLoop()
+        let options = ModbusClientOptions(responseTimeout: .nanoseconds(Int64(timeout * 1e9)), retries: retries)
+        let client = try ModbusClient(loop: loop, endpoint: endpoint, options: options)
+        var outcome: Result<ModbusResponse, ModbusError>?
+        client.send(request, unit: unit) { result in
+            outcome = result
+            loop.stop()
+        }
+        try loop.run()
+        client.close()
+
+        switch outcome {
+        case .success(.bits(let bits)):
+            for (i, b) in bits.enumerated() { print("\(Int(address) + i) \(b ? 1 : 0)") }
+        case .success(.registers(let registers)):
+            let step = type.registerCount
+            var i = 0
+            while i + step <= registers.count {
+                print("\(Int(address) + i) \(format(codec.decode(registers[i..<(i + step)]), type))")
+                i += step
+            }
+        case .success(.written(let a, let n)):
+            print("wrote \(n) \(table == .coils ? "coil" : "register")\(n == 1 ? "" : "s") at \(a)")
+        case .failure(.exception(let code)):
+            StandardError.write("\(args.command): \(endpointText) unit \(unit): \(code.name) (Modbus exception \(code.rawValue))\n")
+            return 4
+        case .failure(let error):
+            StandardError.write("\(args.command): \(endpointText) unit \(unit): \(error)\n")
+            return 1
+        case nil:
+            return 1
+        }
+        return 0
+    }
+
+    private static func writeRequest(table: ModbusTable, address: UInt16, codec: PointCodec, values: [String], command: String) throws -> ModbusRequest {
+        if table == .coils {
+            let bits = try values.map { text -> Bool in
+                switch text.lowercased() {
+                case "1", "on", "true": return true
+                case "0", "off", "false": return false
+                default: throw UsageError("\(command): coil value '\(text)': expected 1, 0, on, off, true or false")
+                }
+            }
+            return bits.count == 1 ? .writeSingleCoil(address: address, value: bits[0]) : .writeMultipleCoils(address: address, values: bits)
+        }
+        var registers: [UInt16] = []
+        for text in values {
+            guard let v = Double(text) else { throw UsageError("\(command): value '\(text)' is not a number") }
+            do {
+                registers += try codec.encode(v)
+            } catch {
+                throw UsageError("\(command): value \(text): \(error)")
+            }
+        }
+        guard registers.count <= 123 else { throw UsageError("\(command): one write covers at most 123 registers") }
+        return registers.count == 1 ? .writeSingleRegister(address: address, value: registers[0]) : .writeMultipleRegisters(address: address, values: registers)
+    }
+
+    private static func format(_ value: Double, _ type: PointType) -> String {
+        if type == .float32 { return "\(Float(value))" }
+        if value == value.rounded() && abs(value) < 1e15 { return "\(Int64(value))" }
+        return "\(value)"
+    }
+
+    private static func parseEndpoint(_ text: String, _ command: String) throws -> ModbusEndpoint {
+        do {
+            return try ModbusEndpoint.parse(text)
+        } catch {
+            throw UsageError("\(command): \(error)")
+        }
+    }
+
+    private static func serve(_ args: inout Arguments) throws -> Int32 {
+        let bind = try args.option("--bind") ?? "0.0.0.0"
+        let port = try args.option("--port", expecting: "a port 0…65535") { UInt16($0) }
+        let maxConnections = try args.option("--max-connections", expecting: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 16
+        let idle = try args.option("--idle-timeout", expecting: "seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 60
+        let size = try args.option("--size", expecting: "a table size 1…65536") { Int($0).flatMap { (1...65536).contains($0) ? $0 : nil } } ?? 10_000
+        let sets = try args.options("--set")
+        let rtu = try args.option("--rtu")
+        let unit = try args.option("--unit", expecting: "a unit id 1…247") { UInt8($0) } ?? 1
+        let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) } ?? .warning
+        try args.finish()
+
+        let map = MemoryRegisterMap(size: size)
+        for s in sets {
+            let parts = s.split(separator: "=", maxSplits: 1)
+            let target = parts.first.map { $0.split(separator: ":", maxSplits: 1) } ?? []
+            guard parts.count == 2, target.count == 2, let table = ModbusTable(rawValue: String(target[0])),
+                  let a = Int(target[1]), a >= 0, a < size, let v = Int(parts[1]) else {
+                throw UsageError("fieldagent modbus serve: --set \(s): expected TABLE:ADDRESS=VALUE, for example holding:0=1234")
+            }
+            switch table {
+            case .coils: map.coils[a] = v != 0
+            case .discreteInputs: map.discreteInputs[a] = v != 0
+            case .holdingRegisters: map.holdingRegisters[a] = UInt16(truncatingIfNeeded: v)
+            case .inputRegisters: map.inputRegisters[a] = UInt16(truncatingIfNeeded: v)
+            }
+        }
+        let logger = Logger(minimumLevel: level)
+        let loop = try EpollLoop()
+        try loop.onSignal(SIGINT) { loop.stop() }
+        try loop.onSignal(SIGTERM) { loop.stop() }
+        if let rtu {
+            guard case .rtu(let settings) = try parseEndpoint(rtu, "fieldagent modbus serve") else {
+                throw UsageError("fieldagent modbus serve: --rtu takes rtu:DEVICE?baud=…")
+            }
+            let server = ModbusRTUServer(loop: loop, settings: settings, unit: unit, map: map, logger: logger)
+            try server.start()
+            writeStandardOutput("listening \(settings.device) unit \(unit)\n")
+            try loop.run()
+            server.stop()
+            return 0
+        }
+        let configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
+                                                      idleTimeout: .nanoseconds(Int64(idle * 1e9)))
+        let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger)
+        try server.start()
+        writeStandardOutput("listening \(server.localAddress!)\n")
+        try loop.run()
+        let c = server.counters
+        StandardError.write("served requests=\(c.requests) exceptions=\(c.exceptions) connections=\(c.accepted) rejected=\(c.rejected) malformed=\(c.malformed) idle_closed=\(c.idleClosed)\n")
+        server.stop()
+        return 0
+    }
+}
