@@ -1,56 +1,76 @@
 import Boards
 import YAML
 
-/// A validated, resolved agent configuration: every pin is a chip label and line, every rule names
-/// existing lines. Produced by ``ConfigLoader``; nothing in it needs checking again.
+/// A validated, resolved agent configuration: every pin is a chip label and line offset, every rule
+/// names existing lines. Made by ``ConfigLoader``; nothing in it needs checking again.
+///
+/// ## The config file
+/// ```yaml
+/// board: sim                  # required: sim, rpi3, rpi4, rpi5, zero2w, cm4 (or an alias: pi4, rpi4b …)
+/// name: pump-a                # optional agent name (logs, identity); default: the file name without .yaml
+/// inputs:
+///   - name: button            # required; letters, digits, _ and -, starting with a letter; unique
+///     pin: GPIO17             # required; BCM name (GPIO17) or header position (header.11)
+///     bias: pull-up           # pull-up | pull-down | disable | as-is (default as-is)
+///     active_low: true        # default false; logical 1 = low level
+///     debounce: 10ms          # default 0; 250us, 10ms, 1.5s, 1m …
+///     edges: both             # both | rising | falling | none (default both)
+/// outputs:
+///   - name: lamp              # as for inputs; input and output names share one namespace
+///     pin: GPIO27
+///     initial: off            # on | off (also true/false, yes/no), default off; driven when the line is requested
+///     safe: off               # the fail-safe value, driven on shutdown and faults; default = initial
+///     active_low: false       # default false
+/// rules:                      # each rule: one `when` and exactly one action
+///   - when: button rises      # <input> rises | falls | changes (logical value, after active_low and debounce)
+///     set: lamp on            # set: <output> on|off
+///   - when: button falls
+///     toggle: lamp            # toggle: <output>
+///   - when: door rises
+///     pulse: buzzer 200ms     # pulse: <output> <duration>: on now, off after the duration (re-trigger extends)
+/// ```
+///
+/// ## What is checked (all before any GPIO line is requested; every error has `file:line:column`)
+/// - YAML syntax; duplicate keys; anchors and aliases are refused.
+/// - Unknown keys, at the top level and in every entry, with "did you mean" and the known keys.
+/// - The board exists (else: the known boards); each pin is a GPIO of that board's header (else: the
+///   board's GPIO range, or "power pin"/"ground pin"); no pin serves two entries (both uses are named).
+/// - Names are well formed and unique; rules name an existing input and output; a rule whose edge the
+///   input does not report (`rises` on an input with `edges: falling`) is an error.
+/// - Values: bias, edges, on/off, durations.
+/// - Warnings (the config still runs): a pin with a fixed board role (I2C1, UART, HAT ID EEPROM, SPI0) used
+///   as plain GPIO; a debounce over 10 s.
+///
+/// ## Sections
+/// Each top-level section is decoded by its own file (`InputsSection.swift` …). Adding one (`modbus:`):
+/// its key in ``ConfigLoader/topLevelKeys``, a `ModbusSection.swift` with `decode(_:_:)`, and a field here.
 public struct AgentConfig: Sendable {
-    /// The config file.
+    /// The config file's path (as given to the loader).
     public var file: String
-    /// The agent's name (logs, identity, socket names).
+    /// The agent's name, for logs, identity and socket names.
     public var name: String
+    /// The board the pins were resolved on.
     public var board: Board
+    /// The inputs, in file order.
     public var inputs: [InputConfig]
+    /// The outputs, in file order.
     public var outputs: [OutputConfig]
+    /// The rules, in file order.
     public var rules: [Rule]
-}
 
-/// One GPIO input.
-public struct InputConfig: Sendable {
-    public enum Bias: String, Sendable, CaseIterable { case asIs = "as-is", disable, pullUp = "pull-up", pullDown = "pull-down" }
-    public enum Edges: String, Sendable, CaseIterable { case both, rising, falling, none }
-
-    public var name: String
-    public var pin: ResolvedPin
-    public var bias: Bias
-    public var activeLow: Bool
-    public var debounce: Duration
-    public var edges: Edges
-    public var location: SourceMark
-}
-
-/// One GPIO output.
-public struct OutputConfig: Sendable {
-    public var name: String
-    public var pin: ResolvedPin
-    /// Logical value when the line is requested.
-    public var initial: Bool
-    /// Logical value driven on shutdown and faults.
-    public var safe: Bool
-    public var activeLow: Bool
-    public var location: SourceMark
-}
-
-/// `when: <input> rises|falls|changes` → one action.
-public struct Rule: Sendable {
-    public enum Edge: String, Sendable { case rises, falls, changes }
-    public enum Action: Sendable, Equatable {
-        case set(output: String, value: Bool)
-        case toggle(output: String)
-        case pulse(output: String, duration: Duration)
+    /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
+    public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {
+        self.file = file
+        self.name = name
+        self.board = board
+        self.inputs = inputs
+        self.outputs = outputs
+        self.rules = rules
     }
 
-    public var input: String
-    public var edge: Edge
-    public var action: Action
-    public var location: SourceMark
+    /// The input called `name`.
+    public func input(named name: String) -> InputConfig? { inputs.first { $0.name == name } }
+
+    /// The output called `name`.
+    public func output(named name: String) -> OutputConfig? { outputs.first { $0.name == name } }
 }

@@ -2,26 +2,39 @@ import Boards
 import Glibc
 import YAML
 
-/// Reads an agent config: YAML → checked, resolved ``AgentConfig``. Every error is collected with its
-/// place and thrown together as ``ConfigErrors``; nothing here touches hardware.
-public struct ConfigLoader {
-    /// The top-level sections and the keys they own. Adding a section is one line here and one file.
-    public static let topLevelKeys = ["board", "name", "inputs", "outputs", "rules"]
+/// Reads an agent config: YAML text → checked, resolved ``AgentConfig`` (the format is described there).
+///
+/// Every problem is collected with its place and thrown together as ``ConfigErrors``, in file order;
+/// nothing here touches hardware, so a config that throws has moved no output.
+/// ```swift
+/// do {
+///     let (config, warnings) = try ConfigLoader(catalog: try .builtIn()).load(path: "config.yaml")
+///     for w in warnings { print(w) }        // config.yaml:9:10: warning: GPIO2 (header.3) is i2c1-sda …
+/// } catch {
+///     print(error)                          // config.yaml:14:7: error: unknown pin "GPIO71" on board rpi4; …
+/// }
+/// ```
+public struct ConfigLoader: Sendable {
+    /// The top-level keys a config may have; any other is an error listing these. A new section adds its
+    /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key]
 
+    /// The boards that `board:` may name.
     public let catalog: BoardCatalog
 
+    /// A loader that finds boards in `catalog`.
     public init(catalog: BoardCatalog) { self.catalog = catalog }
 
-    /// Loads the file at `path`; returns the config and its warnings.
+    /// Loads the file at `path`; returns the config and its warnings, or throws every error.
     public func load(path: String) throws(ConfigErrors) -> (AgentConfig, [ConfigDiagnostic]) {
         guard let text = YAMLParser.readFile(path) else {
             let reason = String(cString: strerror(errno))
-            throw ConfigErrors([ConfigDiagnostic(SourceMark(file: path, line: 0, column: 0), .error, "cannot read the config: \(reason)")])
+            throw ConfigErrors([ConfigDiagnostic(.wholeFile(path), .error, "cannot read the config: \(reason)")])
         }
         return try load(text: text, file: path)
     }
 
-    /// Loads config text; `file` is the name used in messages.
+    /// Loads config `text`; `file` is the name used in messages (and for the default agent name).
     public func load(text: String, file: String) throws(ConfigErrors) -> (AgentConfig, [ConfigDiagnostic]) {
         let root: YAMLNode
         do {
@@ -30,35 +43,49 @@ public struct ConfigLoader {
             throw ConfigErrors([ConfigDiagnostic(error.mark, .error, error.message)])
         }
         let r = ConfigReader()
-        let start = SourceMark(file: file, line: 1, column: 1)
-        guard let top = r.fields(root, what: "the config", known: Self.topLevelKeys) else { throw ConfigErrors(r.diagnostics) }
-
-        guard let boardName = r.required(top, "board", in: "the config", at: start) else { throw ConfigErrors(r.diagnostics) }
-        let board: Board
-        do {
-            board = try catalog.board(named: boardName)
-        } catch {
-            r.error(top["board"]!.mark, error.description)
+        if root.scalarValue == "" {
+            r.error(SourceMark(file: file, line: 1, column: 1), "the config is empty; it needs at least 'board:' (see Examples/sim-basic.yaml)")
             throw ConfigErrors(r.diagnostics)
         }
-        let name = r.string(top["name"], "name") ?? Self.defaultName(file)
+        guard let top = r.fields(root, what: "the config", known: Self.topLevelKeys) else { throw ConfigErrors(r.diagnostics) }
 
-        var pins = PinRegistry(board: board, reader: r)
-        let inputs = InputsSection.decode(top["inputs"], reader: r, pins: &pins)
-        let outputs = OutputsSection.decode(top["outputs"], reader: r, pins: &pins)
-        let names = NameRegistry(inputs: inputs.map { ($0.name, $0.location) }, outputs: outputs.map { ($0.name, $0.location) }, reader: r)
-        let rules = RulesSection.decode(top["rules"], reader: r, names: names)
+        // A misspelt key (`input:`) has been reported; its value is still checked as the key it almost
+        // names, so that one typo does not also make every rule report an unknown input.
+        var sections = top
+        for (key, value) in root.mappingPairs ?? [] {
+            guard let k = key.scalarValue, top[k] == nil, let meant = Spelling.closest(to: k, among: Self.topLevelKeys),
+                  sections[meant] == nil else { continue }
+            sections[meant] = value
+        }
 
-        if r.hasErrors { throw ConfigErrors(r.diagnostics) }
+        var board: Board?
+        if let boardName = r.required(sections, "board", in: "the config", at: root.mark), let node = sections["board"] {
+            do {
+                board = try catalog.board(named: boardName)
+            } catch {
+                r.error(node.mark, error.description)
+            }
+        }
+        var name = Self.defaultName(file)
+        if let node = sections["name"], let given = r.string(node, "name") {
+            if NameRegistry.isValid(given) { name = given } else { r.error(node.mark, "name '\(given)': use letters, digits, _ and -, starting with a letter") }
+        }
+
+        let context = ConfigContext(reader: r, board: board)
+        let inputs = InputsSection.decode(sections[InputsSection.key], context)
+        let outputs = OutputsSection.decode(sections[OutputsSection.key], context)
+        let rules = RulesSection.decode(sections[RulesSection.key], context, inputs: inputs)
+
+        guard let board, !r.hasErrors else { throw ConfigErrors(r.sortedDiagnostics) }
         let config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
-        return (config, r.diagnostics)
+        return (config, r.sortedDiagnostics)
     }
 
-    /// `/etc/fieldagent/pump-a.yaml` → `pump-a`.
-    static func defaultName(_ file: String) -> String {
+    /// The agent name for a config without `name:`: `/etc/fieldagent/pump-a.yaml` → `pump-a`.
+    public static func defaultName(_ file: String) -> String {
         var base = String(file.split(separator: "/").last ?? "agent")
         if base.hasSuffix(".yaml") { base.removeLast(5) } else if base.hasSuffix(".yml") { base.removeLast(4) }
-        let cleaned = base.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-        return cleaned.isEmpty ? "agent" : cleaned
+        let cleaned = String(base.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        return NameRegistry.isValid(cleaned) ? cleaned : "agent"
     }
 }

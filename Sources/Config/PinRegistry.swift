@@ -1,24 +1,21 @@
 import Boards
 import YAML
 
-/// Resolves the pins a config names on its board and refuses a pin used twice, power and ground pins.
+/// The pins a config has claimed on its board: resolves names to chip lines and refuses a pin used
+/// twice, naming both uses. Power and ground pins are refused by ``Board/resolve(pin:)``.
 struct PinRegistry {
-    let board: Board
-    let reader: ConfigReader
-    private var used: [String: (owner: String, mark: SourceMark)] = [:]
+    let board: Board?
+    private var used: [ResolvedPin: (owner: String, mark: SourceLocation)] = [:]
 
-    init(board: Board, reader: ConfigReader) {
-        self.board = board
-        self.reader = reader
-    }
+    init(board: Board?) { self.board = board }
 
-    /// The resolved pin for `owner` (`input button`), or nil with a diagnostic.
-    mutating func claim(_ node: YAMLNode?, owner: String, at entryMark: SourceMark) -> ResolvedPin? {
+    mutating func claim(_ node: YAMLNode?, owner: String, entry: SourceLocation, reader: ConfigReader) -> ResolvedPin? {
         guard let node else {
-            reader.error(entryMark, "\(owner) needs 'pin' (a BCM name like GPIO17, or header.11; see 'fieldagent boards \(board.name)')")
+            let see = board.map { "; see 'fieldagent boards \($0.name)'" } ?? ""
+            reader.error(entry, "\(owner) needs 'pin' (a BCM name like GPIO17, or a header position like header.11\(see))")
             return nil
         }
-        guard let text = reader.string(node, "pin") else { return nil }
+        guard let text = reader.string(node, "pin"), let board else { return nil }
         let pin: ResolvedPin
         do {
             pin = try board.resolve(pin: text)
@@ -26,44 +23,32 @@ struct PinRegistry {
             reader.error(node.mark, error.description)
             return nil
         }
-        let key = "\(pin.chipLabel)#\(pin.line)"
-        if let first = used[key] {
-            reader.error(node.mark, "pin \(pin.bcmName) (header \(pin.headerPin ?? 0)) is already used by \(first.owner) at line \(first.mark.line); each pin can serve one input or output")
+        if let first = used[pin] {
+            reader.error(node.mark, "pin \(pin.bcmName) (header.\(pin.headerPin ?? 0)) is used twice: by \(first.owner) (line \(first.mark.line)) "
+                         + "and by \(owner) (line \(node.mark.line)); each pin serves one input or output")
             return nil
         }
-        used[key] = (owner, node.mark)
+        used[pin] = (owner, node.mark)
         if let role = pin.role {
-            reader.warning(node.mark, "\(pin.bcmName) (header \(pin.headerPin ?? 0)) has a fixed role on \(board.name) (\(role)); using it as plain GPIO may disturb that function")
+            reader.warning(node.mark, "\(pin.bcmName) (header.\(pin.headerPin ?? 0)) is \(role) on board \(board.name); \(Self.consequence(of: role))")
         }
         return pin
     }
-}
 
-/// The names of inputs and outputs, for rules; duplicates are errors.
-struct NameRegistry {
-    let inputs: Set<String>
-    let outputs: Set<String>
-
-    init(inputs: [(String, SourceMark)], outputs: [(String, SourceMark)], reader: ConfigReader) {
-        var seen: [String: SourceMark] = [:]
-        for (name, mark) in inputs + outputs {
-            if let first = seen[name] {
-                reader.error(mark, "the name '\(name)' is already used at line \(first.line); names must be unique")
-            } else {
-                seen[name] = mark
-            }
+    /// What using a pin with `role` as plain GPIO means, in words.
+    static func consequence(of role: String) -> String {
+        if role.hasPrefix("i2c") {
+            return "the board pulls it up to 3.3 V (1.8 kΩ), so it reads high when open, and an I2C device on it will be disturbed"
         }
-        self.inputs = Set(inputs.map(\.0))
-        self.outputs = Set(outputs.map(\.0))
+        if role.hasPrefix("uart") {
+            return "the serial console or a serial device may use it; free it in config.txt (enable_uart=0) or with raspi-config"
+        }
+        if role.hasPrefix("hat-id") {
+            return "it is reserved for the HAT ID EEPROM, which the firmware reads at boot; use another pin"
+        }
+        if role.hasPrefix("spi") {
+            return "it is free only while SPI is off (no dtparam=spi=on in config.txt)"
+        }
+        return "using it as plain GPIO may disturb that function"
     }
-}
-
-/// Checks an entry's name: letters, digits, `_` and `-`, starting with a letter.
-func validName(_ name: String, _ mark: SourceMark, _ reader: ConfigReader) -> Bool {
-    guard let first = name.first, first.isLetter,
-          name.allSatisfy({ ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") && $0.isASCII }) else {
-        reader.error(mark, "name '\(name)': use letters, digits, _ and -, starting with a letter")
-        return false
-    }
-    return true
 }

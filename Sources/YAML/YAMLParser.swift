@@ -1,44 +1,50 @@
 import CYAML
 import Glibc
 
-/// Reads YAML with libyaml's event parser into a ``YAMLNode`` tree with source marks.
-/// Anchors and aliases are refused (a config should say things once); duplicate keys are errors.
+/// Reads YAML with libyaml's event parser into a ``YAMLNode`` tree where every node knows its place.
+///
+/// What a config file may not do is refused with a message at its place:
+/// - anchors (`&name`) and aliases (`*name`): a config says things once, in the open;
+/// - duplicate keys in a mapping (YAML forbids them; libyaml alone would keep both);
+/// - more than one document (`---` twice): the rest of the file would silently be ignored;
+/// - nesting deeper than ``maximumDepth``.
+///
+/// Errors from libyaml come back as `file:line:column: error: malformed YAML: <libyaml's reason>`.
 public enum YAMLParser {
-    /// Parses the first document of `text`; an empty document is an empty mapping.
+    /// The deepest nesting of lists and mappings accepted; configs need about 4.
+    public static let maximumDepth = 64
+
+    /// Parses `text`, naming it `file` in marks; an empty document is an empty mapping.
     public static func parse(_ text: String, file: String) throws(YAMLError) -> YAMLNode {
         var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(SourceMark(file: file, line: 1, column: 1), "libyaml: out of memory") }
+        guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(.wholeFile(file), "libyaml: out of memory") }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { (buf) throws(YAMLError) -> YAMLNode in
-            // buf outlives the parser's use of it: parsing completes inside this closure.
+            // buf stays valid for the whole parse: libyaml reads it only inside this closure.
             yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
             var builder = Builder(file: file)
             while true {
                 var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else {
-                    let mark = SourceMark(file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
-                    let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
-                    let context = parser.context.map { " " + String(cString: $0) } ?? ""
-                    throw YAMLError(mark, "malformed YAML: \(problem)\(context)")
-                }
+                guard yaml_parser_parse(&parser, &event) == 1 else { throw libyamlError(parser, file: file) }
                 defer { yaml_event_delete(&event) }
-                if event.type == YAML_STREAM_END_EVENT || event.type == YAML_DOCUMENT_END_EVENT { break }
+                if event.type == YAML_STREAM_END_EVENT { break }
                 try builder.handle(&event)
             }
             return builder.root ?? .mapping([], SourceMark(file: file, line: 1, column: 1))
         }
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses the file at `path` (named `path` in marks).
     public static func parse(path: String) throws(YAMLError) -> YAMLNode {
         guard let text = readFile(path) else {
-            throw YAMLError(SourceMark(file: path, line: 0, column: 0), "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw YAMLError(.wholeFile(path), "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         return try parse(text, file: path)
     }
 
-    /// The whole file as text, or nil (errno says why).
+    /// The whole file as text, or nil with `errno` saying why (a directory is `EISDIR`).
+    /// Invalid UTF-8 is replaced (U+FFFD) here and then refused by libyaml with its place.
     public static func readFile(_ path: String) -> String? {
         guard let f = fopen(path, "rb") else { return nil }
         defer { fclose(f) }
@@ -49,41 +55,62 @@ public enum YAMLParser {
             if n > 0 { data.append(contentsOf: chunk[0..<n]) }
             if n < chunk.count { break }
         }
+        if ferror(f) != 0 {
+            if errno == 0 { errno = EIO }
+            return nil
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// libyaml's problem, at its place: `malformed YAML: did not find expected key (while parsing a block mapping)`.
+    private static func libyamlError(_ parser: yaml_parser_t, file: String) -> YAMLError {
+        let mark = SourceMark(file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        let problem = parser.problem.map { String(cString: $0) } ?? "unreadable input"
+        let context = parser.context.map { " (\(String(cString: $0)) that starts at line \(parser.context_mark.line + 1))" } ?? ""
+        return YAMLError(mark, "malformed YAML: \(problem)\(context)")
+    }
+
+    /// Turns the event stream into nodes with a stack of open lists and mappings.
     private struct Builder {
-        enum Frame {
-            case sequence([YAMLNode], SourceMark)
-            case mapping([(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?, SourceMark)
+        struct Frame {
+            var isMapping: Bool
+            var mark: SourceMark
+            var items: [YAMLNode] = []
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var pendingKey: YAMLNode?
+            var keyLines: [String: Int] = [:]
         }
 
         let file: String
         var stack: [Frame] = []
         var root: YAMLNode?
+        var documents = 0
 
         init(file: String) { self.file = file }
 
         mutating func handle(_ event: inout yaml_event_t) throws(YAMLError) {
             let mark = SourceMark(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+            let noAnchors = "anchors (&name) are not supported; write the value out"
             switch event.type {
+            case YAML_DOCUMENT_START_EVENT:
+                documents += 1
+                if documents > 1 { throw YAMLError(mark, "a second document ('---') in one file; put one config in a file") }
             case YAML_SCALAR_EVENT:
                 let data = event.data.scalar
-                if data.anchor != nil { throw YAMLError(mark, "anchors (&name) are not supported; write the value out") }
+                if data.anchor != nil { throw YAMLError(mark, noAnchors) }
+                // value points at `length` bytes owned by the event, alive until yaml_event_delete.
                 let text = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
                 try add(.scalar(text, mark))
             case YAML_SEQUENCE_START_EVENT:
-                if event.data.sequence_start.anchor != nil { throw YAMLError(mark, "anchors (&name) are not supported; write the value out") }
-                stack.append(.sequence([], mark))
+                if event.data.sequence_start.anchor != nil { throw YAMLError(mark, noAnchors) }
+                try open(Frame(isMapping: false, mark: mark))
             case YAML_MAPPING_START_EVENT:
-                if event.data.mapping_start.anchor != nil { throw YAMLError(mark, "anchors (&name) are not supported; write the value out") }
-                stack.append(.mapping([], pendingKey: nil, mark))
-            case YAML_SEQUENCE_END_EVENT:
-                guard case .sequence(let items, let m) = stack.removeLast() else { return }
-                try add(.sequence(items, m))
-            case YAML_MAPPING_END_EVENT:
-                guard case .mapping(let pairs, _, let m) = stack.removeLast() else { return }
-                try add(.mapping(pairs, m))
+                if event.data.mapping_start.anchor != nil { throw YAMLError(mark, noAnchors) }
+                try open(Frame(isMapping: true, mark: mark))
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                // libyaml balances start and end events; an end without a start cannot happen.
+                let frame = stack.removeLast()
+                try add(frame.isMapping ? .mapping(frame.pairs, frame.mark) : .sequence(frame.items, frame.mark))
             case YAML_ALIAS_EVENT:
                 throw YAMLError(mark, "aliases (*name) are not supported; write the value out")
             default:
@@ -91,25 +118,32 @@ public enum YAMLParser {
             }
         }
 
+        private mutating func open(_ frame: Frame) throws(YAMLError) {
+            guard stack.count < YAMLParser.maximumDepth else {
+                throw YAMLError(frame.mark, "nested deeper than \(YAMLParser.maximumDepth) levels")
+            }
+            stack.append(frame)
+        }
+
         private mutating func add(_ node: YAMLNode) throws(YAMLError) {
-            guard let top = stack.popLast() else {
+            guard !stack.isEmpty else {
                 root = node
                 return
             }
-            switch top {
-            case .sequence(var items, let m):
-                items.append(node)
-                stack.append(.sequence(items, m))
-            case .mapping(var pairs, let pendingKey, let m):
-                if let key = pendingKey {
-                    pairs.append((key, node))
-                    stack.append(.mapping(pairs, pendingKey: nil, m))
-                } else {
-                    if let name = node.scalarValue, let first = pairs.first(where: { $0.key.scalarValue == name }) {
-                        throw YAMLError(node.mark, "duplicate key '\(name)' (first at line \(first.key.mark.line))")
+            let top = stack.count - 1
+            if !stack[top].isMapping {
+                stack[top].items.append(node)
+            } else if let key = stack[top].pendingKey {
+                stack[top].pairs.append((key, node))
+                stack[top].pendingKey = nil
+            } else {
+                if let name = node.scalarValue {
+                    if let firstLine = stack[top].keyLines[name] {
+                        throw YAMLError(node.mark, "duplicate key '\(name)' (first at line \(firstLine)); a key may appear once")
                     }
-                    stack.append(.mapping(pairs, pendingKey: node, m))
+                    stack[top].keyLines[name] = node.mark.line
                 }
+                stack[top].pendingKey = node
             }
         }
     }

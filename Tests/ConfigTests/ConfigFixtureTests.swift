@@ -1,0 +1,39 @@
+import Boards
+import Config
+import Testing
+import YAML
+
+/// Each file in Fixtures/ is a config with one class of mistake; its `# expect:` lines list every
+/// diagnostic it must produce, in order, as `line:column: severity: message`.
+@Suite struct ConfigFixtureTests {
+    static let fixtures = [
+        "malformed-yaml", "unknown-board", "unknown-pin", "pin-used-twice", "output-on-power-pin", "fixed-role-pin",
+        "rule-unknown-line", "rule-never-fires", "duplicate-name", "bad-duration", "bad-values", "unknown-key",
+    ]
+
+    let loader = ConfigLoader(catalog: try! BoardCatalog.builtIn())
+
+    @Test(arguments: fixtures)
+    func eachBrokenConfigGetsItsMessagesAtTheirLineAndColumn(fixture: String) throws {
+        let path = repoRoot + "/Tests/ConfigTests/Fixtures/\(fixture).yaml"
+        let text = try #require(YAMLParser.readFile(path))
+        let expected = text.split(separator: "\n").filter { $0.hasPrefix("# expect: ") }.map { String($0.dropFirst(10)) }
+        #expect(!expected.isEmpty, "\(fixture) has no '# expect:' lines")
+        do {
+            let (_, warnings) = try loader.load(path: path)
+            #expect(expected.allSatisfy { $0.contains(": warning: ") }, "\(fixture) loaded, but expects errors")
+            #expect(warnings.map(brief) == expected)
+        } catch {
+            #expect(error.diagnostics.map(brief) == expected)
+            #expect(error.diagnostics.allSatisfy { $0.mark.file == path })
+            #expect(!error.errors.isEmpty)
+        }
+    }
+
+    @Test func everyFixtureIsInTheList() throws {
+        // A fixture added without being listed would never run.
+        var listed = 0
+        for name in Self.fixtures where YAMLParser.readFile(repoRoot + "/Tests/ConfigTests/Fixtures/\(name).yaml") != nil { listed += 1 }
+        #expect(listed == Self.fixtures.count)
+    }
+}
