@@ -1,0 +1,163 @@
+import EventLoop
+
+/// Polls the configured Modbus devices on the loop and drives their writable points: the agent's sensor and
+/// actuator side. One ``ModbusClient`` per endpoint (units on one bus share it and take turns); one timer per
+/// polled point; a ``DeviceLinkTracker`` per device. A point whose previous read is still outstanding skips
+/// its turn, so a slow or silent device never piles up requests.
+public final class ModbusPoller {
+    private struct PointState {
+        var device: Int
+        var point: ModbusPointConfig
+        var busy = false
+        var timer: TimerID?
+        var latest: ModbusSample?
+    }
+
+    /// Every sample, as it arrives.
+    public var onSample: (ModbusSample) -> Void = { _ in }
+    /// A device's link state changed (device name, new state).
+    public var onLinkChange: (String, LinkState) -> Void = { _, _ in }
+
+    /// The devices polled.
+    public let devices: [ModbusDeviceConfig]
+    private let loop: EventLoop
+    private let logger: Logger
+    private var clients: [ModbusEndpoint: ModbusClient] = [:]
+    private var links: [DeviceLinkTracker]
+    private var points: [PointState] = []
+    private var running = false
+
+    /// Creates the clients (TCP host names are resolved here, once). Polling starts with ``start()``.
+    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent) throws(SystemError) {
+        self.loop = loop
+        self.devices = devices
+        self.logger = logger
+        links = devices.map { DeviceLinkTracker(staleAfter: $0.effectiveStaleAfter, downAfterFailures: $0.downAfterFailures) }
+        for (i, d) in devices.enumerated() {
+            if clients[d.endpoint] == nil {
+                clients[d.endpoint] = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger)
+            }
+            for p in d.points { points.append(PointState(device: i, point: p)) }
+        }
+    }
+
+    deinit { stop() }
+
+    /// Starts every point's poll timer (the first reads go out at once).
+    public func start() {
+        guard !running else { return }
+        running = true
+        for i in points.indices where points[i].point.pollInterval != nil { poll(i, at: loop.now) }
+    }
+
+    /// Stops polling and closes the clients (requests in flight complete as cancelled).
+    public func stop() {
+        guard running else { return }
+        running = false
+        for i in points.indices {
+            if let t = points[i].timer { loop.cancel(t) }
+            points[i].timer = nil
+        }
+        for c in clients.values { c.close() }
+    }
+
+    /// A device's link state, last-seen time and failures in a row; nil for an unknown device.
+    public func link(of device: String) -> DeviceLinkTracker? {
+        devices.firstIndex { $0.name == device }.map { links[$0] }
+    }
+
+    /// The latest sample of a point, or nil before its first answer.
+    public func latest(device: String, point: String) -> ModbusSample? {
+        points.first { devices[$0.device].name == device && $0.point.name == point }?.latest
+    }
+
+    /// The client serving an endpoint (for counters).
+    public func client(for endpoint: ModbusEndpoint) -> ModbusClient? { clients[endpoint] }
+
+    /// Writes `values` (engineering units) to a writable point: FC 5/15 for coils, FC 6/16 for holding registers.
+    public func write(device: String, point: String, values: [Double], completion: @escaping (Result<Void, ModbusError>) -> Void) {
+        guard let i = points.firstIndex(where: { devices[$0.device].name == device && $0.point.name == point }),
+              points[i].point.writable, points[i].point.table.isWritable else {
+            loop.schedule(after: .zero) { completion(.failure(.invalidValue("\(device).\(point) is not a writable point"))) }
+            return
+        }
+        let p = points[i].point
+        let request: ModbusRequest
+        if p.table == .coils {
+            let bits = values.map { $0 != 0 }
+            request = bits.count == 1 ? .writeSingleCoil(address: p.address, value: bits[0]) : .writeMultipleCoils(address: p.address, values: bits)
+        } else {
+            var registers: [UInt16] = []
+            do {
+                for v in values { registers += try p.codec.encode(v) }
+            } catch {
+                loop.schedule(after: .zero) { completion(.failure(.invalidValue("\(device).\(point): \(error)"))) }
+                return
+            }
+            request = registers.count == 1 ? .writeSingleRegister(address: p.address, value: registers[0])
+                : .writeMultipleRegisters(address: p.address, values: registers)
+        }
+        let d = points[i].device
+        clients[devices[d].endpoint]!.send(request, unit: devices[d].unit) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success:
+                self.record(device: d, success: true)
+                completion(.success(()))
+            case .failure(let error):
+                if case .exception = error { self.record(device: d, success: true) } else { self.record(device: d, success: false) }
+                completion(.failure(error))
+            }
+        }
+    }
+
+    private func poll(_ i: Int, at deadline: Instant) {
+        guard running, let interval = points[i].point.pollInterval else { return }
+        // Fixed rate: the next turn is due one interval after this one was, not after it ran.
+        var next = deadline + interval
+        if next <= loop.now { next = loop.now + interval }
+        points[i].timer = loop.schedule(at: next) { [weak self] in self?.poll(i, at: next) }
+        if let changed = links[points[i].device].evaluate(at: loop.now) { report(points[i].device, changed) }
+        guard !points[i].busy else { return }
+        points[i].busy = true
+        let d = points[i].device
+        let p = points[i].point
+        clients[devices[d].endpoint]!.send(p.readRequest, unit: devices[d].unit) { [weak self] result in
+            guard let self else { return }
+            self.points[i].busy = false
+            switch result {
+            case .success(let response):
+                let values: [Double]
+                switch response {
+                case .bits(let bits): values = bits.map { p.codec.decode(bit: $0) }
+                case .registers(let registers):
+                    let step = p.codec.type.registerCount
+                    values = stride(from: 0, to: registers.count - step + 1, by: step).map { p.codec.decode(registers[$0..<($0 + step)]) }
+                case .written: values = []
+                }
+                let sample = ModbusSample(device: self.devices[d].name, point: p.name, values: values, at: self.loop.now)
+                self.points[i].latest = sample
+                self.record(device: d, success: true)
+                self.onSample(sample)
+            case .failure(let error):
+                // An exception means the device is there but refuses the point: a config problem, not a link one.
+                if case .exception(let code) = error {
+                    self.record(device: d, success: true)
+                    self.logger.warning("modbus.point.exception", ["device": self.devices[d].name, "point": p.name, "exception": code.name])
+                } else {
+                    self.record(device: d, success: false)
+                }
+            }
+        }
+    }
+
+    private func record(device d: Int, success: Bool) {
+        let changed = success ? links[d].recordSuccess(at: loop.now) : links[d].recordFailure(at: loop.now)
+        if let changed { report(d, changed) }
+    }
+
+    private func report(_ d: Int, _ state: LinkState) {
+        logger.info("modbus.link", ["device": devices[d].name, "state": state.rawValue])
+        onLinkChange(devices[d].name, state)
+    }
+}
