@@ -26,7 +26,7 @@ public enum YAMLParser {
             var builder = Builder(file: file)
             while true {
                 var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { throw libyamlError(parser, file: file) }
+                guard yaml_parser_parse(&parser, &event) == 1 else { throw libyamlError(parser, file: file, text: text) }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
                 try builder.handle(&event)
@@ -62,12 +62,17 @@ public enum YAMLParser {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// libyaml's problem, at its place: `malformed YAML: did not find expected key (while parsing a block mapping)`.
-    private static func libyamlError(_ parser: yaml_parser_t, file: String) -> YAMLError {
-        let mark = SourceMark(file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+    /// libyaml's problem, at its place: `malformed YAML: did not find expected key (while parsing a block
+    /// mapping that starts at line 3)`, with a hint when the line is indented with a tab.
+    private static func libyamlError(_ parser: yaml_parser_t, file: String, text: String) -> YAMLError {
+        let line = Int(parser.problem_mark.line) + 1
+        let mark = SourceMark(file: file, line: line, column: Int(parser.problem_mark.column) + 1)
         let problem = parser.problem.map { String(cString: $0) } ?? "unreadable input"
         let context = parser.context.map { " (\(String(cString: $0)) that starts at line \(parser.context_mark.line + 1))" } ?? ""
-        return YAMLError(mark, "malformed YAML: \(problem)\(context)")
+        let source = text.split(separator: "\n", maxSplits: line, omittingEmptySubsequences: false)
+        let indent = source.count >= line ? source[line - 1].prefix { $0 == " " || $0 == "\t" } : ""
+        let hint = indent.contains("\t") ? "; YAML indents with spaces, not tabs" : ""
+        return YAMLError(mark, "malformed YAML: \(problem)\(context)\(hint)")
     }
 
     /// Turns the event stream into nodes with a stack of open lists and mappings.

@@ -64,6 +64,14 @@ import YAML
         #expect(files.boards.map(\.header) == builtIn.boards.map(\.header))
     }
 
+    @Test func regeneratingTheEmbeddedBoardsGivesTheSameBytes() throws {
+        let out = "/tmp/fieldagent-embedded-boards-\(getpid()).swift"
+        defer { unlink(out) }
+        #expect(system("'\(repoRoot)/scripts/embed-boards' '\(out)'") == 0)
+        let regenerated = try #require(YAMLParser.readFile(out))
+        #expect(regenerated == YAMLParser.readFile(repoRoot + "/Sources/Boards/EmbeddedBoards.swift"), "run scripts/embed-boards")
+    }
+
     @Test func pinsResolveByBCMNameOrHeaderPositionToChipLabelAndLine() throws {
         let rpi5 = try builtIn.board(named: "rpi5")
         let byName = try rpi5.resolve(pin: "GPIO17")

@@ -41,6 +41,7 @@ import YAML
         let tab = error("a:\n\t- b\n")
         #expect(tab?.mark.line == 2)
         #expect(tab?.message.hasPrefix("malformed YAML:") == true)
+        #expect(tab?.message.hasSuffix("; YAML indents with spaces, not tabs") == true, "\(String(describing: tab))")
     }
 
     @Test func anUnclosedQuoteNamesWhereTheScalarStarted() {
