@@ -88,7 +88,7 @@ public final class ConfigReader {
         guard let node, let s = string(node, what) else { return nil }
         if let v = T(rawValue: s) { return v }
         let words = all.map(\.rawValue)
-        error(node.mark, "\(what): '\(s)' is not one of \(words.joined(separator: ", "))" + Spelling.closest(to: s, among: words).map { "; did you mean '\($0)'?" }.orEmpty)
+        error(node.mark, "\(what): '\(s)' is not one of \(words.joined(separator: ", "))" + (Spelling.closest(to: s, among: words).map { "; did you mean '\($0)'?" } ?? ""))
         return nil
     }
 
@@ -119,9 +119,4 @@ public final class ConfigReader {
             return nil
         }
     }
-}
-
-extension Optional<String> {
-    /// The string, or "" for nil.
-    var orEmpty: String { self ?? "" }
 }
