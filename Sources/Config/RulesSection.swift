@@ -49,8 +49,9 @@ enum RulesSection {
             return nil
         }
         if let config = inputs.first(where: { $0.name == input }), !fires(edge, on: config.edges) {
+            let alternative = edge == .rises ? " (or rising)" : edge == .falls ? " (or falling)" : ""
             r.error(node.mark, "when: '\(text)' can never fire: input '\(input)' has edges: \(config.edges.rawValue)"
-                    + "; set its edges to both (or \(edge == .rises ? "rising" : edge == .falls ? "falling" : "both"))")
+                    + "; set its edges to both\(alternative)")
             return nil
         }
         return (input, edge)

@@ -151,6 +151,11 @@ import YAML
         #expect(diagnostics(head + "  - when: b rises\n    toggle: l now\n") == ["10:13: error: toggle: 'l now': write 'toggle: l'"])
     }
 
+    @Test func aRuleOnAnInputThatReportsNoEdgesCanNeverFire() {
+        let text = "board: sim\ninputs:\n  - name: b\n    pin: GPIO4\n    edges: none\noutputs:\n  - name: l\n    pin: GPIO5\nrules:\n  - when: b changes\n    toggle: l\n"
+        #expect(diagnostics(text) == ["10:11: error: when: 'b changes' can never fire: input 'b' has edges: none; set its edges to both"])
+    }
+
     @Test func aLongDebounceIsAWarning() throws {
         let (_, warnings) = try loader.load(text: "board: sim\ninputs:\n  - name: a\n    pin: GPIO4\n    debounce: 1m\n", file: "t.yaml")
         #expect(warnings.map(brief) == ["5:15: warning: debounce of 60.0 seconds is unusually long; edges shorter than that are ignored"])
