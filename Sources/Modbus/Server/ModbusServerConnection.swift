@@ -36,14 +36,14 @@ final class ModbusServerConnection {
         armIdleTimer(at: stats.lastRequest + server.configuration.idleTimeout)
     }
 
-    /// Closes the socket and tells the server; safe to call twice.
-    func close(_ reason: String) {
+    /// Closes the socket and, unless the server itself is closing everything, tells it; safe to call twice.
+    func close(_ reason: String, notify: Bool = true) {
         guard !closed else { return }
         closed = true
         if let idleTimer { loop.cancel(idleTimer) }
         loop.unwatch(fd)
         Glibc.close(fd)
-        server.connectionClosed(self, reason: reason)
+        if notify { server.connectionClosed(self, reason: reason) }
     }
 
     private var pendingOutput: Int { output.count - outputSent }

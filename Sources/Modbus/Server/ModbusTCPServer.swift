@@ -66,7 +66,9 @@ public final class ModbusTCPServer {
 
     /// Closes every connection and the listening socket.
     public func stop() {
-        for c in Array(open.values) { c.close("server stopped") }
+        // No callbacks: stop() also runs from deinit, when the connections may no longer reach the server.
+        for c in open.values { c.close("server stopped", notify: false) }
+        open.removeAll()
         if listener >= 0 {
             loop.unwatch(listener)
             close(listener)

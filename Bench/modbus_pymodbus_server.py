@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""A pymodbus server for FieldAgent's Modbus tests and benchmarks (a simulated sensor or a reference server).
+
+  modbus_pymodbus_server.py --tcp PORT [--units 1,2]
+  modbus_pymodbus_server.py --rtu /dev/pts/N [--baud 19200] [--parity E] [--units 1,2]
+
+Every unit serves: holding register k = unit*1000 + k (k < 200), input registers 0-1 = 21.5 as a big-endian
+float32, coil k = (k % 3 == 0), discrete input k = (k % 2 == 0). Writes are kept. Prints 'ready' once listening.
+"""
+import argparse
+import asyncio
+import struct
+import sys
+
+from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
+
+
+def device(unit):
+    # pymodbus numbers its blocks from 1 (protocol address 0 is block address 1).
+    size = 2000
+    hi, lo = struct.unpack(">HH", struct.pack(">f", 21.5))
+    holding = [unit * 1000 + k if k < 200 else 0 for k in range(size)]
+    inputs = [hi, lo] + [0] * size
+    coils = [k % 3 == 0 for k in range(size)]
+    discrete = [k % 2 == 0 for k in range(size)]
+    return ModbusDeviceContext(
+        di=ModbusSequentialDataBlock(1, discrete),
+        co=ModbusSequentialDataBlock(1, coils),
+        hr=ModbusSequentialDataBlock(1, holding),
+        ir=ModbusSequentialDataBlock(1, inputs),
+    )
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tcp", type=int)
+    p.add_argument("--rtu")
+    p.add_argument("--baud", type=int, default=19200)
+    p.add_argument("--parity", default="E")
+    p.add_argument("--units", default="1")
+    a = p.parse_args()
+    units = [int(u) for u in a.units.split(",")]
+    context = ModbusServerContext(devices={u: device(u) for u in units}, single=False)
+    print("ready", flush=True)
+    if a.tcp:
+        await StartAsyncTcpServer(context=context, address=("127.0.0.1", a.tcp))
+    else:
+        await StartAsyncSerialServer(context=context, port=a.rtu, baudrate=a.baud, parity=a.parity,
+                                     bytesize=8, stopbits=1, framer="rtu")
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)

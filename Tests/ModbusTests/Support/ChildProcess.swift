@@ -1,0 +1,97 @@
+import EventLoop
+import Glibc
+
+/// A third-party program a test runs (mbpoll, pymodbus, socat): spawned with posix_spawn, its stdout and
+/// stderr on one non-blocking pipe, killed when the test drops it.
+final class ChildProcess {
+    let pid: pid_t
+    let outputFD: Int32
+    let command: String
+    private(set) var output: [UInt8] = []
+    private(set) var exitStatus: Int32?
+
+    /// Spawns `path` with `arguments`. Throws when the program cannot be started.
+    init(_ path: String, _ arguments: [String]) throws(SystemError) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw SystemError("pipe") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var child: pid_t = 0
+        let rc = posix_spawnp(&child, path, &actions, nil, argv, environ)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw SystemError("spawn \(path)", code: rc)
+        }
+        pid = child
+        outputFD = fds[0]
+        _ = fcntl(outputFD, F_SETFL, fcntl(outputFD, F_GETFL) | O_NONBLOCK)
+        command = ([path] + arguments).joined(separator: " ")
+    }
+
+    deinit {
+        terminate()
+        close(outputFD)
+    }
+
+    /// The output so far as text.
+    var text: String {
+        drain()
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Reads what the pipe holds now; returns false at end of file.
+    @discardableResult
+    func drain() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(outputFD, $0.baseAddress, $0.count) }
+            if n > 0 {
+                output += buffer[0..<n]
+                continue
+            }
+            return !(n == 0)
+        }
+    }
+
+    /// True while the process runs (reaps it when it has exited).
+    var isRunning: Bool {
+        guard exitStatus == nil else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            return false
+        }
+        return true
+    }
+
+    /// Waits for the process to exit on its own, polling its output, up to `timeout`; returns its status or nil.
+    func wait(timeout: Duration) -> Int32? {
+        let deadline = MonotonicClock.now() + timeout
+        while isRunning && MonotonicClock.now() < deadline {
+            var p = pollfd(fd: outputFD, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, 10)
+            drain()
+        }
+        drain()
+        return exitStatus
+    }
+
+    /// Sends SIGTERM, then SIGKILL if it lingers, and reaps it.
+    func terminate() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        if wait(timeout: .seconds(2)) == nil {
+            kill(pid, SIGKILL)
+            _ = wait(timeout: .seconds(2))
+        }
+    }
+}
