@@ -1,1 +1,0 @@
-const unsigned char fa_model_placeholder = 0;

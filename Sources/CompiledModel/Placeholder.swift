@@ -1,1 +1,0 @@
-// CompiledModel: placeholder until its layer lands.

@@ -1,1 +1,0 @@
-// Inference: placeholder until its layer lands.

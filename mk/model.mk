@@ -1,0 +1,81 @@
+# On-device int8 inference: the model compiler, the compiled-in model, training and benchmarks.
+#   make model [MODEL=path.tflite]  compile a .tflite into Sources/CModelWeights + Sources/CompiledModel
+#                                   (no MODEL: the default, Models/machine_health.tflite); then `make` builds it in
+#   make reference-models           regenerate the test/bench copies of the shared reference models
+#   make check-generated-model      regenerate everything into a temp dir, fail on any difference (part of make test)
+#   make train                      retrain the default model (.venv with tensorflow-cpu; ~1 min)
+#   make bench-model                FieldAgent vs TFLite Micro vs LiteRT per-inference latency (part of make bench)
+
+DEFAULT_MODEL := Models/machine_health.tflite
+MODEL         ?= $(DEFAULT_MODEL)
+MODELC        := .build/debug/fieldagent-modelc
+REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly
+VENV          := .venv
+PYTHON        := $(VENV)/bin/python
+
+# Swift type name of each reference model (generated into Tests/ReferenceModels).
+type_mlp_health    := MLPHealth
+type_cnn_vibration := CNNVibration
+type_ae_anomaly    := AEAnomaly
+
+BENCH_TARGETS += bench-model
+TEST_PREREQS  += check-generated-model
+
+.PHONY: model modelc reference-models check-generated-model train venv bench-model
+
+modelc:
+	@$(SWIFT) build --product fieldagent-modelc 2>&1 | grep -E "error|warning: unre" || true
+	@test -x $(MODELC) || { echo "make modelc: build failed" >&2; exit 1; }
+
+# $(1): output root (. or a temp dir)
+define gen_product
+	$(MODELC) $(MODEL) --c-out $(1)/Sources/CModelWeights --swift-out $(1)/Sources/CompiledModel \
+	  $(if $(filter $(DEFAULT_MODEL),$(MODEL)),--regenerate "make model")
+endef
+
+define gen_reference
+	for m in $(REFERENCE_MODELS); do \
+	  case $$m in mlp_health) t=$(type_mlp_health);; cnn_vibration) t=$(type_cnn_vibration);; ae_anomaly) t=$(type_ae_anomaly);; esac; \
+	  $(MODELC) Models/reference/$$m.tflite --c-out $(1)/Tests/CReferenceModels --swift-out $(1)/Tests/ReferenceModels \
+	    --prefix fa_$$m --header fa_$$m.h --c-module CReferenceModels --type $$t --regenerate "make reference-models" || exit 1; \
+	done
+endef
+
+model: modelc
+	@rm -f Sources/CModelWeights/*.c Sources/CompiledModel/*.swift
+	$(call gen_product,.)
+	@echo "compiled $(MODEL) into Sources/CModelWeights and Sources/CompiledModel; run make to build it in"
+
+reference-models: modelc
+	@$(call gen_reference,.)
+
+# The committed generated sources must be what the compiler gives today (default model + reference models).
+check-generated-model: modelc
+	@rm -rf /tmp/fieldagent-model-check && mkdir -p /tmp/fieldagent-model-check
+	@$(MAKE) --no-print-directory MODEL=$(DEFAULT_MODEL) _gen-check
+	@for d in Sources/CModelWeights Sources/CompiledModel Tests/CReferenceModels Tests/ReferenceModels; do \
+	  diff -r -x '*.md' $$d /tmp/fieldagent-model-check/$$d >/dev/null || { \
+	    echo "$$d is stale: run 'make model' (default model) and 'make reference-models'" >&2; \
+	    diff -r /tmp/fieldagent-model-check/$$d $$d | head -20 >&2; exit 1; }; \
+	done
+	@echo "generated model sources are up to date"
+
+_gen-check:
+	@$(call gen_product,/tmp/fieldagent-model-check)
+	@$(call gen_reference,/tmp/fieldagent-model-check)
+
+check-generated: check-generated-model
+
+venv: $(PYTHON)
+$(PYTHON):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q tensorflow-cpu ai-edge-litert tflite-micro numpy
+
+train: venv
+	$(PYTHON) Models/train/train.py --out Models/machine_health
+	$(MAKE) --no-print-directory model
+
+bench-model: venv
+	$(SWIFT) build -c release --product fieldagent-bench-model
+	$(PYTHON) Models/bench/bench.py --fieldagent .build/release/fieldagent-bench-model
