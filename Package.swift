@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "fieldagent", targets: ["fieldagent"]),
         .executable(name: "fieldagent-modelc", targets: ["ModelCompiler"]),
+        .executable(name: "fieldagent-bench-model", targets: ["ModelBench"]),
     ],
     targets: [
         // C headers of the platform's libraries, found through pkg-config.
@@ -38,12 +39,18 @@ let package = Package(
         .target(name: "Agent", dependencies: ["EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
         .executableTarget(name: "fieldagent", dependencies: ["Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference"]),
+        // The shared reference models compiled like the product's (make reference-models), for tests and make bench.
+        .target(name: "CReferenceModels", path: "Tests/CReferenceModels"),
+        .target(name: "ReferenceModels", dependencies: ["Inference", "CReferenceModels"], path: "Tests/ReferenceModels"),
+        .executableTarget(name: "ModelBench", dependencies: ["Inference", "CompiledModel", "ReferenceModels"]),
+        // Test support: counts the calling thread's mallocs (proves predict allocates nothing).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
 
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "EventLoop"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"]),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel", "ReferenceModels", "CAllocationCounter"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent"]),
     ]
