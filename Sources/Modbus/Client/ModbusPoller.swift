@@ -141,10 +141,13 @@ public final class ModbusPoller {
                 self.onSample(sample)
             case .failure(let error):
                 // An exception means the device is there but refuses the point: a config problem, not a link one.
-                if case .exception(let code) = error {
+                switch error {
+                case .exception(let code):
                     self.record(device: d, success: true)
                     self.logger.warning("modbus.point.exception", ["device": self.devices[d].name, "point": p.name, "exception": code.name])
-                } else {
+                case .cancelled:
+                    break  // stopping, not a link problem
+                default:
                     self.record(device: d, success: false)
                 }
             }
