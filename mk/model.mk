@@ -9,7 +9,7 @@
 DEFAULT_MODEL := Models/machine_health.tflite
 MODEL         ?= $(DEFAULT_MODEL)
 MODELC        := .build/debug/fieldagent-modelc
-REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly
+REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly zoo_conv zoo_residual
 VENV          := .venv
 PYTHON        := $(VENV)/bin/python
 
@@ -17,6 +17,8 @@ PYTHON        := $(VENV)/bin/python
 type_mlp_health    := MLPHealth
 type_cnn_vibration := CNNVibration
 type_ae_anomaly    := AEAnomaly
+type_zoo_conv      := ZooConv
+type_zoo_residual  := ZooResidual
 
 BENCH_TARGETS += bench-model
 TEST_PREREQS  += check-generated-model
@@ -34,11 +36,9 @@ define gen_product
 endef
 
 define gen_reference
-	for m in $(REFERENCE_MODELS); do \
-	  case $$m in mlp_health) t=$(type_mlp_health);; cnn_vibration) t=$(type_cnn_vibration);; ae_anomaly) t=$(type_ae_anomaly);; esac; \
-	  $(MODELC) Models/reference/$$m.tflite --c-out $(1)/Tests/CReferenceModels --swift-out $(1)/Tests/ReferenceModels \
-	    --prefix fa_$$m --header fa_$$m.h --c-module CReferenceModels --type $$t --regenerate "make reference-models" || exit 1; \
-	done
+	$(foreach m,$(REFERENCE_MODELS),$(MODELC) Models/reference/$(m).tflite --c-out $(1)/Tests/CReferenceModels \
+	  --swift-out $(1)/Tests/ReferenceModels --prefix fa_$(m) --header fa_$(m).h --c-module CReferenceModels \
+	  --type $(type_$(m)) --regenerate "make reference-models" && ) true
 endef
 
 model: modelc
