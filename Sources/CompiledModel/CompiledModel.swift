@@ -23,8 +23,8 @@ public enum CompiledModel: CompiledNetwork {
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 48,
         constantBytes: 1556,
-        labels: ["\"normal\"", "\"degraded\"", "\"fault\""],
-        features: ["\"vibration_rms_g\"", "\"vibration_peak_g\"", "\"vibration_crest\"", "\"vibration_kurtosis\"", "\"vibration_high_band\"", "\"dominant_frequency_hz\"", "\"bearing_temperature_c\"", "\"temperature_rise_c\"", "\"motor_current_a\"", "\"current_imbalance_pct\"", "\"speed_rpm\"", "\"power_factor\""],
+        labels: ["normal", "degraded", "fault"],
+        features: ["vibration_rms_g", "vibration_peak_g", "vibration_crest", "vibration_kurtosis", "vibration_high_band", "dominant_frequency_hz", "bearing_temperature_c", "temperature_rise_c", "motor_current_a", "current_imbalance_pct", "speed_rpm", "power_factor"],
         featureMeans: [0.681861, 2.50143, 3.80605, 4.66393, 0.213365, 25.9521, 60.7403, 1.31464, 9.1759, 4.04887, 1467.42, 0.818143],
         featureStds: [0.380009, 1.52656, 0.69947, 1.7057, 0.105435, 3.5021, 10.657, 1.10814, 1.26364, 2.43379, 17.3516, 0.0468116])
 

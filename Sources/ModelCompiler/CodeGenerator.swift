@@ -137,8 +137,8 @@ struct CodeGenerator {
                     output: \(tensorInfo(output)),
                     arenaBytes: \(plan.arenaBytes),
                     constantBytes: \(constantBytes),
-                    labels: \(options.labels.map(SwiftLiteral.string)),
-                    features: \(options.features.map(SwiftLiteral.string)),
+                    labels: [\(options.labels.map(SwiftLiteral.string).joined(separator: ", "))],
+                    features: [\(options.features.map(SwiftLiteral.string).joined(separator: ", "))],
                     featureMeans: \(options.means),
                     featureStds: \(options.stds))
 

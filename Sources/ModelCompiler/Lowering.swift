@@ -83,7 +83,10 @@ struct Lowering {
         guard t.type == .int8 else {
             throw ModelError("\(place): weights of type \(t.type.name); expected INT8 (full integer quantization)")
         }
-        guard !t.scales.isEmpty else { throw ModelError("\(place): missing quantization parameters (no scale)") }
+        guard !t.scales.isEmpty else {
+            throw ModelError("\(place): missing quantization parameters (no scale); int8 weights need per-channel or "
+                + "per-tensor scales (convert with full integer quantization)")
+        }
         guard t.scales.count == 1 || t.scales.count == channels else {
             throw ModelError("\(place): \(t.scales.count) scales for \(channels) output channels")
         }
