@@ -9,6 +9,7 @@ PYMODBUS_SPEC ?= pymodbus==3.16.1 pyserial
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := .build-fuzz
 BENCH_DIR     := .build-bench
+BENCH_SECONDS ?= 3
 
 TEST_PREREQS  += test-deps-modbus
 BENCH_TARGETS += bench-modbus
@@ -33,3 +34,10 @@ fuzz:
 	@printf '\002\001\003\000\000\000\002\001\003\004\000\001\000\002\052\062' > fuzz-out/modbus-corpus/seed-rtu-answer
 	$(FUZZ_DIR)/modbus-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=512 -max_len=600 \
 	  -artifact_prefix=fuzz-out/ fuzz-out/modbus-corpus
+
+# The libmodbus reference server and the load client are built here from Bench/ (no libmodbus source package needed).
+bench-modbus: build test-deps-modbus
+	@mkdir -p $(BENCH_DIR)
+	cc -O2 -o $(BENCH_DIR)/modbus-libmodbus-server Bench/modbus-libmodbus-server.c $$(pkg-config --cflags --libs libmodbus)
+	cc -O2 -pthread -o $(BENCH_DIR)/modbus-load Bench/modbus-load.c
+	@bash Bench/modbus-bench.sh $(BIN) $(BENCH_DIR) $(MODBUS_VENV)/bin/python $(BENCH_SECONDS)

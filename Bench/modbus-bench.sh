@@ -1,0 +1,58 @@
+#!/bin/bash
+# make bench-modbus: requests/s reading 10 holding registers over 1 and 8 connections, driven by one load client
+# (Bench/modbus-load.c), against our server (fieldagent modbus serve), libmodbus (Bench/modbus-libmodbus-server.c,
+# the equivalent of libmodbus's bandwidth-server-one / bandwidth-server-many-up) and pymodbus.
+#   Bench/modbus-bench.sh FIELDAGENT BUILD_DIR PYTHON [SECONDS]
+set -eu
+FIELDAGENT=$1 DIR=$2 PYTHON=$3 SECONDS_EACH=${4:-3}
+# Server and load client share one CPU (taskset): on a small VM, cross-CPU wake-ups vary from run to run by 2x
+# and would drown the difference between servers. MODBUS_BENCH_CPU= (empty) lets the scheduler choose.
+CPU=${MODBUS_BENCH_CPU-0}
+PIN=()
+if [ -n "$CPU" ] && command -v taskset >/dev/null; then PIN=(taskset -c "$CPU"); fi
+PORT=$((20000 + $$ % 20000))
+pids=""
+trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done' EXIT
+
+wait_port() {  # ready when it accepts a connection; deadline 20 s
+  for _ in $(seq 400); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "server on port $1 did not start: $(cat "$DIR/server.log")" >&2
+  return 1
+}
+
+# run CONNECTIONS PROGRAM ARGS... (the argument PORT is replaced by a fresh port): prints requests/s
+run() {
+  local conns=$1; shift
+  PORT=$((PORT + 1))
+  local args=() a
+  for a in "$@"; do [ "$a" = PORT ] && a=$PORT; args+=("$a"); done
+  "${PIN[@]}" "${args[@]}" > "$DIR/server.log" 2>&1 &
+  local pid=$!
+  pids="$pids $pid"
+  if wait_port $PORT; then "${PIN[@]}" "$DIR/modbus-load" $PORT "$conns" "$SECONDS_EACH" || echo failed; else echo failed; fi
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.1fx", a / b; else print "-" }'; }
+
+row() {  # row CONNECTIONS
+  local c=$1 ours one many py best
+  ours=$(run "$c" "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port PORT --max-connections 64)
+  one=-
+  [ "$c" = 1 ] && one=$(run "$c" "$DIR/modbus-libmodbus-server" one PORT)
+  many=$(run "$c" "$DIR/modbus-libmodbus-server" many PORT)
+  py=$(run "$c" "$PYTHON" Bench/modbus_pymodbus_server.py --tcp PORT)
+  best=$many
+  if [ "$one" != - ] && [ "$one" != failed ] && [ "$one" -gt "$many" ] 2>/dev/null; then best=$one; fi
+  printf "%-8s %12s %15s %15s %10s %14s %12s\n" "$c conn" "$ours" "$one" "$many" "$py" "$(ratio "$ours" "$best")" "$(ratio "$ours" "$py")"
+}
+
+echo "Modbus TCP server: requests/s reading 10 holding registers (load client Bench/modbus-load.c, ${SECONDS_EACH} s each${CPU:+, all on CPU $CPU})"
+printf "%-8s %12s %15s %15s %10s %14s %12s\n" "" fieldagent libmodbus-one libmodbus-many pymodbus "vs libmodbus" "vs pymodbus"
+row 1
+row 8
+echo "goals: >= 1.0x libmodbus (the better of one/many), >= 10x pymodbus"
