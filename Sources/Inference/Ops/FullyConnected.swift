@@ -59,11 +59,11 @@ public struct FullyConnected {
         let lo = activation.min, hi = activation.max
         var o = 0
         while o &+ 4 <= units {
-            let sums = Int8Dot.dot4(input, weights + o &* rowStride, stride: rowStride, depth)
-            for k in 0..<4 {
-                let u = o &+ k
-                output[u] = requantize(bias[u] &+ sums[k], multipliers[u], shifts[u], outputZeroPoint, lo, hi)
-            }
+            let (s0, s1, s2, s3) = Int8Dot.dot4(input, weights + o &* rowStride, stride: rowStride, depth)
+            output[o] = requantize(bias[o] &+ s0, multipliers[o], shifts[o], outputZeroPoint, lo, hi)
+            output[o &+ 1] = requantize(bias[o &+ 1] &+ s1, multipliers[o &+ 1], shifts[o &+ 1], outputZeroPoint, lo, hi)
+            output[o &+ 2] = requantize(bias[o &+ 2] &+ s2, multipliers[o &+ 2], shifts[o &+ 2], outputZeroPoint, lo, hi)
+            output[o &+ 3] = requantize(bias[o &+ 3] &+ s3, multipliers[o &+ 3], shifts[o &+ 3], outputZeroPoint, lo, hi)
             o &+= 4
         }
         while o < units {
