@@ -26,6 +26,7 @@ private func handle(_ pdu: [UInt8], map: MemoryRegisterMap, authorize: WriteAuth
     .writeMultipleCoils(address: 19, values: [true, false, true, true, false, false, true, true, true, false]),
     .writeMultipleRegisters(address: 1, values: [1, 2, 0xFFFF]),
     .readWriteMultipleRegisters(readAddress: 3, readCount: 6, writeAddress: 14, values: [0x00FF, 0xFF00, 0xFF00]),
+    .maskWriteRegister(address: 4, andMask: 0x00F2, orMask: 0x0025),
 ])
 func everyRequestDecodesToWhatWasEncoded(request: ModbusRequest) {
     #expect(RequestParser.parse(request.pdu[...]) == .success(request))
@@ -124,4 +125,14 @@ func malformedQuantitiesAnswerIllegalDataValue(pdu: [UInt8]) {
         Issue.record("expected malformed")
         return
     }
+}
+
+@Test func maskWriteChangesOnlyTheMaskedBitsAndEchoes() {
+    let map = MemoryRegisterMap(size: 10)
+    map.holdingRegisters[4] = 0x12
+    let request = ModbusRequest.maskWriteRegister(address: 4, andMask: 0xF2, orMask: 0x25)
+    let (out, action) = handle(request.pdu, map: map)
+    #expect(action == .reply && out == request.pdu)
+    #expect(map.holdingRegisters[4] == 0x17)  // the specification's example
+    #expect(ResponseParser.parse(out[...], for: request) == .response(.written(address: 4, count: 1)))
 }

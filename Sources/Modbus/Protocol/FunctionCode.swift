@@ -22,6 +22,8 @@ public struct FunctionCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let writeMultipleCoils = FunctionCode(rawValue: 0x0F)
     /// FC 16: write several holding registers.
     public static let writeMultipleRegisters = FunctionCode(rawValue: 0x10)
+    /// FC 22: change bits of one holding register: `(current & and) | (or & ~and)`.
+    public static let maskWriteRegister = FunctionCode(rawValue: 0x16)
     /// FC 23: write then read holding registers in one transaction.
     public static let readWriteMultipleRegisters = FunctionCode(rawValue: 0x17)
 
@@ -38,6 +40,7 @@ public struct FunctionCode: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .writeSingleRegister: "write-single-register(6)"
         case .writeMultipleCoils: "write-multiple-coils(15)"
         case .writeMultipleRegisters: "write-multiple-registers(16)"
+        case .maskWriteRegister: "mask-write-register(22)"
         case .readWriteMultipleRegisters: "read-write-multiple-registers(23)"
         default: "function(\(rawValue))"
         }

@@ -12,6 +12,8 @@ public enum ModbusRequest: Sendable, Equatable {
     case writeMultipleCoils(address: UInt16, values: [Bool])
     /// FC 16.
     case writeMultipleRegisters(address: UInt16, values: [UInt16])
+    /// FC 22: set one holding register to `(current & andMask) | (orMask & ~andMask)`.
+    case maskWriteRegister(address: UInt16, andMask: UInt16, orMask: UInt16)
     /// FC 23: write `values` at `writeAddress`, then read `readCount` registers at `readAddress`.
     case readWriteMultipleRegisters(readAddress: UInt16, readCount: UInt16, writeAddress: UInt16, values: [UInt16])
 
@@ -23,14 +25,15 @@ public enum ModbusRequest: Sendable, Equatable {
         case .writeSingleRegister: .writeSingleRegister
         case .writeMultipleCoils: .writeMultipleCoils
         case .writeMultipleRegisters: .writeMultipleRegisters
+        case .maskWriteRegister: .maskWriteRegister
         case .readWriteMultipleRegisters: .readWriteMultipleRegisters
         }
     }
 
-    /// The write this request performs, if any.
+    /// The write this request performs, if any (for FC 22 the server computes the value from the map).
     public var write: RegisterWrite? {
         switch self {
-        case .read: nil
+        case .read, .maskWriteRegister: nil
         case .writeSingleCoil(let a, let v): .coils(address: a, values: [v])
         case .writeSingleRegister(let a, let v): .registers(address: a, values: [v])
         case .writeMultipleCoils(let a, let v): .coils(address: a, values: v)
@@ -61,6 +64,10 @@ public enum ModbusRequest: Sendable, Equatable {
             out.appendWord(UInt16(truncatingIfNeeded: values.count))
             out.append(UInt8(truncatingIfNeeded: values.count * 2))
             for v in values { out.appendWord(v) }
+        case .maskWriteRegister(let address, let andMask, let orMask):
+            out.appendWord(address)
+            out.appendWord(andMask)
+            out.appendWord(orMask)
         case .readWriteMultipleRegisters(let readAddress, let readCount, let writeAddress, let values):
             out.appendWord(readAddress)
             out.appendWord(readCount)

@@ -112,6 +112,7 @@ public struct RTUFramer: Sendable {
         case .requests:
             switch function {
             case 1...6: return .length(8)
+            case 22: return .length(10)
             case 15, 16: return buffer.count >= 7 ? .length(9 + Int(buffer[6])) : .needMore
             case 23: return buffer.count >= 11 ? .length(13 + Int(buffer[10])) : .needMore
             default: return .unknown
@@ -121,6 +122,7 @@ public struct RTUFramer: Sendable {
             switch function {
             case 1...4, 23: return buffer.count >= 3 ? .length(5 + Int(buffer[2])) : .needMore
             case 5, 6, 15, 16: return .length(8)
+            case 22: return .length(10)
             default: return .unknown
             }
         }

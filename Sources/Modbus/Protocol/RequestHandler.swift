@@ -39,6 +39,17 @@ public struct RequestHandler {
             if let action = write(request.write!, unit: unit, client: client, function: function, into: &out) { return action }
             return read(.holdingRegisters, address: readAddress, count: readCount, function: function, into: &out)
 
+        case .maskWriteRegister(let address, let andMask, let orMask):
+            guard let current = map.register(.holdingRegisters, at: address) else {
+                return exception(function, .illegalDataAddress, into: &out)
+            }
+            let value = (current & andMask) | (orMask & ~andMask)
+            if let action = write(.registers(address: address, values: [value]), unit: unit, client: client, function: function, into: &out) {
+                return action
+            }
+            request.encode(into: &out)  // the answer echoes the request
+            return .reply
+
         case .writeSingleCoil, .writeSingleRegister:
             if let action = write(request.write!, unit: unit, client: client, function: function, into: &out) { return action }
             request.encode(into: &out)  // the answer echoes the request

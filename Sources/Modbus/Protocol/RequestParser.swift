@@ -56,6 +56,10 @@ public enum RequestParser {
             guard Int(address) + count <= 65536 else { return .failure(.illegalDataAddress) }
             return .success(.writeMultipleRegisters(address: address, values: registers(pdu, at: 6, count: count)))
 
+        case .maskWriteRegister:
+            guard pdu.count == 7 else { return .failure(.illegalDataValue) }
+            return .success(.maskWriteRegister(address: pdu.word(at: 1), andMask: pdu.word(at: 3), orMask: pdu.word(at: 5)))
+
         case .readWriteMultipleRegisters:
             guard pdu.count >= 10 else { return .failure(.illegalDataValue) }
             let readAddress = pdu.word(at: 1), readCount = Int(pdu.word(at: 3))

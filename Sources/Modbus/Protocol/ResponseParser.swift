@@ -31,8 +31,9 @@ public enum ResponseParser {
             registers.reserveCapacity(Int(count))
             for i in 0..<Int(count) { registers.append(pdu.word(at: 2 + 2 * i)) }
             return .response(.registers(registers))
-        case .writeSingleCoil, .writeSingleRegister:
-            guard pdu.count == 5 else { return .malformed("write echo of \(pdu.count) bytes, expected 5") }
+        case .writeSingleCoil, .writeSingleRegister, .maskWriteRegister:
+            let size = request.function == .maskWriteRegister ? 7 : 5
+            guard pdu.count == size else { return .malformed("write echo of \(pdu.count) bytes, expected \(size)") }
             var sent: [UInt8] = []
             request.encode(into: &sent)
             guard pdu.elementsEqual(sent) else { return .malformed("write echo differs from the request") }
