@@ -3,7 +3,7 @@
 #   make fuzz              libFuzzer over MBAP/RTU framing, request decoding and handling (FUZZ_SECONDS, default 60)
 #   make bench-modbus      requests/s reading 10 holding registers, 1 and 8 connections: ours vs libmodbus vs pymodbus
 
-PYTHON        ?= python3
+MODBUS_PYTHON ?= python3
 MODBUS_VENV   := .venv
 PYMODBUS_SPEC ?= pymodbus==3.16.1 pyserial
 FUZZ_SECONDS  ?= 60
@@ -19,7 +19,7 @@ BENCH_TARGETS += bench-modbus
 test-deps-modbus: $(MODBUS_VENV)/.pymodbus-installed
 
 $(MODBUS_VENV)/.pymodbus-installed:
-	$(PYTHON) -m venv $(MODBUS_VENV)
+	$(MODBUS_PYTHON) -m venv $(MODBUS_VENV)
 	$(MODBUS_VENV)/bin/pip install -q $(PYMODBUS_SPEC)
 	@touch $@
 
