@@ -3,6 +3,7 @@
 # (Bench/modbus-load.c), against our server (fieldagent modbus serve), libmodbus (Bench/modbus-libmodbus-server.c,
 # the equivalent of libmodbus's bandwidth-server-one / bandwidth-server-many-up) and pymodbus.
 #   Bench/modbus-bench.sh FIELDAGENT BUILD_DIR PYTHON [SECONDS]
+# Then the latency of an event on the server's loop while clients misbehave (MODBUS_BENCH_PROBE_ONLY=1: only that).
 set -eu
 FIELDAGENT=$1 DIR=$2 PYTHON=$3 SECONDS_EACH=${4:-3}
 # Server and load client share one CPU (taskset): on a small VM, cross-CPU wake-ups vary from run to run by 2x
@@ -53,6 +54,26 @@ row() {  # row CONNECTIONS
 
 echo "Modbus TCP server: requests/s reading 10 holding registers (load client Bench/modbus-load.c, ${SECONDS_EACH} s each${CPU:+, all on CPU $CPU})"
 printf "%-8s %12s %15s %15s %10s %14s %12s\n" "" fieldagent libmodbus-one libmodbus-many pymodbus "vs libmodbus" "vs pymodbus"
-row 1
-row 8
+[ -n "${MODBUS_BENCH_PROBE_ONLY:-}" ] || row 1
+[ -n "${MODBUS_BENCH_PROBE_ONLY:-}" ] || row 8
 echo "goals: >= 1.0x libmodbus (the better of one/many), >= 10x pymodbus"
+
+# probe LOAD_CONNECTIONS: our server with misbehaving clients (Bench/modbus_adversaries.py: one byte every 100 ms,
+# connect and never send, close mid-frame) and, optionally, the load client at full speed; an event written
+# into the server's stdin every 2 ms stands for a GPIO edge on the same loop. Prints its latency.
+probe() {
+  local load=$1
+  PORT=$((PORT + 1))
+  "$PYTHON" Bench/modbus_adversaries.py $PORT 5 | "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port $PORT --probe-stdin > /dev/null 2> "$DIR/probe.log" &
+  local pid=$!
+  pids="$pids $pid"
+  if [ "$load" -gt 0 ]; then wait_port $PORT && "$DIR/modbus-load" $PORT "$load" 4 > /dev/null || true; fi
+  wait $pid 2>/dev/null || true
+  local line
+  line=$(grep '^probe ' "$DIR/probe.log" || echo "probe failed: $(cat "$DIR/probe.log")")
+  printf "%-40s %s\n" "adversaries$([ "$load" -gt 0 ] && echo " + $load-connection load")" "$line"
+}
+echo
+echo "Event → handler latency on the server's loop (5 s; goal p99 <= 1000 us)"
+probe 0
+probe 8

@@ -48,6 +48,9 @@ enum ModbusCommand {
           --max-connections N serve: clients at once (default 16)
           --idle-timeout S    serve: close a client after S seconds without a request (default 60)
           --set T:A=V         serve: initial value, for example holding:0=1234 or coils:3=1
+          --probe-stdin       serve: for benchmarks, read lines 'T <CLOCK_MONOTONIC ns>' on stdin (an event
+                              source like a GPIO edge, on the same loop) and print their p50/p99/max
+                              latency at exit (see Bench/modbus-bench.sh)
 
         EXAMPLES:
           fieldagent modbus read tcp://192.168.1.20:502 --unit 1 --table holding --address 0 --count 10
@@ -187,6 +190,7 @@ enum ModbusCommand {
         let rtu = try args.option("--rtu")
         let unit = try args.option("--unit", expecting: "a unit id 1…247") { UInt8($0) } ?? 1
         let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) } ?? .warning
+        let probe = args.flag("--probe-stdin")
         try args.finish()
 
         let map = MemoryRegisterMap(size: size)
@@ -224,7 +228,9 @@ enum ModbusCommand {
         let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger)
         try server.start()
         writeStandardOutput("listening \(server.localAddress!)\n")
+        let latencies = probe ? try LatencyProbe(loop: loop, fd: 0) : nil
         try loop.run()
+        if let latencies { StandardError.write(latencies.report() + "\n") }
         let c = server.counters
         StandardError.write("served requests=\(c.requests) exceptions=\(c.exceptions) connections=\(c.accepted) rejected=\(c.rejected) malformed=\(c.malformed) idle_closed=\(c.idleClosed)\n")
         server.stop()
