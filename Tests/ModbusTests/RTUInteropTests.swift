@@ -87,14 +87,19 @@ import Testing
         client.send(.read(table: .holdingRegisters, address: 0, count: 1), unit: 3) { results.append($0) }
         client.send(.read(table: .holdingRegisters, address: 9, count: 2), unit: 3) { results.append($0) }
         client.send(.writeSingleCoil(address: 1, value: true), unit: 3) { results.append($0) }
-        #expect(TestEnvironment.run(loop, timeout: .seconds(10)) { results.count == 3 })
-        #expect(results.count == 3)
-        if results.count == 3 {
+        client.send(.writeSingleRegister(address: 2, value: 7), unit: 0) { results.append($0) }  // broadcast
+        client.send(.read(table: .holdingRegisters, address: 2, count: 1), unit: 3) { results.append($0) }
+        #expect(TestEnvironment.run(loop, timeout: .seconds(10)) { results.count == 5 })
+        #expect(results.count == 5)
+        if results.count == 5 {
             #expect(results[0] == .success(.registers([0xBEEF])))
             #expect(results[1] == .failure(.exception(.illegalDataAddress)))
             #expect(results[2] == .success(.written(address: 1, count: 1)))
+            #expect(results[3] == .success(.written(address: 2, count: 1)))
+            #expect(results[4] == .success(.registers([7])))
         }
         #expect(map.coils[1])
+        #expect(server.requests == 4)  // the broadcast is applied, not answered
         _ = socat
     }
 }

@@ -67,6 +67,7 @@ public final class ModbusClient {
     public var pendingRequests: Int { queue.count + (inFlight == nil ? 0 : 1) }
 
     /// Queues `request` for `unit`; `completion` runs on the loop with the response or the reason there is none.
+    /// On RTU, a write to unit 0 is a broadcast: it completes as written once sent (no device answers it).
     public func send(_ request: ModbusRequest, unit: UInt8, completion: @escaping (Result<ModbusResponse, ModbusError>) -> Void) {
         guard !closed else {
             loop.schedule(after: .zero) { completion(.failure(.cancelled)) }
@@ -151,6 +152,14 @@ public final class ModbusClient {
         inFlight = p
         if let error = link.send(unit: p.unit, pdu: p.pdu, function: p.request.function) {
             return attemptFailed(error)
+        }
+        if p.unit == 0, case .rtu = endpoint, let write = p.request.write {
+            // An RTU broadcast is never answered: done once sent, then the line rests before the next request.
+            inFlight = nil
+            nextSendAt = loop.now + link.wireTime(requestBytes: p.pdu.count + 3) + link.turnaround
+            counters.responses += 1
+            p.completion(.success(.written(address: write.address, count: UInt16(write.count))))
+            return schedulePump(at: nextSendAt)
         }
         let deadline = loop.now + options.responseTimeout + link.wireTime(requestBytes: p.pdu.count + 3)
         responseTimer = loop.schedule(at: deadline) { [weak self] in
