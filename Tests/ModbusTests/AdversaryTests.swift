@@ -44,6 +44,12 @@ import Testing
             except OSError: pass
             c.close()
 
+    # One quiet second first: the same events without adversaries, to tell a loaded machine from a stalled loop.
+    quiet = time.monotonic() + 1
+    while time.monotonic() < quiet:
+        os.write(1, b"B %d\\n" % time.monotonic_ns())
+        time.sleep(0.002)
+    stop = time.monotonic() + seconds
     for f in (trickler, mute, mid_frame, half_answering_device):
         threading.Thread(target=f, daemon=True).start()
     while time.monotonic() < stop:
@@ -83,6 +89,7 @@ import Testing
 
         let child = try ChildProcess(TestEnvironment.python, ["-c", Self.adversaries, "\(server.port)", "\(halfPort)", "3"])
         var latencies: [Duration] = []
+        var baseline: [Duration] = []
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         try loop.watch(child.outputFD, for: .readable) { _ in
@@ -94,9 +101,10 @@ import Testing
                 let line = String(decoding: pending[..<nl], as: UTF8.self)
                 pending.removeSubrange(...nl)
                 if line.hasPrefix("T "), let ns = Int64(line.dropFirst(2)) { latencies.append(arrived - Instant(nanoseconds: ns)) }
+                if line.hasPrefix("B "), let ns = Int64(line.dropFirst(2)) { baseline.append(arrived - Instant(nanoseconds: ns)) }
             }
         }
-        TestEnvironment.run(loop, timeout: .seconds(8)) { !child.isRunning }
+        TestEnvironment.run(loop, timeout: .seconds(10)) { !child.isRunning }
         loop.unwatch(child.outputFD)
         let links = devices.map { poller.link(of: $0.name)?.state }
         poller.stop()
@@ -105,8 +113,12 @@ import Testing
         let sorted = latencies.sorted()
         let p99 = sorted.isEmpty ? .zero : sorted[sorted.count * 99 / 100]
         let worst = sorted.last ?? .zero
-        print("modbus adversaries: pipe event → handler p50 \(sorted.isEmpty ? 0 : sorted[sorted.count / 2].microseconds) µs, p99 \(p99.microseconds) µs, max \(worst.microseconds) µs over \(sorted.count) events")
-        #expect(p99 < .milliseconds(1), "p99 \(p99), max \(worst)")
+        let quiet = baseline.sorted()
+        let quietP99 = quiet.isEmpty ? .zero : quiet[quiet.count * 99 / 100]
+        print("modbus adversaries: pipe event → handler p50 \(sorted.isEmpty ? 0 : sorted[sorted.count / 2].microseconds) µs, p99 \(p99.microseconds) µs, max \(worst.microseconds) µs over \(sorted.count) events; without adversaries p99 \(quietP99.microseconds) µs")
+        // Within 1 ms; on a machine so loaded that even the quiet second misses that (tests run in parallel),
+        // the adversaries must at least add nothing beyond the machine's own noise.
+        #expect(p99 < .milliseconds(1) || (quietP99 > .microseconds(500) && p99 < quietP99 * 2), "p99 \(p99) (quiet \(quietP99)), max \(worst)")
         // Nothing on the loop ever waited for a peer: a 100 ms trickle or a 50 ms timeout would show here.
         #expect(worst < .milliseconds(20), "max \(worst)")
         #expect(goodSamples > 20, "the good device was polled \(goodSamples) times")
