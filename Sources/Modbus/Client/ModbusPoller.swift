@@ -24,6 +24,7 @@ public final class ModbusPoller {
     private let logger: Logger
     private var clients: [ModbusEndpoint: ModbusClient] = [:]
     private var links: [DeviceLinkTracker]
+    private var deviceCounters: [DeviceCounters]
     private var points: [PointState] = []
     private var running = false
 
@@ -33,6 +34,7 @@ public final class ModbusPoller {
         self.devices = devices
         self.logger = logger
         links = devices.map { DeviceLinkTracker(staleAfter: $0.effectiveStaleAfter, downAfterFailures: $0.downAfterFailures) }
+        deviceCounters = devices.map { _ in DeviceCounters() }
         for (i, d) in devices.enumerated() {
             if clients[d.endpoint] == nil {
                 clients[d.endpoint] = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger)
@@ -64,6 +66,11 @@ public final class ModbusPoller {
     /// A device's link state, last-seen time and failures in a row; nil for an unknown device.
     public func link(of device: String) -> DeviceLinkTracker? {
         devices.firstIndex { $0.name == device }.map { links[$0] }
+    }
+
+    /// Requests, failures and exceptions of a device; nil for an unknown device.
+    public func counters(of device: String) -> DeviceCounters? {
+        devices.firstIndex { $0.name == device }.map { deviceCounters[$0] }
     }
 
     /// The latest sample of a point, or nil before its first answer.
@@ -98,6 +105,7 @@ public final class ModbusPoller {
                 : .writeMultipleRegisters(address: p.address, values: registers)
         }
         let d = points[i].device
+        deviceCounters[d].requests += 1
         clients[devices[d].endpoint]!.send(request, unit: devices[d].unit) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -105,7 +113,15 @@ public final class ModbusPoller {
                 self.record(device: d, success: true)
                 completion(.success(()))
             case .failure(let error):
-                if case .exception = error { self.record(device: d, success: true) } else { self.record(device: d, success: false) }
+                switch error {
+                case .exception:
+                    self.deviceCounters[d].exceptions += 1
+                    self.record(device: d, success: true)
+                case .cancelled: break
+                default:
+                    self.deviceCounters[d].failures += 1
+                    self.record(device: d, success: false)
+                }
                 completion(.failure(error))
             }
         }
@@ -121,6 +137,7 @@ public final class ModbusPoller {
         guard !points[i].busy else { return }
         points[i].busy = true
         let d = points[i].device
+        deviceCounters[d].requests += 1
         let p = points[i].point
         clients[devices[d].endpoint]!.send(p.readRequest, unit: devices[d].unit) { [weak self] result in
             guard let self else { return }
@@ -143,11 +160,13 @@ public final class ModbusPoller {
                 // An exception means the device is there but refuses the point: a config problem, not a link one.
                 switch error {
                 case .exception(let code):
+                    self.deviceCounters[d].exceptions += 1
                     self.record(device: d, success: true)
                     self.logger.warning("modbus.point.exception", ["device": self.devices[d].name, "point": p.name, "exception": code.name])
                 case .cancelled:
                     break  // stopping, not a link problem
                 default:
+                    self.deviceCounters[d].failures += 1
                     self.record(device: d, success: false)
                 }
             }

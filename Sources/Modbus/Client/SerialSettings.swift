@@ -2,13 +2,19 @@
 public struct SerialSettings: Sendable, Equatable, Hashable {
     /// Character parity.
     public enum Parity: String, Sendable, CaseIterable, Hashable {
-        case none = "N", even = "E", odd = "O"
+        /// No parity bit (`N`).
+        case none = "N"
+        /// Even parity (`E`), the Modbus default.
+        case even = "E"
+        /// Odd parity (`O`).
+        case odd = "O"
     }
 
     /// The device, for example `/dev/serial0` or `/dev/ttyUSB0`.
     public var device: String
     /// Bits per second (1200…921600).
     public var baud: Int
+    /// Parity (default even, as the Modbus specification says).
     public var parity: Parity
     /// 7 or 8.
     public var dataBits: Int
@@ -19,8 +25,9 @@ public struct SerialSettings: Sendable, Equatable, Hashable {
     public var rs485: Bool
     /// With ``rs485``: RTS level while sending (true: high).
     public var rtsOnSend: Bool
-    /// With ``rs485``: delays around sending, in milliseconds.
+    /// With ``rs485``: delay after raising RTS before sending, in milliseconds.
     public var rtsDelayBefore: Int
+    /// With ``rs485``: delay after sending before dropping RTS, in milliseconds.
     public var rtsDelayAfter: Int
 
     public init(device: String, baud: Int = 19200, parity: Parity = .even, dataBits: Int = 8, stopBits: Int = 1,

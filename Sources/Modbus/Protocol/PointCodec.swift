@@ -1,8 +1,12 @@
 /// Turns registers into engineering values and back: type, word order, then `value = raw × scale + offset`.
 public struct PointCodec: Sendable, Hashable {
+    /// How the registers are read as a number.
     public var type: PointType
+    /// Register order of 32-bit types.
     public var wordOrder: WordOrder
+    /// Multiplies the raw number.
     public var scale: Double
+    /// Added after scaling.
     public var offset: Double
 
     public init(type: PointType, wordOrder: WordOrder = .big, scale: Double = 1, offset: Double = 0) {

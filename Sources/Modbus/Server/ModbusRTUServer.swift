@@ -11,9 +11,11 @@ public final class ModbusRTUServer {
     public let settings: SerialSettings
     /// The unit id answered.
     public let unit: UInt8
-    /// Requests answered, exceptions sent, and bytes dropped as noise.
+    /// Requests answered (broadcasts are applied but not counted).
     public private(set) var requests = 0
+    /// Exception responses sent.
     public private(set) var exceptions = 0
+    /// Bytes dropped as noise by the framer.
     public var discardedBytes: Int { framer.discardedBytes }
 
     private let loop: EventLoop

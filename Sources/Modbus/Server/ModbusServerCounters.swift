@@ -14,8 +14,9 @@ public struct ModbusServerCounters: Sendable, Equatable {
     public var requests = 0
     /// Exception responses sent.
     public var exceptions = 0
-    /// Bytes received and sent.
+    /// Bytes received.
     public var bytesIn = 0
+    /// Bytes sent.
     public var bytesOut = 0
 
     public init() {}
