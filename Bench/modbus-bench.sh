@@ -77,3 +77,22 @@ echo
 echo "Event → handler latency on the server's loop (5 s; goal p99 <= 1000 us)"
 probe 0
 probe 8
+
+# Allocations on the hot path (needs perf with uprobes, as root; skipped otherwise): malloc calls in our server
+# while the load client runs over one connection. The few that show are the connection's own setup.
+if command -v perf >/dev/null && perf probe -q -x "$(ldconfig -p | awk '/libc.so.6 .*x86-64|libc.so.6 .*AArch64/ {print $NF; exit}')" malloc 2>/dev/null \
+   || perf list 2>/dev/null | grep -q probe_libc:malloc; then
+  PORT=$((PORT + 1))
+  "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port $PORT > /dev/null 2>&1 &
+  pid=$!; pids="$pids $pid"
+  wait_port $PORT
+  "$DIR/modbus-load" $PORT 1 2 > "$DIR/alloc-load.txt" &
+  load=$!
+  perf stat -e probe_libc:malloc -p $pid -o "$DIR/alloc.txt" -- sleep 2.5 2>/dev/null || true
+  wait $load || true
+  kill $pid 2>/dev/null || true
+  mallocs=$(awk '/probe_libc:malloc/ {gsub(",", "", $1); print $1}' "$DIR/alloc.txt")
+  rps=$(cat "$DIR/alloc-load.txt" 2>/dev/null || echo 0)
+  echo
+  echo "Allocations: $mallocs malloc calls in the server during about $((rps * 2)) requests (one connection)"
+fi
