@@ -124,6 +124,6 @@ import Testing
         #expect(goodSamples > 20, "the good device was polled \(goodSamples) times")
         #expect(links == [.down, .down, .down, .up])
         #expect(server.counters.requests > 0)
-        _ = socat
+        withExtendedLifetime(socat) {}
     }
 }

@@ -27,6 +27,7 @@ import Testing
         guard let (socat, sensorEnd, ourEnd) = try Self.ptyPair() else { return }
         let sensor = try ChildProcess(TestEnvironment.python, [TestEnvironment.root + "/Bench/modbus_pymodbus_server.py", "--rtu", sensorEnd, "--parity", "N", "--units", "1,2"])
         let loop = try EpollLoop()
+        try sensor.drain(on: loop)
         // Linux ptys refuse parity through pyserial, so this line runs 8N1.
         let serial = SerialSettings(device: ourEnd, baud: 19200, parity: .none)
         let options = ModbusClientOptions(responseTimeout: .milliseconds(500), retries: 1, backoff: .milliseconds(100))
@@ -48,7 +49,7 @@ import Testing
         #expect(poller.latest(device: "unit2", point: "temp")?.value == 21.5)
         #expect(poller.link(of: "unit1")?.state == .up && poller.link(of: "unit2")?.state == .up)
         poller.stop()
-        _ = socat
+        withExtendedLifetime(socat) {}
     }
 
     @Test func mbpollReadsAndWritesOurRTUServer() throws {
@@ -68,7 +69,7 @@ import Testing
         }
         #expect(Array(map.holdingRegisters[20...21]) == [99, 98])
         server.stop()
-        _ = socat
+        withExtendedLifetime(socat) {}
     }
 
     @Test func ourClientGetsExceptionsAndValuesFromOurRTUServerThroughNoise() throws {
@@ -100,6 +101,6 @@ import Testing
         }
         #expect(map.coils[1])
         #expect(server.requests == 4)  // the broadcast is applied, not answered
-        _ = socat
+        withExtendedLifetime(socat) {}
     }
 }

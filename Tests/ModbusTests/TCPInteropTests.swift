@@ -100,6 +100,7 @@ import Testing
         #expect(TestEnvironment.waitForListener(port: port), "pymodbus server did not start: \(sensor!.text)")
 
         let loop = try EpollLoop()
+        try sensor!.drain(on: loop)
         let device = ModbusDeviceConfig(
             name: "sensor", endpoint: .tcp(host: "127.0.0.1", port: port), unit: 1,
             options: ModbusClientOptions(responseTimeout: .milliseconds(300), connectTimeout: .milliseconds(300), retries: 0,
@@ -127,10 +128,11 @@ import Testing
         #expect(TestEnvironment.run(loop, timeout: .seconds(5)) { poller.link(of: "sensor")?.state == .down })
 
         sensor = try ChildProcess(TestEnvironment.python, [serverScript, "--tcp", "\(port)"])
+        try sensor!.drain(on: loop)
         #expect(TestEnvironment.waitForListener(port: port))
         #expect(TestEnvironment.run(loop, timeout: .seconds(10)) { poller.link(of: "sensor")?.state == .up })
         #expect(states.first == .up && states.contains(.down) && states.last == .up, "\(states)")
         poller.stop()
-        _ = sensor
+        withExtendedLifetime(sensor) {}
     }
 }

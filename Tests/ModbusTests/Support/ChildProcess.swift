@@ -9,6 +9,7 @@ final class ChildProcess {
     let command: String
     private(set) var output: [UInt8] = []
     private(set) var exitStatus: Int32?
+    private var drainingLoop: EventLoop?
 
     /// Spawns `path` with `arguments`. Throws when the program cannot be started.
     init(_ path: String, _ arguments: [String]) throws(SystemError) {
@@ -39,7 +40,17 @@ final class ChildProcess {
 
     deinit {
         terminate()
+        drainingLoop?.unwatch(outputFD)
         close(outputFD)
+    }
+
+    /// Keeps reading the output whenever `loop` reports it, so a chatty long-running peer never blocks on a
+    /// full pipe.
+    func drain(on loop: EventLoop) throws(SystemError) {
+        drainingLoop = loop
+        try loop.watch(outputFD, for: .readable) { [unowned self] _ in
+            if !self.drain() { loop.unwatch(self.outputFD) }
+        }
     }
 
     /// The output so far as text.
