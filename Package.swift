@@ -48,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "EventLoop"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel", "ReferenceModels", "CAllocationCounter"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),

@@ -22,8 +22,9 @@ enum CheckCommand {
             let options = try CommonOptions.parse(&args)
             try args.finish()
             let (config, _) = try options.loadConfig()
-            print("\(options.configPath): ok: board \(config.board.name), \(config.inputs.count) inputs, "
-                  + "\(config.outputs.count) outputs, \(config.rules.count) rules")
+            func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
+            print("\(options.configPath): ok: board \(config.board.name), \(count(config.inputs.count, "input")), "
+                  + "\(count(config.outputs.count, "output")), \(count(config.rules.count, "rule"))")
             return 0
         })
 }

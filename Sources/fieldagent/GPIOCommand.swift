@@ -149,7 +149,7 @@ enum GPIOCommand {
             }
         }
         let catalog = try makeCatalog(directory: boardsDir)
-        let boardName = try board ?? detectBoard()
+        let boardName = try board ?? detectBoard(catalog)
         let b = try catalog.board(named: boardName)
         return try names.map { n in
             let pin = try b.resolve(pin: n)
@@ -157,7 +157,8 @@ enum GPIOCommand {
         }
     }
 
-    private static func detectBoard() throws -> String {
+    /// The board this runs on, from /proc/device-tree/model and the board files' model names.
+    private static func detectBoard(_ catalog: BoardCatalog) throws -> String {
         guard let f = fopen("/proc/device-tree/model", "r") else {
             throw UsageError("fieldagent gpio: not a Raspberry Pi (no /proc/device-tree/model); pass --board NAME or --chip LABEL")
         }
@@ -165,11 +166,10 @@ enum GPIOCommand {
         var buf = [CChar](repeating: 0, count: 128)
         _ = fgets(&buf, 128, f)
         let model = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if model.contains("Raspberry Pi 5") { return "rpi5" }
-        if model.contains("Compute Module 4") { return "cm4" }
-        if model.contains("Raspberry Pi 4") || model.contains("Raspberry Pi 400") { return "rpi4" }
-        if model.contains("Zero 2") { return "zero2w" }
-        if model.contains("Raspberry Pi 3") { return "rpi3" }
-        throw UsageError("fieldagent gpio: unknown board '\(model)'; pass --board NAME (see fieldagent boards)")
+        guard let board = catalog.board(forModel: model) else {
+            throw UsageError("fieldagent gpio: unknown board '\(model)'; pass --board NAME (see fieldagent boards)")
+        }
+        return board.name
     }
+
 }

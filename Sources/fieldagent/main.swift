@@ -1,3 +1,4 @@
+import Config
 import EventLoop
 import Glibc
 
@@ -67,6 +68,10 @@ let commands: [Command] = [
     } catch let error as UsageError {
         StandardError.write("\(error)\n")
         return 2
+    } catch let errors as ConfigErrors {
+        // Already one line per problem, each with its file:line:column.
+        StandardError.write("\(errors)\n")
+        return 1
     } catch {
         StandardError.write("fieldagent \(name): \(error)\n")
         return 1
