@@ -38,6 +38,8 @@ enum ModbusSection {
         let r = c.reader
         var out: [ModbusDeviceConfig] = []
         var deviceNames: [String: Int] = [:]
+        var lines: [String: (settings: SerialSettings, line: Int)] = [:]
+        var units: [String: Int] = [:]
         for item in r.list(node, key) {
             let what = item["name"]?.scalarValue.map { "Modbus device '\($0)'" } ?? "a Modbus device"
             guard let f = r.fields(item, what: what, known: deviceKeys) else { continue }
@@ -68,6 +70,19 @@ enum ModbusSection {
             let points = decodePoints(f["points"], device: what, r)
             if f["points"] == nil { r.warning(item.mark, "\(what) has no points; it is never polled") }
             guard let name, let endpoint, let unit, let downAfter else { continue }
+            // Devices on one serial line share it: they must agree on how it is set up, and not share a unit id.
+            if case .rtu(let settings) = endpoint, let n = f["endpoint"] {
+                if let other = lines[settings.device], other.settings != settings {
+                    r.error(n.mark, "\(settings.device) is set up differently at line \(other.line) (\(ModbusEndpoint.rtu(other.settings))); devices on one serial line must use the same settings")
+                } else if lines[settings.device] == nil {
+                    lines[settings.device] = (settings, n.mark.line)
+                }
+            }
+            let busUnit: String = switch endpoint {
+            case .rtu(let s): "\(s.device) unit \(unit)"
+            case .tcp: "\(endpoint) unit \(unit)"
+            }
+            if let line = units[busUnit] { r.warning(item.mark, "\(what) is \(busUnit), like the device at line \(line)") } else { units[busUnit] = item.mark.line }
             out.append(ModbusDeviceConfig(name: name, endpoint: endpoint, unit: UInt8(unit), options: options,
                                           staleAfter: staleAfter, downAfterFailures: downAfter, points: points))
         }

@@ -85,3 +85,13 @@ private func errors(_ text: String) -> String {
     #expect(text.contains("not a numeric IPv4 or IPv6 address"), "\(text)")
     #expect(text.contains("port"), "\(text)")
 }
+
+@Test func devicesOnOneSerialLineMustAgreeOnItsSettings() {
+    let text = errors("""
+    board: sim
+    modbus:
+      - { name: a, endpoint: "rtu:/dev/ttyUSB0?baud=9600", unit: 1, points: [] }
+      - { name: b, endpoint: "rtu:/dev/ttyUSB0?baud=19200", unit: 2, points: [] }
+    """)
+    #expect(text.contains("test.yaml:4:26") && text.contains("devices on one serial line must use the same settings"), "\(text)")
+}
