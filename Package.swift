@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLinux"]),
         .target(name: "YAML", dependencies: ["CYAML"]),
         .target(name: "Boards", dependencies: ["YAML"]),
-        .target(name: "Config", dependencies: ["YAML", "Boards"]),
+        .target(name: "Config", dependencies: ["YAML", "Boards", "Modbus"]),
         .target(name: "GPIO", dependencies: ["CGPIOFacade", "CLinux", "EventLoop"]),
         .target(name: "Modbus", dependencies: ["CModbus", "CLinux", "EventLoop"]),
         .target(name: "Inference", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -1,4 +1,5 @@
 import Boards
+import Modbus
 import YAML
 
 /// A validated, resolved agent configuration: every pin is a chip label and line offset, every rule
@@ -57,6 +58,10 @@ public struct AgentConfig: Sendable {
     public var outputs: [OutputConfig]
     /// The rules, in file order.
     public var rules: [Rule]
+    /// The Modbus devices (`modbus:`, see `ModbusSection.swift`), in file order.
+    public var modbus: [ModbusDeviceConfig] = []
+    /// The agent's Modbus TCP server (`server:`, see `ServerSection.swift`); nil when the section is absent.
+    public var server: ModbusServerConfiguration?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

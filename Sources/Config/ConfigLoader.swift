@@ -17,7 +17,7 @@ import YAML
 public struct ConfigLoader: Sendable {
     /// The top-level keys a config may have; any other is an error listing these. A new section adds its
     /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
-    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key]
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key]
 
     /// The boards that `board:` may name.
     public let catalog: BoardCatalog
@@ -75,9 +75,13 @@ public struct ConfigLoader: Sendable {
         let inputs = InputsSection.decode(sections[InputsSection.key], context)
         let outputs = OutputsSection.decode(sections[OutputsSection.key], context)
         let rules = RulesSection.decode(sections[RulesSection.key], context, inputs: inputs)
+        let modbus = ModbusSection.decode(sections[ModbusSection.key], context)
+        let server = ServerSection.decode(sections[ServerSection.key], context)
 
         guard let board, !r.hasErrors else { throw ConfigErrors(r.sortedDiagnostics) }
-        let config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
+        var config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
+        config.modbus = modbus
+        config.server = server
         return (config, r.sortedDiagnostics)
     }
 

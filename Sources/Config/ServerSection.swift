@@ -1,0 +1,44 @@
+import Modbus
+import YAML
+
+/// `server:`: the agent's own Modbus TCP server.
+///
+/// ```yaml
+/// server:
+///   bind: 0.0.0.0          # numeric IPv4 or IPv6 address; default 0.0.0.0 (all IPv4)
+///   port: 1502             # default: 502 when the agent may bind it, else 1502
+///   max_connections: 16    # clients at once, default 16
+///   idle_timeout: 60s      # close a client without a complete request for this long, default 60s
+///   units: [1]             # unit ids answered; default all
+/// ```
+enum ServerSection {
+    /// The top-level key.
+    static let key = "server"
+    /// The section's keys.
+    static let keys = ["bind", "port", "max_connections", "idle_timeout", "units"]
+
+    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> ModbusServerConfiguration? {
+        guard let node else { return nil }
+        let r = c.reader
+        guard let f = r.fields(node, what: "server", known: keys) else { return nil }
+        var config = ModbusServerConfiguration()
+        if let n = f["bind"], let bind = r.string(n, "bind") {
+            if SocketAddress(numericHost: bind, port: 0) == nil {
+                r.error(n.mark, "bind: '\(bind)' is not a numeric IPv4 or IPv6 address (for example 0.0.0.0, 127.0.0.1 or ::)")
+            } else {
+                config.bindAddress = bind
+            }
+        }
+        if let n = f["port"], let port = r.int(n, "port", in: 1...65535) { config.port = UInt16(port) }
+        if let n = f["max_connections"], let v = r.int(n, "max_connections", in: 1...1024) { config.maxConnections = v }
+        if let n = f["idle_timeout"], let d = r.duration(n, "idle_timeout") {
+            if d > .zero { config.idleTimeout = d } else { r.error(n.mark, "idle_timeout must be longer than 0") }
+        }
+        if let n = f["units"] {
+            var units = Set<UInt8>()
+            for item in r.list(n, "units") { if let u = r.int(item, "unit", in: 1...247) { units.insert(UInt8(u)) } }
+            config.units = units
+        }
+        return config
+    }
+}
