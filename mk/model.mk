@@ -66,11 +66,13 @@ _gen-check:
 
 check-generated: check-generated-model
 
-venv: $(PYTHON)
-$(PYTHON):
-	python3 -m venv $(VENV)
+# A marker, not the venv's python: .venv may already exist from make test (pymodbus only).
+venv: $(VENV)/.model-tools-installed
+$(VENV)/.model-tools-installed:
+	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q tensorflow-cpu ai-edge-litert tflite-micro numpy
+	@touch $@
 
 train: venv
 	$(PYTHON) Models/train/train.py --out Models/machine_health
@@ -79,6 +81,6 @@ train: venv
 # Without the venv (no network for pip), bench.py prints the reference figures next to FieldAgent's.
 bench-model:
 	$(SWIFT) build -c release --product fieldagent-bench-model
-	@test -x $(PYTHON) || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q tflite-micro ai-edge-litert numpy; } \
+	@{ $(PYTHON) -c 'import tflite_micro, ai_edge_litert' 2>/dev/null || { test -x $(PYTHON) || python3 -m venv $(VENV); } && $(VENV)/bin/pip install -q tflite-micro ai-edge-litert numpy; } \
 	  || echo "make bench-model: could not install tflite-micro/ai-edge-litert; printing reference figures" >&2
 	@$(if $(wildcard $(PYTHON)),$(PYTHON),python3) Models/bench/bench.py --fieldagent .build/release/fieldagent-bench-model
