@@ -2,6 +2,7 @@ import Config
 import EventLoop
 import GPIO
 import Glibc
+import Modbus
 import Service
 
 /// One agent process: the loop, the chips, the agent, signals and systemd, wired together.
@@ -14,6 +15,8 @@ public final class AgentRuntime {
     public let agent: Agent
     private let logger: Logger
     private var mockServers: [MockControlServer] = []
+    /// The agent's Modbus TCP server (config `server:`), serving ``AgentRegisterMap``.
+    public private(set) var modbusServer: ModbusTCPServer?
     private let notifier = SystemdNotifier.fromProcessEnvironment()
     private var watchdog: Watchdog?
     private var exitStatus: Int32 = 0
@@ -26,6 +29,18 @@ public final class AgentRuntime {
         agent = Agent(config: config, chips: chips, loop: loop, logger: logger)
         self.logger = logger
         try agent.start()
+        if let serverConfig = config.server {
+            let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop),
+                                         configuration: serverConfig, logger: logger)
+            do {
+                try server.start()
+            } catch {
+                agent.shutdown(reason: "Modbus server failed")
+                throw error
+            }
+            modbusServer = server
+            logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion])
+        }
     }
 
     /// Serves every mock chip on a Unix socket (one chip: `path`; more: `path` with the chip label appended).
@@ -65,6 +80,7 @@ public final class AgentRuntime {
         _ = try? notifier.stopping(status: "stopping: \(reason)")
         watchdog?.stop()
         agent.shutdown(reason: reason)
+        modbusServer?.stop()
         for server in mockServers { server.close() }
         mockServers = []
         loop.stop()
