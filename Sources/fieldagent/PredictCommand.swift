@@ -1,3 +1,4 @@
+import Agent
 import CompiledModel
 import EventLoop
 import Glibc
@@ -99,13 +100,13 @@ enum PredictCommand {
         let label = top < info.labels.count ? info.labels[top] : "class \(top)"
         print("input    " + input.map(String.init).joined(separator: " "))
         print("output   " + output.map(String.init).joined(separator: " "))
-        print("real     " + output.map { fixed(info.output.dequantize($0), 4) }.joined(separator: " "))
+        print("real     " + output.map { formatFixed(Double(info.output.dequantize($0)), digits: 4) }.joined(separator: " "))
         if info.labels.count == output.count {
-            print("classes  " + zip(info.labels, output).map { "\($0)=\(fixed(info.output.dequantize($1), 3))" }.joined(separator: " "))
+            print("classes  " + zip(info.labels, output).map { "\($0)=\(formatFixed(Double(info.output.dequantize($1)), digits: 3))" }.joined(separator: " "))
         }
         print("top      \(label) (index \(top))")
         let median = Double(samples[samples.count / 2]) / 1000
-        print("latency  \(fixed(median, 2)) µs" + (repeats > 1 ? " (median of \(repeats))" : " (one cold run; --repeat 1000 for a steady figure)"))
+        print("latency  \(formatFixed(Double(median), digits: 2)) µs" + (repeats > 1 ? " (median of \(repeats))" : " (one cold run; --repeat 1000 for a steady figure)"))
     }
 
     static func batch(input path: String, output outPath: String) throws {
@@ -126,7 +127,7 @@ enum PredictCommand {
         }
         let elapsed = MonotonicClock.now() - t0
         try writeAll(outputs, to: outPath)
-        print("\(vectors) vectors → \(outPath) (\(vectors * m) bytes), \(fixed(Double(elapsed.nanoseconds) / 1000 / Double(vectors), 2)) µs per inference")
+        print("\(vectors) vectors → \(outPath) (\(vectors * m) bytes), \(formatFixed(Double(Double(elapsed.nanoseconds) / 1000 / Double(vectors)), digits: 2)) µs per inference")
     }
 
     static func readAll(_ path: String) throws -> [Int8] {
@@ -149,19 +150,6 @@ enum PredictCommand {
         let closed = fclose(f)
         guard written == bytes.count, closed == 0 else { throw PredictError("\(path): write error") }
     }
-
-    /// `x` with `digits` decimals (no Foundation formatting).
-    static func fixed(_ x: Double, _ digits: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (abs(x) * scale).rounded()
-        let whole = Int(rounded / scale)
-        var frac = String(Int(rounded) - whole * Int(scale))
-        while frac.count < digits { frac = "0" + frac }
-        return (x < 0 && rounded > 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + frac : "")
-    }
-
-    static func fixed(_ x: Float, _ digits: Int) -> String { fixed(Double(x), digits) }
 }
 
 /// A predict input that cannot be used: the file and what is wrong with it.
