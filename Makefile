@@ -55,7 +55,15 @@ check-generated:
 	  || { echo "Sources/Boards/EmbeddedBoards.swift is stale: run scripts/embed-boards" >&2; exit 1; }
 
 FIELDAGENT ?= $(BIN)
+# The binary end to end: valid configs pass 'check', every broken fixture fails it with file:line:column,
+# then the HIL scenarios.
 hil:
+	@for c in Examples/*.yaml; do $(FIELDAGENT) check --config "$$c" >/dev/null || exit 1; done
+	@for c in $(filter-out %/fixed-role-pin.yaml,$(wildcard Tests/ConfigTests/Fixtures/*.yaml)); do \
+	  out=$$($(FIELDAGENT) check --config "$$c" 2>&1); rc=$$?; \
+	  [ $$rc = 1 ] || { echo "fieldagent check $$c: exit $$rc, expected 1"; exit 1; }; \
+	  echo "$$out" | grep -q "^$$c:[0-9]*:[0-9]*: error: " || { echo "fieldagent check $$c: no file:line:column error:"; echo "$$out"; exit 1; }; \
+	done; echo "fieldagent check: examples valid, $(words $(filter-out %/fixed-role-pin.yaml,$(wildcard Tests/ConfigTests/Fixtures/*.yaml))) broken fixtures refused with their place"
 	@for s in Scenarios/*.yaml; do \
 	  [ -e "$$s" ] || continue; \
 	  $(FIELDAGENT) hil "$$s" || exit 1; \
