@@ -31,6 +31,8 @@ import YAML
 ///     pulse: buzzer 200ms     # pulse: <output> <duration>: on now, off after the duration (re-trigger extends)
 /// ```
 ///
+/// `modbus:`, `server:`, `peers:`, `features:` and `decide:` are described in their `…Section.swift` files.
+///
 /// ## What is checked (all before any GPIO line is requested; every error has `file:line:column`)
 /// - YAML syntax; duplicate keys; anchors and aliases are refused.
 /// - Unknown keys, at the top level and in every entry, with "did you mean" and the known keys.
@@ -62,6 +64,14 @@ public struct AgentConfig: Sendable {
     public var modbus: [ModbusDeviceConfig] = []
     /// The agent's Modbus TCP server (`server:`, see `ServerSection.swift`); nil when the section is absent.
     public var server: ModbusServerConfiguration?
+    /// Numeric addresses allowed to write the command block, besides the peers' (`server: writers:`).
+    public var writers: [String] = []
+    /// The peer agents polled (`peers:`, see `PeersSection.swift`).
+    public var peers: [PeerConfig] = []
+    /// The features (`features:`, see `FeaturesSection.swift`), in file order; exported in this order.
+    public var features: [FeatureConfig] = []
+    /// The decision (`decide:`, see `DecideSection.swift`); nil when the agent runs no model.
+    public var decision: DecisionConfig?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

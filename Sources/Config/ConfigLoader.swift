@@ -17,13 +17,19 @@ import YAML
 public struct ConfigLoader: Sendable {
     /// The top-level keys a config may have; any other is an error listing these. A new section adds its
     /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
-    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key]
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key]
 
     /// The boards that `board:` may name.
     public let catalog: BoardCatalog
 
-    /// A loader that finds boards in `catalog`.
-    public init(catalog: BoardCatalog) { self.catalog = catalog }
+    /// The compiled-in model's labels and features, against which `decide:` is checked.
+    public let model: ModelSignature?
+
+    /// A loader that finds boards in `catalog` and checks `decide:` against `model`.
+    public init(catalog: BoardCatalog, model: ModelSignature? = nil) {
+        self.catalog = catalog
+        self.model = model
+    }
 
     /// Loads the file at `path`; returns the config and its warnings, or throws every error.
     public func load(path: String) throws(ConfigErrors) -> (AgentConfig, [ConfigDiagnostic]) {
@@ -77,11 +83,31 @@ public struct ConfigLoader: Sendable {
         let rules = RulesSection.decode(sections[RulesSection.key], context, inputs: inputs)
         let modbus = ModbusSection.decode(sections[ModbusSection.key], context)
         let server = ServerSection.decode(sections[ServerSection.key], context)
+        let peers = PeersSection.decode(sections[PeersSection.key], context)
+        for p in peers where modbus.contains(where: { $0.name == p.name }) {
+            r.error(p.location, "the peer name '\(p.name)' is also a Modbus device's name; features and rules could not tell them apart")
+        }
+        let features = FeaturesSection.decode(sections[FeaturesSection.key], context, devices: modbus, peers: peers)
+        let decision = DecideSection.decode(sections[DecideSection.key], context,
+                                            .init(model: model, features: features, outputs: outputs, devices: modbus, peers: peers))
+        if let decision {
+            let decided = Set(decision.targets.compactMap { if case .output(let o) = $0 { o } else { nil } })
+            for rule in rules where decided.contains(rule.action.output) {
+                r.warning(rule.location, "output '\(rule.action.output)' is driven by this rule and by decide:; the next decision tick overrides the rule")
+            }
+        }
+        if !peers.isEmpty && server == nil {
+            r.warning(SourceMark(file: file, line: peers[0].location.line, column: 1), "peers are polled but this agent has no server: section, so they cannot poll it back")
+        }
 
         guard let board, !r.hasErrors else { throw ConfigErrors(r.sortedDiagnostics) }
         var config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
         config.modbus = modbus
-        config.server = server
+        config.server = server?.0
+        config.writers = server?.writers ?? []
+        config.peers = peers
+        config.features = features
+        config.decision = decision
         return (config, r.sortedDiagnostics)
     }
 

@@ -25,6 +25,7 @@ import YAML
 ///         offset: 0
 ///         poll: 1s                          # poll interval; omit for a point that is only written
 ///         writable: false                   # true for actuators (coils and holding only)
+///         safe: 0                           # writable points driven by decide: the fail-safe value (on/off for coils)
 /// ```
 enum ModbusSection {
     /// The top-level key.
@@ -32,7 +33,7 @@ enum ModbusSection {
     /// The keys of one device.
     static let deviceKeys = ["name", "endpoint", "unit", "timeout", "connect_timeout", "retries", "backoff", "stale_after", "down_after", "points"]
     /// The keys of one point.
-    static let pointKeys = ["name", "table", "address", "count", "type", "word_order", "scale", "offset", "poll", "writable"]
+    static let pointKeys = ["name", "table", "address", "count", "type", "word_order", "scale", "offset", "poll", "writable", "safe"]
 
     static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> [ModbusDeviceConfig] {
         let r = c.reader
@@ -110,8 +111,16 @@ enum ModbusSection {
             let offset = f["offset"].map { number($0, "offset", r) } ?? 0
             let poll: Duration?? = f["poll"].map { positive($0, "poll", r) }
             let writable = f["writable"].map { r.bool($0, "writable") } ?? false
+            var safe: Double?? = .some(nil)
+            if let n = f["safe"], let text = r.string(n, "safe") {
+                if table == .coils, let b = YAMLScalar.bool(text) { safe = b ? 1 : 0 } else if let v = Double(text), v.isFinite { safe = v } else {
+                    r.error(n.mark, "\(what): safe: '\(text)' is not \(table == .coils ? "on or off" : "a number")")
+                    safe = nil
+                }
+                if writable != true { r.error(n.mark, "\(what): 'safe' is the value written on faults; it needs 'writable: true'") }
+            }
             guard let name, let table, let address, let count, let type, let order, let scale, let offset, let writable,
-                  poll != .some(nil) else { continue }
+                  let safe, poll != .some(nil) else { continue }
             if table.isBits && type != .bool {
                 r.error(f["type"]!.mark, "\(what): \(table.rawValue) hold bits; type must be bool (or leave it out)")
                 continue
@@ -122,7 +131,7 @@ enum ModbusSection {
             }
             let point = ModbusPointConfig(name: name, table: table, address: UInt16(address), count: count,
                                           codec: PointCodec(type: type, wordOrder: order, scale: scale, offset: offset),
-                                          pollInterval: poll ?? nil, writable: writable)
+                                          pollInterval: poll ?? nil, writable: writable, safeValue: safe)
             if point.itemCount > table.maxReadCount || Int(address) + point.itemCount > 65536 {
                 r.error(item.mark, "\(what) spans \(point.itemCount) \(table.isBits ? "bits" : "registers") from \(address); one read covers at most \(table.maxReadCount) and ends by 65535")
                 continue

@@ -10,14 +10,17 @@ import YAML
 ///   max_connections: 16    # clients at once, default 16
 ///   idle_timeout: 60s      # close a client without a complete request for this long, default 60s
 ///   units: [1]             # unit ids answered; default all
+///   writers: [10.0.0.5]    # numeric addresses that may write the command block, besides the peers' hosts
 /// ```
+/// Writes are accepted only into the command block (holding registers 0–1) and only from the peers' numeric
+/// hosts and `writers`; any other write gets an exception and a log line.
 enum ServerSection {
     /// The top-level key.
     static let key = "server"
     /// The section's keys.
-    static let keys = ["bind", "port", "max_connections", "idle_timeout", "units"]
+    static let keys = ["bind", "port", "max_connections", "idle_timeout", "units", "writers"]
 
-    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> ModbusServerConfiguration? {
+    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> (ModbusServerConfiguration, writers: [String])? {
         guard let node else { return nil }
         let r = c.reader
         guard let f = r.fields(node, what: "server", known: keys) else { return nil }
@@ -39,6 +42,15 @@ enum ServerSection {
             for item in r.list(n, "units") { if let u = r.int(item, "unit", in: 1...247) { units.insert(UInt8(u)) } }
             config.units = units
         }
-        return config
+        var writers: [String] = []
+        for item in r.list(f["writers"], "writers") {
+            guard let w = r.string(item, "writer") else { continue }
+            if SocketAddress(numericHost: w, port: 0) == nil {
+                r.error(item.mark, "writers: '\(w)' is not a numeric IPv4 or IPv6 address; host names are not resolved for the allowlist")
+            } else {
+                writers.append(w)
+            }
+        }
+        return (config, writers)
     }
 }

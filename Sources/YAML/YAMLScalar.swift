@@ -63,4 +63,16 @@ public enum YAMLScalar {
         guard !overflow2 else { return nil }
         return .nanoseconds(total)
     }
+
+    /// A duration as the config writes it, in the largest unit that keeps it whole: `10s`, `250ms`, `1m`, `1500us`.
+    public static func format(_ d: Duration) -> String {
+        let (seconds, attos) = d.components
+        let nanos = seconds * 1_000_000_000 + attos / 1_000_000_000
+        if nanos == 0 { return "0" }
+        for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+            where nanos % size == 0 {
+            return "\(nanos / size)\(unit)"
+        }
+        return "\(nanos)ns"
+    }
 }

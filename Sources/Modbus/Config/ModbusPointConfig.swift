@@ -16,9 +16,12 @@ public struct ModbusPointConfig: Sendable, Equatable {
     public var pollInterval: Duration?
     /// True when the agent may write it (coils and holding registers only).
     public var writable: Bool
+    /// The fail-safe value (engineering units; 1/0 for coils) written at start, on faults and on shutdown,
+    /// for a writable point that decisions drive; nil when none is declared.
+    public var safeValue: Double?
 
     public init(name: String, table: ModbusTable, address: UInt16, count: Int = 1, codec: PointCodec,
-                pollInterval: Duration? = .seconds(1), writable: Bool = false) {
+                pollInterval: Duration? = .seconds(1), writable: Bool = false, safeValue: Double? = nil) {
         self.name = name
         self.table = table
         self.address = address
@@ -26,6 +29,7 @@ public struct ModbusPointConfig: Sendable, Equatable {
         self.codec = codec
         self.pollInterval = pollInterval
         self.writable = writable
+        self.safeValue = safeValue
     }
 
     /// Items (bits or registers) one read of this point covers.

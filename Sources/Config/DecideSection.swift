@@ -1,0 +1,181 @@
+import Modbus
+import YAML
+
+/// `decide:`: the model's cadence, hysteresis and what each class does to the actuators.
+///
+/// ```yaml
+/// decide:
+///   every: 1s                 # inference cadence, default 1s
+///   switch_at: 0.6            # probability another class needs to take over, default 0.6 (0.34…1)
+///   confirm: 2                # inferences in a row it must win, default 2
+///   min_dwell: 5s             # a class holds at least this long, default 5s (a switch to the last class,
+///                             # the fault, is not delayed unless dwell_guards_fault: true)
+///   actions:                  # per model class: <output> on|off, <device>.<point> <value>
+///     normal:   [motor on, warn off]
+///     degraded: [motor on, warn on]
+///     fault:    [motor off, warn on, machine.load 0]
+///   overrides:                # level conditions; while one holds its commands win (a later one wins over an earlier)
+///     - when: line-b is fault # <peer> is <class>|down, or: command stop|reduce-load|flag<N>
+///       do: [standby on]
+/// ```
+/// Every target named here starts at its safe value and returns to it while the decision is invalid;
+/// a target the current class (and no active override) does not name is held at its safe value.
+enum DecideSection {
+    static let key = "decide"
+    static let keys = ["every", "switch_at", "confirm", "min_dwell", "dwell_guards_fault", "actions", "overrides"]
+    static let overrideKeys = ["when", "do"]
+
+    struct Context {
+        var model: ModelSignature?
+        var features: [FeatureConfig]
+        var outputs: [OutputConfig]
+        var devices: [ModbusDeviceConfig]
+        var peers: [PeerConfig]
+    }
+
+    static func decode(_ node: YAMLNode?, _ c: ConfigContext, _ x: Context) -> DecisionConfig? {
+        guard let node else { return nil }
+        let r = c.reader
+        guard let f = r.fields(node, what: "decide", known: keys) else { return nil }
+        guard let model = x.model else {
+            r.error(node.mark, "decide: this build has no compiled-in model")
+            return nil
+        }
+        // The model's inputs must all be features.
+        let featureNames = Set(x.features.map(\.name))
+        let missing = model.features.filter { !featureNames.contains($0) }
+        if !missing.isEmpty {
+            r.error(node.mark, "decide: the model takes \(model.features.count) features and \(missing.count) of them have no 'features:' entry: \(missing.joined(separator: ", ")) (the model's inputs, in order: \(model.features.joined(separator: ", ")))")
+        }
+        let every = f["every"].map { PeersSection.positive($0, "every", r) } ?? .seconds(1)
+        var switchAt: Double? = 0.6
+        if let n = f["switch_at"], let s = r.string(n, "switch_at") {
+            switchAt = Double(s)
+            if let v = switchAt, !(0.34...1).contains(v) {
+                r.error(n.mark, "switch_at: \(s) is out of range; a probability from 0.34 to 1 (with 3 classes, below 1/3 no class might reach it… above 1 none can)")
+                switchAt = nil
+            } else if switchAt == nil {
+                r.error(n.mark, "switch_at: '\(s)' is not a number; a probability such as 0.6")
+            }
+        }
+        let confirm = f["confirm"].map { r.int($0, "confirm", in: 1...100) } ?? 2
+        let minDwell = f["min_dwell"].map { r.duration($0, "min_dwell") } ?? .seconds(5)
+        let guardsFault = f["dwell_guards_fault"].map { r.bool($0, "dwell_guards_fault") } ?? false
+
+        var actions = Array(repeating: [DecisionConfig.Command](), count: model.labels.count)
+        if let n = f["actions"] {
+            if let pairs = n.mappingPairs {
+                for (k, v) in pairs {
+                    guard let label = k.scalarValue else { continue }
+                    guard let index = model.labels.firstIndex(of: label) else {
+                        r.error(k.mark, "actions: '\(label)' is not one of the model's classes; \(Spelling.hint(for: label, among: model.labels))classes: \(model.labels.joined(separator: ", "))")
+                        continue
+                    }
+                    actions[index] = commands(v, "actions of \(label)", c, x)
+                }
+            } else {
+                r.error(n.mark, "actions must be a mapping from class to commands, e.g. fault: [motor off, alarm on]")
+            }
+        } else {
+            r.warning(node.mark, "decide has no actions; the model runs and is served to peers, but drives nothing")
+        }
+        var overrides: [DecisionConfig.Override] = []
+        for item in r.list(f["overrides"], "overrides") {
+            guard let o = r.fields(item, what: "an override", known: overrideKeys) else { continue }
+            var condition: DecisionConfig.Condition?
+            if let text = r.required(o, "when", in: "an override", at: item.mark), let w = o["when"] {
+                condition = parseCondition(text, at: w.mark, r, model: model, peers: x.peers)
+            }
+            guard let doNode = o["do"] else {
+                r.error(item.mark, "an override needs 'do:' with its commands, e.g. do: [standby on]")
+                continue
+            }
+            let cmds = commands(doNode, "do", c, x)
+            if let condition { overrides.append(.init(condition: condition, commands: cmds, location: item.mark)) }
+        }
+        guard let every, let switchAt, let confirm, let minDwell, let guardsFault, missing.isEmpty else { return nil }
+        return DecisionConfig(every: every, inputs: model.features, labels: model.labels, switchAt: switchAt, confirm: confirm,
+                              minDwell: minDwell, dwellGuardsFault: guardsFault, actions: actions, overrides: overrides, location: node.mark)
+    }
+
+    /// `line-b is fault`, `line-b is down`, `command stop`, `command flag5`.
+    private static func parseCondition(_ text: String, at mark: SourceLocation, _ r: ConfigReader, model: ModelSignature,
+                                       peers: [PeerConfig]) -> DecisionConfig.Condition? {
+        let words = text.split(separator: " ").map(String.init)
+        if words.count == 2, words[0] == "command" {
+            if let bit = DecisionConfig.commandBits.firstIndex(of: words[1]) { return .command(bit: bit, name: words[1]) }
+            if words[1].hasPrefix("flag"), let n = Int(words[1].dropFirst(4)), (DecisionConfig.commandBits.count..<16).contains(n) {
+                return .command(bit: n, name: words[1])
+            }
+            r.error(mark, "when: '\(text)': the command block's bits are \(DecisionConfig.commandBits.joined(separator: ", ")) and flag\(DecisionConfig.commandBits.count)…flag15")
+            return nil
+        }
+        guard words.count == 3, words[1] == "is" else {
+            r.error(mark, "when: '\(text)': write '<peer> is <class>', '<peer> is down' or 'command <bit>'")
+            return nil
+        }
+        guard peers.contains(where: { $0.name == words[0] }) else {
+            let names = peers.map(\.name)
+            r.error(mark, "when: unknown peer '\(words[0])'; \(Spelling.hint(for: words[0], among: names))peers: \(names.isEmpty ? "none (add a peers: section)" : names.joined(separator: ", "))")
+            return nil
+        }
+        if words[2] == "down" { return .peerDown(peer: words[0]) }
+        guard let index = model.labels.firstIndex(of: words[2]) else {
+            r.error(mark, "when: '\(words[2])' is not a class; write one of \(model.labels.joined(separator: ", ")), or down")
+            return nil
+        }
+        return .peerClass(peer: words[0], classIndex: index, label: words[2])
+    }
+
+    /// A list of `<output> on|off` / `<device>.<point> <value>`.
+    private static func commands(_ node: YAMLNode, _ what: String, _ c: ConfigContext, _ x: Context) -> [DecisionConfig.Command] {
+        let r = c.reader
+        var out: [DecisionConfig.Command] = []
+        for item in r.list(node, what) {
+            guard let text = r.string(item, what) else { continue }
+            let words = text.split(separator: " ").map(String.init)
+            guard words.count == 2 else {
+                r.error(item.mark, "\(what): '\(text)': write '<output> on|off' or '<device>.<point> <value>'")
+                continue
+            }
+            let parts = words[0].split(separator: ".").map(String.init)
+            if parts.count == 2 {
+                guard let device = x.devices.first(where: { $0.name == parts[0] }) else {
+                    r.error(item.mark, "\(what): unknown Modbus device '\(parts[0])'; devices: \(x.devices.isEmpty ? "none" : x.devices.map(\.name).joined(separator: ", "))")
+                    continue
+                }
+                guard let point = device.points.first(where: { $0.name == parts[1] }) else {
+                    r.error(item.mark, "\(what): device '\(parts[0])' has no point '\(parts[1])'; points: \(device.points.map(\.name).joined(separator: ", "))")
+                    continue
+                }
+                guard point.writable else {
+                    r.error(item.mark, "\(what): point '\(words[0])' is not writable; add 'writable: true' (coils and holding registers only)")
+                    continue
+                }
+                guard point.safeValue != nil else {
+                    r.error(item.mark, "\(what): point '\(words[0])' is driven by decisions, so it needs a 'safe:' value (written at start, on faults and on shutdown)")
+                    continue
+                }
+                let value: Double?
+                if point.table == .coils { value = YAMLScalar.bool(words[1]).map { $0 ? 1 : 0 } } else { value = Double(words[1]).flatMap { $0.isFinite ? $0 : nil } }
+                guard let value else {
+                    r.error(item.mark, "\(what): '\(words[1])' is not a value for \(words[0]) (\(point.table == .coils ? "on or off" : "a number"))")
+                    continue
+                }
+                out.append(.init(target: .modbus(device: parts[0], point: parts[1]), value: value))
+            } else {
+                guard x.outputs.contains(where: { $0.name == words[0] }) else {
+                    let names = x.outputs.map(\.name)
+                    r.error(item.mark, "\(what): unknown output '\(words[0])'; \(Spelling.hint(for: words[0], among: names))outputs: \(names.isEmpty ? "none" : names.joined(separator: ", ")); Modbus points are written <device>.<point>")
+                    continue
+                }
+                guard let v = YAMLScalar.bool(words[1]) else {
+                    r.error(item.mark, "\(what): '\(text)': write '\(words[0]) on' or '\(words[0]) off'")
+                    continue
+                }
+                out.append(.init(target: .output(words[0]), value: v ? 1 : 0))
+            }
+        }
+        return out
+    }
+}

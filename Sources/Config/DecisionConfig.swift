@@ -1,0 +1,118 @@
+import YAML
+
+/// `decide:`: the on-device decision. At every tick the model's input features are taken from their
+/// windows, the model runs, and its class (after hysteresis and minimum dwell) selects what the
+/// actuators do. While any input feature is invalid (a sensor or peer down or stale, garbage values,
+/// too few samples) the decision is invalid and every decided actuator is held at its safe value.
+public struct DecisionConfig: Sendable, Equatable {
+    /// One actuator command: a GPIO output to on/off, or a writable Modbus point to a value.
+    public struct Command: Sendable, Equatable, CustomStringConvertible {
+        public enum Target: Sendable, Hashable, CustomStringConvertible {
+            /// A GPIO output (`outputs:`).
+            case output(String)
+            /// A writable Modbus point (`modbus:` device and point).
+            case modbus(device: String, point: String)
+
+            public var description: String {
+                switch self {
+                case .output(let name): name
+                case .modbus(let d, let p): "\(d).\(p)"
+                }
+            }
+        }
+
+        public var target: Target
+        /// 1/0 for GPIO outputs and coils; the engineering value for holding registers.
+        public var value: Double
+
+        public init(target: Target, value: Double) {
+            self.target = target
+            self.value = value
+        }
+
+        public var description: String {
+            if case .output = target { return "\(target) \(value != 0 ? "on" : "off")" }
+            return "\(target) \(value)"
+        }
+    }
+
+    /// When an override applies.
+    public enum Condition: Sendable, Equatable, CustomStringConvertible {
+        /// `line-b is fault`: the peer's health class is this one (and its link is up).
+        case peerClass(peer: String, classIndex: Int, label: String)
+        /// `line-b is down`: the peer does not answer, or serves a map this agent cannot read.
+        case peerDown(peer: String)
+        /// `command stop` / `command reduce-load` / `command flag5`: a bit of the command block a peer wrote.
+        case command(bit: Int, name: String)
+
+        public var description: String {
+            switch self {
+            case .peerClass(let p, _, let label): "\(p) is \(label)"
+            case .peerDown(let p): "\(p) is down"
+            case .command(_, let name): "command \(name)"
+            }
+        }
+    }
+
+    /// `overrides:` entry: while the condition holds, its commands win over the class's.
+    public struct Override: Sendable, Equatable {
+        public var condition: Condition
+        public var commands: [Command]
+        public var location: SourceLocation
+
+        public init(condition: Condition, commands: [Command], location: SourceLocation) {
+            self.condition = condition
+            self.commands = commands
+            self.location = location
+        }
+    }
+
+    /// The command block's named bits (holding register 0 of the register map); `flag2` … `flag15` name the others.
+    public static let commandBits = ["stop", "reduce-load"]
+
+    /// How often the model runs.
+    public var every: Duration
+    /// The model's input features, in its input order (names of `features:` entries).
+    public var inputs: [String]
+    /// The model's class labels, in output order.
+    public var labels: [String]
+    /// Probability a class other than the current one needs to take over (hysteresis: the current class
+    /// holds while no other class reaches it).
+    public var switchAt: Double
+    /// Inferences in a row a new class must win before it takes over.
+    public var confirm: Int
+    /// A class, once taken, holds at least this long (a fault is never held back by it: see ``dwellGuardsFault``).
+    public var minDwell: Duration
+    /// When false (the default), a switch to the last class (the worst, `fault`) is not delayed by `min_dwell`.
+    public var dwellGuardsFault: Bool
+    /// Per class (by index), the commands applied while it holds.
+    public var actions: [[Command]]
+    /// Level overrides, in file order; a later one wins on the same target.
+    public var overrides: [Override]
+    /// Where the section starts.
+    public var location: SourceLocation
+
+    public init(every: Duration = .seconds(1), inputs: [String], labels: [String], switchAt: Double = 0.6, confirm: Int = 2,
+                minDwell: Duration = .seconds(5), dwellGuardsFault: Bool = false, actions: [[Command]], overrides: [Override] = [],
+                location: SourceLocation) {
+        self.every = every
+        self.inputs = inputs
+        self.labels = labels
+        self.switchAt = switchAt
+        self.confirm = confirm
+        self.minDwell = minDwell
+        self.dwellGuardsFault = dwellGuardsFault
+        self.actions = actions
+        self.overrides = overrides
+        self.location = location
+    }
+
+    /// Every target a class action or override drives, in first-use order: these start at their safe values
+    /// and go there whenever the decision is invalid.
+    public var targets: [Command.Target] {
+        var seen = Set<Command.Target>()
+        var out: [Command.Target] = []
+        for c in actions.joined() + overrides.flatMap(\.commands) where seen.insert(c.target).inserted { out.append(c.target) }
+        return out
+    }
+}

@@ -1,0 +1,61 @@
+import YAML
+
+/// `peers:`: other agents whose register maps this agent polls (point-to-point Modbus TCP, no broker).
+///
+/// ```yaml
+/// peers:
+///   - name: line-b            # required; unique among peers and Modbus devices
+///     host: 192.168.1.21      # required; name or numeric address (numeric ones are also allowed to write)
+///     port: 1502              # default 1502
+///     unit: 1                 # default 1
+///     interval: 1s            # how often its status is read, default 1s
+///     timeout: 500ms          # default 500ms
+///     stale_after: 3s         # default 3 × interval
+///     down_after: 3           # failed reads in a row, default 3
+/// ```
+enum PeersSection {
+    static let key = "peers"
+    static let keys = ["name", "host", "port", "unit", "interval", "timeout", "stale_after", "down_after"]
+
+    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> [PeerConfig] {
+        let r = c.reader
+        var out: [PeerConfig] = []
+        var seen: [String: Int] = [:]
+        for item in r.list(node, key) {
+            let what = item["name"]?.scalarValue.map { "peer '\($0)'" } ?? "a peer"
+            guard let f = r.fields(item, what: what, known: keys) else { continue }
+            let name = r.required(f, "name", in: what, at: item.mark)
+            if let name, let n = f["name"] {
+                if !NameRegistry.isValid(name) {
+                    r.error(n.mark, "name '\(name)': use letters, digits, _ and -, starting with a letter")
+                } else if let line = seen[name] {
+                    r.error(n.mark, "the peer name '\(name)' is already used at line \(line); peer names must be unique")
+                }
+                seen[name] = n.mark.line
+            }
+            let host = r.required(f, "host", in: what, at: item.mark)
+            let port = f["port"].map { r.int($0, "port", in: 1...65535) } ?? 1502
+            let unit = f["unit"].map { r.int($0, "unit", in: 1...247) } ?? 1
+            let interval = f["interval"].map { positive($0, "interval", r) } ?? .seconds(1)
+            let timeout = f["timeout"].map { positive($0, "timeout", r) } ?? .milliseconds(500)
+            let stale: Duration?? = f["stale_after"].map { positive($0, "stale_after", r) }
+            let downAfter = f["down_after"].map { r.int($0, "down_after", in: 1...100) } ?? 3
+            guard let name, let host, let port, let unit, let interval, let timeout, let downAfter, stale != .some(nil) else { continue }
+            if let t = f["timeout"], timeout >= interval {
+                r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")
+            }
+            out.append(PeerConfig(name: name, host: host, port: UInt16(port), unit: UInt8(unit), interval: interval, timeout: timeout,
+                                  staleAfter: stale ?? nil, downAfterFailures: downAfter, location: item.mark))
+        }
+        return out
+    }
+
+    static func positive(_ node: YAMLNode, _ what: String, _ r: ConfigReader) -> Duration? {
+        guard let d = r.duration(node, what) else { return nil }
+        guard d > .zero else {
+            r.error(node.mark, "\(what) must be longer than 0")
+            return nil
+        }
+        return d
+    }
+}
