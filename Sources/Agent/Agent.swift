@@ -1,12 +1,19 @@
+import CompiledModel
 import Config
 import EventLoop
 import GPIO
+import Inference
+import Modbus
 
 /// The running agent: its inputs, outputs and rules on one event loop.
 ///
-/// Where a GPIO edge becomes an actuator command: ``InputMonitor`` (line request, debounce) →
-/// ``RuleTable`` (which rules fire) → ``OutputDriver`` (set, toggle, pulse). Outputs start at their
-/// initial values and go to their declared safe values on ``shutdown(reason:)``.
+/// Two paths lead to the actuators, both on the one loop:
+/// - edges: ``InputMonitor`` (line request, debounce) → ``RuleTable`` (which rules fire) → ``OutputDriver``;
+/// - decisions: Modbus sensors (``ModbusPoller``) and peers (``PeerSet``) → ``FeatureBank`` (windows) →
+///   ``DecisionEngine`` (model, hysteresis) → ``ActuatorPlan`` (GPIO outputs, Modbus writes).
+///
+/// Outputs start at their initial values (decided ones at their safe values, until the first decision) and go
+/// to their declared safe values on ``shutdown(reason:)``.
 public final class Agent {
     public let config: AgentConfig
     private let loop: EventLoop
@@ -24,12 +31,27 @@ public final class Agent {
     /// Called after every debounced input edge.
     public var onInputEdge: ((InputMonitor, EdgeEvent) -> Void)?
     private var running = false
+    /// When the agent started (uptime, heartbeat).
+    public private(set) var startedAt: Instant = .zero
+    /// The Modbus sensors and actuators (`modbus:`); nil without devices.
+    public private(set) var sensors: ModbusPoller?
+    /// The peers polled (`peers:`); nil without peers.
+    public private(set) var peers: PeerSet?
+    /// The features (`features:`).
+    public private(set) var features: FeatureBank!
+    /// The decision (`decide:`); nil without one.
+    public private(set) var decision: DecisionEngine?
+    /// The command block peers write (`stop`, `reduce-load`, flags) and its allowlist.
+    public private(set) var commands: CommandBlock!
+    private let model: any CompiledNetwork.Type
 
-    public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger) {
+    /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
+    public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
         self.config = config
         self.chips = chips
         self.loop = loop
         self.logger = logger
+        self.model = model
         rules = RuleTable(inputCount: config.inputs.count)
     }
 
@@ -37,16 +59,20 @@ public final class Agent {
     /// On failure, lines already requested are driven safe and released.
     public func start() throws(AgentError) {
         let consumer = "fieldagent:\(config.name)"
+        startedAt = loop.now
+        let decided = Set(config.decision?.decidedOutputs ?? [])
         do {
             for o in config.outputs {
                 let chip = try chips.chip(label: o.pin.chipLabel)
                 (chip as? MockChip)?.setAlias(o.name, line: o.pin.line)
+                // A decided output starts safe: no decision has been made yet.
+                let initial = decided.contains(o.name) ? o.safe : o.initial
                 let driver = try OutputDriver(name: o.name, chip: chip, line: o.pin.line, activeLow: o.activeLow,
-                                              initial: o.initial, safe: o.safe, consumer: consumer, loop: loop)
+                                              initial: initial, safe: o.safe, consumer: consumer, loop: loop)
                 driver.observe { [unowned self] d, value, cause in self.outputChanged(d, value, cause) }
                 outputs.append(driver)
                 logger.info("output.ready", ["output": o.name, "pin": o.pin.bcmName, "chip": o.pin.chipLabel,
-                                             "line": o.pin.line, "value": o.initial ? 1 : 0, "safe": o.safe ? 1 : 0])
+                                             "line": o.pin.line, "value": initial ? 1 : 0, "safe": o.safe ? 1 : 0])
             }
             for i in config.inputs {
                 let chip = try chips.chip(label: i.pin.chipLabel)
@@ -67,13 +93,113 @@ public final class Agent {
         for (index, monitor) in inputs.enumerated() {
             monitor.start { [unowned self] m, edge in self.inputEdge(index, m, edge) }
         }
+        do {
+            try startDecisionPath()
+        } catch {
+            logger.error("modbus.start_failed", ["reason": error.description])
+            shutdown(reason: "start failed")
+            throw AgentError("Modbus: \(error.description)")
+        }
         running = true
         logger.notice("agent.started", ["agent": config.name, "inputs": inputs.count, "outputs": outputs.count,
-                                        "rules": rules.count, "backend": chips.backend.rawValue])
+                                        "rules": rules.count, "devices": config.modbus.count, "peers": config.peers.count,
+                                        "features": config.features.count, "model": config.decision == nil ? "off" : model.info.name,
+                                        "backend": chips.backend.rawValue])
     }
 
-    /// Drives every output to its safe value and releases all lines. Safe to call twice.
+    /// Sensors, peers, features, command block and decision, wired on the loop.
+    private func startDecisionPath() throws(SystemError) {
+        var writers = Set(config.writers.map(CommandBlock.normalized))
+        for p in config.peers where SocketAddress(numericHost: p.host, port: 0) != nil { writers.insert(CommandBlock.normalized(p.host)) }
+        let commands = CommandBlock(allowed: writers, loop: loop, logger: logger)
+        self.commands = commands
+        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger) }
+        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger) }
+        let features = FeatureBank(configs: config.features, logger: logger) { [unowned self] source in self.linkProblem(source) }
+        self.features = features
+        sensors?.onSample = { sample in features.ingest(sample) }
+        sensors?.onLinkChange = { device, state in if state == .down { features.sourceLost(device: device) } }
+        if let peers {
+            peers.onStatus = { [unowned peers] i in
+                let p = peers.peers[i]
+                if let status = p.status { features.ingest(peer: p.config.name, status: status, values: p.values, at: p.lastSeen ?? .zero) }
+            }
+            peers.onChange = { [unowned self, unowned peers] i in
+                if peers.peers[i].link == .down { features.sourceLost(device: peers.peers[i].config.name) }
+                self.decision?.reapply()
+            }
+        }
+        commands.onChange = { [unowned self] _ in self.decision?.reapply() }
+        if let d = config.decision {
+            let plan = ActuatorPlan(decision: d, outputs: outputs, devices: config.modbus, writer: sensors, logger: logger)
+            decision = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
+                                      condition: { [unowned self] c in self.holds(c) },
+                                      remoteStop: { commands.isSet(0) })
+        }
+        sensors?.start()
+        peers?.start()
+        decision?.start()
+    }
+
+    /// Why a feature source cannot be used now, or nil.
+    private func linkProblem(_ source: FeatureConfig.Source) -> String? {
+        switch source {
+        case .modbus(let device, _, _):
+            let state = sensors?.link(of: device)?.state ?? .down
+            return state == .up ? nil : "sensor \(device) is \(state.rawValue)"
+        case .peer(let name, _):
+            guard let peers, let i = peers.index(of: name) else { return "peer \(name) unknown" }
+            let p = peers.peers[i]
+            return p.link == .up ? nil : "peer \(name) is \(p.link.rawValue)" + (p.problem.map { " (\($0))" } ?? "")
+        case .input:
+            return nil
+        }
+    }
+
+    /// Whether an override's condition holds now.
+    private func holds(_ condition: DecisionConfig.Condition) -> Bool {
+        switch condition {
+        case .command(let bit, _):
+            return commands.isSet(bit)
+        case .peerDown(let name):
+            guard let peers, let i = peers.index(of: name) else { return true }
+            return peers.peers[i].link != .up
+        case .peerClass(let name, let c, _):
+            guard let peers, let i = peers.index(of: name) else { return false }
+            let p = peers.peers[i]
+            return p.link == .up && p.status?.healthClass == c
+        }
+    }
+
+    /// Feature `slot`'s value for the register map (nil: invalid or no such feature).
+    public func exportedValue(_ slot: Int) -> Double? {
+        guard let features, slot < features.features.count else { return nil }
+        if decision == nil { features.evaluate(at: loop.now) }
+        return features.features[slot].value
+    }
+
+    /// The register map's alarm bits.
+    public var alarms: RegisterLayout.Alarm {
+        var a: RegisterLayout.Alarm = []
+        if let d = decision {
+            if d.state == .failSafe { a.insert(.failSafe) }
+            if let c = d.currentClass {
+                if c > 0 { a.insert(.notNormal) }
+                if c == d.decision.labels.count - 1 { a.insert(.worst) }
+            }
+        }
+        if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
+        if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
+        if features?.anyRejecting == true { a.insert(.badSample) }
+        if commands?.isSet(0) == true { a.insert(.remoteStop) }
+        return a
+    }
+
+    /// Drives every output to its safe value (Modbus actuators: the safe writes are sent; see
+    /// ``safeWritesPending``) and releases all lines. Safe to call twice.
     public func shutdown(reason: String) {
+        decision?.stop(reason: reason)
+        peers?.stop()
         for output in outputs {
             output.driveSafe(reason: reason)
             output.release()
@@ -86,6 +212,16 @@ public final class Agent {
         outputs = []
         inputs = []
         running = false
+    }
+
+    /// True while safe-value writes to Modbus actuators are still on their way (the runtime waits for them,
+    /// bounded, before it closes the sensors' connections with ``closeModbus()``).
+    public var safeWritesPending: Bool { decision?.plan.writesInFlight ?? false }
+
+    /// Stops polling and closes the Modbus connections.
+    public func closeModbus() {
+        sensors?.stop()
+        peers?.stop()
     }
 
     /// The output called `name`.

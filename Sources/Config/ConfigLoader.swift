@@ -91,7 +91,7 @@ public struct ConfigLoader: Sendable {
         let decision = DecideSection.decode(sections[DecideSection.key], context,
                                             .init(model: model, features: features, outputs: outputs, devices: modbus, peers: peers))
         if let decision {
-            let decided = Set(decision.targets.compactMap { if case .output(let o) = $0 { o } else { nil } })
+            let decided = Set(decision.decidedOutputs)
             for rule in rules where decided.contains(rule.action.output) {
                 r.warning(rule.location, "output '\(rule.action.output)' is driven by this rule and by decide:; the next decision tick overrides the rule")
             }

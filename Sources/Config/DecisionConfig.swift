@@ -115,4 +115,12 @@ public struct DecisionConfig: Sendable, Equatable {
         for c in actions.joined() + overrides.flatMap(\.commands) where seen.insert(c.target).inserted { out.append(c.target) }
         return out
     }
+
+    /// The GPIO outputs among ``targets``.
+    public var decidedOutputs: [String] {
+        targets.compactMap { t -> String? in
+            if case .output(let name) = t { return name }
+            return nil
+        }
+    }
 }

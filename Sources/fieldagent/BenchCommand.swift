@@ -45,7 +45,7 @@ enum BenchCommand {
         """
 
     private static func loadConfig() throws -> AgentConfig {
-        try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: benchConfig, file: "<bench>").0
+        try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: benchConfig, file: "<bench>").0
     }
 
     private static func edgeToOutput(edges: Int) throws {

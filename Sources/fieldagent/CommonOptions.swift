@@ -1,3 +1,4 @@
+import Agent
 import Boards
 import Config
 import EventLoop
@@ -25,7 +26,7 @@ struct CommonOptions {
     /// Loads and validates the config; prints warnings; throws with every error, each with file:line:column.
     func loadConfig() throws -> (AgentConfig, BoardCatalog) {
         let catalog = try catalog()
-        let (config, warnings) = try ConfigLoader(catalog: catalog).load(path: configPath)
+        let (config, warnings) = try ConfigLoader.forThisBinary(catalog: catalog).load(path: configPath)
         for w in warnings { StandardError.write("\(w)\n") }
         return (config, catalog)
     }

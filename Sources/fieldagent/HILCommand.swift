@@ -46,7 +46,7 @@ enum HILCommand {
                 guard let configPath = configOverride ?? scenario.config else {
                     throw UsageError("\(file): the scenario names no config; add 'config: FILE' or pass --config FILE")
                 }
-                let (config, _) = try ConfigLoader(catalog: catalog).load(path: configPath)
+                let (config, _) = try ConfigLoader.forThisBinary(catalog: catalog).load(path: configPath)
                 let logger = Logger(minimumLevel: level ?? .warning)
                 let runtime = try AgentRuntime(config: config, backend: .mock, logger: logger)
                 print("scenario \(scenario.name) (\(file)) against \(configPath)")

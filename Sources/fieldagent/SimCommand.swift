@@ -34,7 +34,7 @@ enum SimCommand {
             let boards = try args.option("--boards")
             try args.finish()
             let catalog = try makeCatalog(directory: boards)
-            let loader = ConfigLoader(catalog: catalog)
+            let loader = ConfigLoader.forThisBinary(catalog: catalog)
             let config: AgentConfig
             if let configPath {
                 config = try loader.load(path: configPath).0

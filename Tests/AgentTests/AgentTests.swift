@@ -20,7 +20,7 @@ struct Harness {
     var chip: MockChip { chips.mockChips[0] }
 
     init(_ text: String = BuiltinConfigs.simBasic) throws {
-        let (config, _) = try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: text, file: "t.yaml")
+        let (config, _) = try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: text, file: "t.yaml")
         let board = config.board
         chips = ChipSet(backend: .mock, loop: loop) { board.lineNames(ofChip: $0) }
         agent = Agent(config: config, chips: chips, loop: loop, logger: .silent)
@@ -81,7 +81,7 @@ struct Harness {
 
     @Test func aStartThatFailsLeavesEarlierOutputsSafeAndReleased() throws {
         let loop = ManualLoop()
-        let (config, _) = try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: BuiltinConfigs.simBasic, file: "t.yaml")
+        let (config, _) = try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: BuiltinConfigs.simBasic, file: "t.yaml")
         let board = config.board
         let chips = ChipSet(backend: .mock, loop: loop) { board.lineNames(ofChip: $0) }
         let chip = try chips.chip(label: "fieldagent-mock")

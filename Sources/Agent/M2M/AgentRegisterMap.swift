@@ -1,32 +1,22 @@
 import EventLoop
 import Modbus
 
-/// The register map an agent serves to peers and SCADA tools over Modbus TCP (`server:` in the config).
+/// The register map an agent serves to peers and SCADA tools over Modbus TCP (`server:` in the config):
+/// map version 2, laid out in ``RegisterLayout`` (status block, values block, command block, inputs, outputs).
 ///
-/// Map version 1 (read-only; every write is refused with *illegal data address*):
-///
-/// | table | address | content |
-/// |---|---|---|
-/// | input registers (FC 4) | 0 | map version (1) |
-/// | input registers | 1 | heartbeat: seconds since start, modulo 65536 (a peer sees it move) |
-/// | input registers | 2, 3 | uptime in seconds, uint32, high word first |
-/// | input registers | 4, 5 | number of inputs, number of outputs |
-/// | input registers | 6, 7 | edges seen since start, uint32, high word first |
-/// | discrete inputs (FC 2) | i | input i's debounced logical value, in config order |
-/// | coils (FC 1) | i | output i's logical value, in config order |
-///
-/// Addresses beyond these answer *illegal data address*.
+/// Reads are computed live from the agent. Writes reach ``CommandBlock`` only, after its authorizer let them
+/// through (allowed peers, command block addresses); everything else answers *illegal data address*.
 public final class AgentRegisterMap: RegisterMap {
     /// The layout's version, in input register 0; peers check it before reading the rest.
-    public static let mapVersion: UInt16 = 1
+    public static let mapVersion = RegisterLayout.version
     private unowned let agent: Agent
     private let loop: EventLoop
-    private let start: Instant
+    private let identity: [UInt16]
 
     public init(agent: Agent, loop: EventLoop) {
         self.agent = agent
         self.loop = loop
-        start = loop.now
+        identity = PeerStatus.identityRegisters(agent.config.name)
     }
 
     public func bit(_ table: ModbusTable, at address: UInt16) -> Bool? {
@@ -39,22 +29,57 @@ public final class AgentRegisterMap: RegisterMap {
     }
 
     public func register(_ table: ModbusTable, at address: UInt16) -> UInt16? {
-        guard table == .inputRegisters else { return nil }
-        let uptime = UInt32(clamping: max(0, (loop.now - start).nanoseconds / 1_000_000_000))
-        let edges = UInt32(truncatingIfNeeded: agent.edgeCount)
+        switch table {
+        case .holdingRegisters:
+            switch address {
+            case RegisterLayout.commandBits: return agent.commands.bits
+            case RegisterLayout.commandSequence: return agent.commands.sequence
+            default: return nil
+            }
+        case .inputRegisters:
+            if address >= RegisterLayout.values, Int(address - RegisterLayout.values) < RegisterLayout.valueSlots * 2 {
+                let slot = Int(address - RegisterLayout.values) / 2
+                let bits = Float(agent.exportedValue(slot) ?? .nan).bitPattern
+                return address % 2 == 0 ? UInt16(bits >> 16) : UInt16(bits & 0xFFFF)
+            }
+            return status(address)
+        default:
+            return nil
+        }
+    }
+
+    private func status(_ address: UInt16) -> UInt16? {
+        let uptime = UInt32(clamping: max(0, (loop.now - agent.startedAt).nanoseconds / 1_000_000_000))
+        func high(_ v: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: UInt32(truncatingIfNeeded: v) >> 16) }
+        func low(_ v: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: v) }
+        let engine = agent.decision
         switch address {
-        case 0: return Self.mapVersion
-        case 1: return UInt16(truncatingIfNeeded: uptime)
-        case 2: return UInt16(truncatingIfNeeded: uptime >> 16)
-        case 3: return UInt16(truncatingIfNeeded: uptime)
-        case 4: return UInt16(clamping: agent.inputs.count)
-        case 5: return UInt16(clamping: agent.outputs.count)
-        case 6: return UInt16(truncatingIfNeeded: edges >> 16)
-        case 7: return UInt16(truncatingIfNeeded: edges)
+        case RegisterLayout.mapVersion: return Self.mapVersion
+        case RegisterLayout.heartbeat: return UInt16(truncatingIfNeeded: uptime)
+        case RegisterLayout.uptime: return high(UInt64(uptime))
+        case RegisterLayout.uptime + 1: return low(UInt64(uptime))
+        case RegisterLayout.healthClass: return engine?.currentClass.map { UInt16($0) } ?? RegisterLayout.noClass
+        case RegisterLayout.confidence:
+            guard let engine, let c = engine.currentClass else { return 0 }
+            return UInt16((engine.probabilities[c] * 1000).rounded())
+        case RegisterLayout.state: return (engine?.state ?? .noModel).rawValue
+        case RegisterLayout.alarms: return agent.alarms.rawValue
+        case RegisterLayout.inferences: return high(engine?.inferences ?? 0)
+        case RegisterLayout.inferences + 1: return low(engine?.inferences ?? 0)
+        case RegisterLayout.classChanges: return high(engine?.classChanges ?? 0)
+        case RegisterLayout.classChanges + 1: return low(engine?.classChanges ?? 0)
+        case RegisterLayout.edges: return high(agent.edgeCount)
+        case RegisterLayout.edges + 1: return low(agent.edgeCount)
+        case RegisterLayout.inputCount: return UInt16(clamping: agent.inputs.count)
+        case RegisterLayout.outputCount: return UInt16(clamping: agent.outputs.count)
+        case RegisterLayout.valueCount: return UInt16(clamping: min(agent.config.features.count, RegisterLayout.valueSlots))
+        case 17...19: return 0
+        case RegisterLayout.identity..<(RegisterLayout.identity + UInt16(RegisterLayout.identityRegisters)):
+            return identity[Int(address - RegisterLayout.identity)]
         default: return nil
         }
     }
 
-    /// Map version 1 takes no writes (the command block comes with peer exchange).
-    public func apply(_ write: RegisterWrite) -> ModbusExceptionCode? { .illegalDataAddress }
+    /// Writes land in the command block (the server's authorizer has checked who and where).
+    public func apply(_ write: RegisterWrite) -> ModbusExceptionCode? { agent.commands.apply(write) }
 }

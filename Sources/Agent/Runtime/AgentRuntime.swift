@@ -20,6 +20,7 @@ public final class AgentRuntime {
     private let notifier = SystemdNotifier.fromProcessEnvironment()
     private var watchdog: Watchdog?
     private var exitStatus: Int32 = 0
+    private var stopping = false
 
     /// Creates the loop and the chips and starts the agent (requests lines, initial values).
     public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger) throws {
@@ -30,8 +31,10 @@ public final class AgentRuntime {
         self.logger = logger
         try agent.start()
         if let serverConfig = config.server {
+            let commands = agent.commands!
             let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop),
-                                         configuration: serverConfig, logger: logger)
+                                         configuration: serverConfig, logger: logger,
+                                         authorize: { client, unit, write in commands.authorize(client, unit, write) })
             do {
                 try server.start()
             } catch {
@@ -39,7 +42,8 @@ public final class AgentRuntime {
                 throw error
             }
             modbusServer = server
-            logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion])
+            logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion,
+                                             "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ",")])
         }
     }
 
@@ -75,14 +79,32 @@ public final class AgentRuntime {
         return exitStatus
     }
 
-    /// Drives outputs safe, releases lines, closes sockets and stops the loop.
+    /// The longest the runtime waits for safe-value writes to Modbus actuators when stopping.
+    public static let safeWriteGrace: Duration = .seconds(2)
+
+    /// Drives outputs safe, releases lines, waits (bounded) for Modbus actuators' safe writes, closes sockets
+    /// and stops the loop.
     public func stop(reason: String) {
+        guard !stopping else { return }
+        stopping = true
         _ = try? notifier.stopping(status: "stopping: \(reason)")
         watchdog?.stop()
         agent.shutdown(reason: reason)
         modbusServer?.stop()
         for server in mockServers { server.close() }
         mockServers = []
-        loop.stop()
+        let deadline = loop.now + Self.safeWriteGrace
+        func finish() {
+            if agent.safeWritesPending {
+                logger.warning("agent.safe_writes_unconfirmed", ["after": durationText(Self.safeWriteGrace)])
+            }
+            agent.closeModbus()
+            loop.stop()
+        }
+        func wait() {
+            guard agent.safeWritesPending, loop.now < deadline else { return finish() }
+            loop.schedule(after: .milliseconds(10)) { wait() }
+        }
+        wait()
     }
 }
