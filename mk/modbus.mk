@@ -2,6 +2,8 @@
 #   make test-deps-modbus  .venv with pymodbus (the interop tests use .venv/bin/python); part of make test
 #   make fuzz              libFuzzer over MBAP/RTU framing, request decoding and handling (FUZZ_SECONDS, default 60)
 #   make bench-modbus      requests/s reading 10 holding registers, 1 and 8 connections: ours vs libmodbus vs pymodbus
+#   make bench-adversaries GPIO edge → output in the agent (mock chip) with its Modbus server and a poller on the
+#                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5)
 
 MODBUS_PYTHON ?= python3
 MODBUS_VENV   := .venv
@@ -10,11 +12,12 @@ FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := .build-fuzz
 BENCH_DIR     := .build-bench
 BENCH_SECONDS ?= 3
+ADVERSARY_SECONDS ?= 5
 
 TEST_PREREQS  += test-deps-modbus
-BENCH_TARGETS += bench-modbus
+BENCH_TARGETS += bench-modbus bench-adversaries
 
-.PHONY: test-deps-modbus fuzz bench-modbus
+.PHONY: test-deps-modbus fuzz bench-modbus bench-adversaries
 
 test-deps-modbus: $(MODBUS_VENV)/.pymodbus-installed
 
@@ -41,3 +44,7 @@ bench-modbus: build test-deps-modbus
 	cc -O2 -o $(BENCH_DIR)/modbus-libmodbus-server Bench/modbus-libmodbus-server.c $$(pkg-config --cflags --libs libmodbus)
 	cc -O2 -pthread -o $(BENCH_DIR)/modbus-load Bench/modbus-load.c
 	@bash Bench/modbus-bench.sh $(BIN) $(BENCH_DIR) $(MODBUS_VENV)/bin/python $(BENCH_SECONDS)
+
+# No Python, no third-party peers: every adversary is a thread of the bench process (see AdversaryBench.swift).
+bench-adversaries: build
+	$(BIN) bench --modbus-adversaries --seconds $(ADVERSARY_SECONDS)

@@ -11,6 +11,7 @@ enum BenchCommand {
         summary: "Measure edge → output latency and idle cost (make bench)",
         help: """
         USAGE: fieldagent bench [--edges N] [--idle-seconds S]
+               fieldagent bench --modbus-adversaries [--seconds S] [--interval-us N]
 
         1. Edge → output: a child process runs the agent on the mock chip (rule: 'in changes → out follows');
            this process drives 'in' through the mock control socket N times (default 10000) and waits each
@@ -18,8 +19,17 @@ enum BenchCommand {
            and the round trip seen by the driver (two Unix-socket hops and two wake-ups included).
         2. Idle: the agent with nothing scheduled for S seconds (default 10): loop wake-ups and CPU time.
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
+        --modbus-adversaries: edge → output with the agent's Modbus server and a poller on the same loop, without
+           and with misbehaving Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000).
         """,
         run: { args in
+            if args.flag("--modbus-adversaries") {
+                let seconds = try args.option("--seconds", expecting: "a number of seconds") { Double($0) } ?? 5
+                let interval = try args.option("--interval-us", expecting: "microseconds") { Int64($0) } ?? 1000
+                let nice = try args.option("--peers-nice", expecting: "a nice value 0…19") { Int32($0) } ?? 0
+                try args.finish()
+                return try AdversaryBench.run(seconds: seconds, interval: .microseconds(interval), peersNice: nice)
+            }
             let edges = try args.option("--edges", expecting: "a number") { Int($0) } ?? 10_000
             let idle = try args.option("--idle-seconds", expecting: "a number") { Double($0) } ?? 10
             try args.finish()
