@@ -9,6 +9,8 @@ final class ConfigContext {
     let board: Board?
     var pins: PinRegistry
     var names = NameRegistry()
+    /// Every feature name declared, including entries with other errors (so `decide:` does not report them missing).
+    var featureNames = Set<String>()
 
     init(reader: ConfigReader, board: Board?) {
         self.reader = reader

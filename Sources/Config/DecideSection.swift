@@ -42,8 +42,7 @@ enum DecideSection {
             return nil
         }
         // The model's inputs must all be features.
-        let featureNames = Set(x.features.map(\.name))
-        let missing = model.features.filter { !featureNames.contains($0) }
+        let missing = model.features.filter { !c.featureNames.contains($0) }
         if !missing.isEmpty {
             r.error(node.mark, "decide: the model takes \(model.features.count) features and \(missing.count) of them have no 'features:' entry: \(missing.joined(separator: ", ")) (the model's inputs, in order: \(model.features.joined(separator: ", ")))")
         }
@@ -52,7 +51,7 @@ enum DecideSection {
         if let n = f["switch_at"], let s = r.string(n, "switch_at") {
             switchAt = Double(s)
             if let v = switchAt, !(0.34...1).contains(v) {
-                r.error(n.mark, "switch_at: \(s) is out of range; a probability from 0.34 to 1 (with 3 classes, below 1/3 no class might reach it… above 1 none can)")
+                r.error(n.mark, "switch_at: \(s) is out of range; use a probability from 0.34 to 1")
                 switchAt = nil
             } else if switchAt == nil {
                 r.error(n.mark, "switch_at: '\(s)' is not a number; a probability such as 0.6")
@@ -93,7 +92,9 @@ enum DecideSection {
             let cmds = commands(doNode, "do", c, x)
             if let condition { overrides.append(.init(condition: condition, commands: cmds, location: item.mark)) }
         }
-        guard let every, let switchAt, let confirm, let minDwell, let guardsFault, missing.isEmpty else { return nil }
+        // Features that failed to decode are reported where they are; the decision needs all of them.
+        guard let every, let switchAt, let confirm, let minDwell, let guardsFault, missing.isEmpty,
+              model.features.allSatisfy({ name in x.features.contains { $0.name == name } }) else { return nil }
         return DecisionConfig(every: every, inputs: model.features, labels: model.labels, switchAt: switchAt, confirm: confirm,
                               minDwell: minDwell, dwellGuardsFault: guardsFault, actions: actions, overrides: overrides, location: node.mark)
     }

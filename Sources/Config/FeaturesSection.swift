@@ -32,6 +32,7 @@ enum FeaturesSection {
                     r.error(n.mark, "the feature name '\(name)' is already used at line \(line); feature names must be unique")
                 }
                 seen[name] = n.mark.line
+                c.featureNames.insert(name)
             }
             var source: FeatureConfig.Source?
             if let text = r.required(f, "from", in: what, at: item.mark), let n = f["from"] {
@@ -136,7 +137,7 @@ enum FeaturesSection {
             return nil
         }
         guard lo <= hi else {
-            r.error(node.mark, "\(what): range [\(lo), \(hi)] is empty; write the low end first")
+            r.error(node.mark, "\(what): range [\(items[0].scalarValue ?? ""), \(items[1].scalarValue ?? "")] is empty; write the low end first")
             return nil
         }
         return .some(lo...hi)

@@ -34,18 +34,20 @@ enum PeersSection {
                 seen[name] = n.mark.line
             }
             let host = r.required(f, "host", in: what, at: item.mark)
-            let port = f["port"].map { r.int($0, "port", in: 1...65535) } ?? 1502
-            let unit = f["unit"].map { r.int($0, "unit", in: 1...247) } ?? 1
-            let interval = f["interval"].map { positive($0, "interval", r) } ?? .seconds(1)
-            let timeout = f["timeout"].map { positive($0, "timeout", r) } ?? .milliseconds(500)
+            let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
+            let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
+            let interval = f["interval"].flatMap { positive($0, "interval", r) } ?? .seconds(1)
+            let timeout = f["timeout"].flatMap { positive($0, "timeout", r) } ?? .milliseconds(500)
             let stale: Duration?? = f["stale_after"].map { positive($0, "stale_after", r) }
-            let downAfter = f["down_after"].map { r.int($0, "down_after", in: 1...100) } ?? 3
-            guard let name, let host, let port, let unit, let interval, let timeout, let downAfter, stale != .some(nil) else { continue }
+            let downAfter = f["down_after"].flatMap { r.int($0, "down_after", in: 1...100) } ?? 3
+            // A peer with a bad value is still declared (its errors are recorded), so features and overrides naming
+            // it are not reported as well.
+            guard let name, let host else { continue }
             if let t = f["timeout"], timeout >= interval {
                 r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")
             }
             out.append(PeerConfig(name: name, host: host, port: UInt16(port), unit: UInt8(unit), interval: interval, timeout: timeout,
-                                  staleAfter: stale ?? nil, downAfterFailures: downAfter, location: item.mark))
+                                  staleAfter: stale.flatMap { $0 }, downAfterFailures: downAfter, location: item.mark))
         }
         return out
     }

@@ -23,8 +23,16 @@ enum CheckCommand {
             try args.finish()
             let (config, _) = try options.loadConfig()
             func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
-            print("\(options.configPath): ok: board \(config.board.name), \(count(config.inputs.count, "input")), "
-                  + "\(count(config.outputs.count, "output")), \(count(config.rules.count, "rule"))")
+            var parts = ["board \(config.board.name)", count(config.inputs.count, "input"), count(config.outputs.count, "output"),
+                         count(config.rules.count, "rule")]
+            if !config.modbus.isEmpty { parts.append(count(config.modbus.count, "Modbus device")) }
+            if !config.features.isEmpty { parts.append(count(config.features.count, "feature")) }
+            if let d = config.decision {
+                parts.append("model every \(durationText(d.every)) driving \(count(d.targets.count, "actuator"))")
+            }
+            if !config.peers.isEmpty { parts.append(count(config.peers.count, "peer")) }
+            if let s = config.server { parts.append("serving on \(s.bindAddress):\(s.port.map(String.init) ?? "502/1502")") }
+            print("\(options.configPath): ok: " + parts.joined(separator: ", "))
             return 0
         })
 }

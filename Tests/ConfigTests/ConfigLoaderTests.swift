@@ -190,7 +190,7 @@ import YAML
     }
 
     @Test func theTopLevelKeysAreTheSectionsThisFileKnows() {
-        #expect(ConfigLoader.topLevelKeys == ["board", "name", "inputs", "outputs", "rules", "modbus", "server"])
+        #expect(ConfigLoader.topLevelKeys == ["board", "name", "inputs", "outputs", "rules", "modbus", "server", "peers", "features", "decide"])
     }
 }
 
