@@ -94,9 +94,12 @@ struct Harness {
         squatter.release()
     }
 
-    @Test func theBuiltInSimulationConfigIsTheExampleFile() throws {
-        let file = try #require(YAMLParser.readFile(repoRoot + "/Examples/sim-basic.yaml"))
-        #expect(file == BuiltinConfigs.simBasic + "\n")
+    @Test func theBuiltInConfigsAreTheExampleFiles() throws {
+        // scripts/embed-configs regenerates BuiltinConfigs.swift after an example changes.
+        for (file, text) in [("sim-basic", BuiltinConfigs.simBasic), ("line-a", BuiltinConfigs.lineA), ("line-b", BuiltinConfigs.lineB)] {
+            let onDisk = try #require(YAMLParser.readFile(repoRoot + "/Examples/\(file).yaml"))
+            #expect(onDisk == text + "\n", "Examples/\(file).yaml differs from BuiltinConfigs; run scripts/embed-configs")
+        }
     }
 
     @Test func theLatencyHistogramReportsPercentiles() {

@@ -22,17 +22,21 @@ public final class AgentRuntime {
     private var exitStatus: Int32 = 0
     private var stopping = false
 
-    /// Creates the loop and the chips and starts the agent (requests lines, initial values).
-    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger) throws {
-        loop = try EpollLoop()
+    /// What ``stop(reason:)`` does once outputs are safe and sockets closed; by default it stops the loop.
+    /// Several runtimes sharing one loop (the simulation) replace it.
+    public var onStopped: (() -> Void)?
+
+    /// Creates the chips and starts the agent (requests lines, initial values) on `loop`, or on a loop of its own.
+    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger, loop: EpollLoop? = nil) throws {
+        self.loop = try loop ?? EpollLoop()
         let board = config.board
-        chips = ChipSet(backend: backend, loop: loop) { label in board.lineNames(ofChip: label) }
-        agent = Agent(config: config, chips: chips, loop: loop, logger: logger)
+        chips = ChipSet(backend: backend, loop: self.loop) { label in board.lineNames(ofChip: label) }
+        agent = Agent(config: config, chips: chips, loop: self.loop, logger: logger)
         self.logger = logger
         try agent.start()
         if let serverConfig = config.server {
             let commands = agent.commands!
-            let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop),
+            let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
                                          authorize: { client, unit, write in commands.authorize(client, unit, write) })
             do {
@@ -99,7 +103,7 @@ public final class AgentRuntime {
                 logger.warning("agent.safe_writes_unconfirmed", ["after": durationText(Self.safeWriteGrace)])
             }
             agent.closeModbus()
-            loop.stop()
+            if let onStopped { onStopped() } else { loop.stop() }
         }
         func wait() {
             guard agent.safeWritesPending, loop.now < deadline else { return finish() }
