@@ -19,6 +19,15 @@ public protocol GPIOChip: AnyObject {
 
     /// Requests `line` as an output driven to `initial` at once.
     func requestOutput(line: Int, activeLow: Bool, initial: Bool, consumer: String) throws(GPIOError) -> GPIOOutputLine
+
+    /// Requests several lines as inputs in one request, all with `settings`; either every line is granted or
+    /// none is (a busy line fails the whole request). `onEdge` runs on the loop for every edge of any of them;
+    /// ``EdgeEvent/line`` tells which.
+    func requestInputs(lines: [Int], settings: InputSettings, consumer: String,
+                       onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines
+
+    /// Requests several lines as outputs in one request, driven to `initial` (request order) at once; all or none.
+    func requestOutputs(lines: [Int], activeLow: Bool, initial: GPIOLineValues, consumer: String) throws(GPIOError) -> GPIOOutputLines
 }
 
 /// A requested input line.
@@ -40,5 +49,27 @@ public protocol GPIOOutputLine: AnyObject {
     /// Drives the logical value.
     func write(_ value: Bool) throws(GPIOError)
     /// Gives the line back to the chip; the handle must not be used afterwards.
+    func release()
+}
+
+/// Several input lines of one chip requested together and read together.
+public protocol GPIOInputLines: AnyObject {
+    /// The line offsets on their chip, in request order.
+    var lines: [Int] { get }
+    /// Reads every line's logical value, in request order, in one call.
+    func read() throws(GPIOError) -> GPIOLineValues
+    /// Gives every line back to the chip; the handle must not be used afterwards.
+    func release()
+}
+
+/// Several output lines of one chip requested together and written together.
+public protocol GPIOOutputLines: AnyObject {
+    /// The line offsets on their chip, in request order.
+    var lines: [Int] { get }
+    /// The logical values last driven, in request order.
+    var values: GPIOLineValues { get }
+    /// Drives every line to its logical value in one call (`values.count` must equal `lines.count`).
+    func write(_ values: GPIOLineValues) throws(GPIOError)
+    /// Gives every line back to the chip; the handle must not be used afterwards.
     func release()
 }

@@ -11,6 +11,8 @@ public struct GPIOError: Error, Equatable, CustomStringConvertible, Sendable {
         case noSuchLine
         /// Not allowed to open the chip (group membership, udev rule).
         case permissionDenied
+        /// The request itself is wrong: no lines, too many, a line twice, or values that do not match the lines.
+        case invalidRequest
         /// Any other failure of the system call.
         case system(Int32)
     }

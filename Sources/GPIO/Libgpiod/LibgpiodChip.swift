@@ -76,35 +76,93 @@ public final class LibgpiodChip: GPIOChip {
 
     public func requestInput(line: Int, settings: InputSettings, consumer: String,
                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLine {
-        try checkLine(line)
-        var config = fa_line_config(output: 0, bias: Self.facadeBias(settings.bias),
-                                    active_low: settings.activeLow ? 1 : 0, edges: Self.facadeEdges(settings.edges))
-        var offset = UInt32(line)
-        guard let request = fa_request_lines(chip, consumer, &offset, 1, &config, nil) else {
-            throw GPIOError.fromErrno(errno, "request \(label) line \(line) as input")
-        }
-        let input = LibgpiodInputLine(request: request, line: line, loop: loop, onEdge: onEdge)
-        if settings.edges != .none {
-            do {
-                try input.startWatching()
-            } catch {
-                input.release()
-                throw GPIOError(.system(error.code), "watch \(label) line \(line): \(error)")
-            }
-        }
-        return input
+        LibgpiodInputLine(try requestInputGroup(lines: [line], settings: settings, consumer: consumer, onEdge: onEdge))
     }
 
     public func requestOutput(line: Int, activeLow: Bool, initial: Bool, consumer: String) throws(GPIOError) -> GPIOOutputLine {
-        try checkLine(line)
+        let initial = GPIOLineValues(count: 1, bits: initial ? 1 : 0)
+        return LibgpiodOutputLine(try requestOutputGroup(lines: [line], activeLow: activeLow, initial: initial, consumer: consumer))
+    }
+
+    public func requestInputs(lines: [Int], settings: InputSettings, consumer: String,
+                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines {
+        try requestInputGroup(lines: lines, settings: settings, consumer: consumer, onEdge: onEdge)
+    }
+
+    public func requestOutputs(lines: [Int], activeLow: Bool, initial: GPIOLineValues, consumer: String) throws(GPIOError) -> GPIOOutputLines {
+        try requestOutputGroup(lines: lines, activeLow: activeLow, initial: initial, consumer: consumer)
+    }
+
+    private func requestInputGroup(lines: [Int], settings: InputSettings, consumer: String,
+                                   onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> LibgpiodInputLines {
+        var config = fa_line_config(output: 0, bias: Self.facadeBias(settings.bias),
+                                    active_low: settings.activeLow ? 1 : 0, edges: Self.facadeEdges(settings.edges))
+        let request = try self.request(lines, &config, initial: nil, consumer: consumer, as: "input")
+        let inputs = LibgpiodInputLines(request: request, chip: self, lines: lines, loop: loop, onEdge: onEdge)
+        do {
+            try inputs.startWatching()
+        } catch {
+            inputs.release()
+            throw GPIOError(.system(error.code), "watch \(label) \(Self.describe(lines)): \(error)")
+        }
+        return inputs
+    }
+
+    private func requestOutputGroup(lines: [Int], activeLow: Bool, initial: GPIOLineValues,
+                                    consumer: String) throws(GPIOError) -> LibgpiodOutputLines {
+        guard initial.count == lines.count else {
+            throw GPIOError(.invalidRequest, "\(initial.count) initial values for \(lines.count) lines \(lines)")
+        }
         var config = fa_line_config(output: 1, bias: Int32(FA_BIAS_AS_IS.rawValue), active_low: activeLow ? 1 : 0,
                                     edges: Int32(FA_EDGES_NONE.rawValue))
-        var offset = UInt32(line)
-        var value: Int32 = initial ? 1 : 0
-        guard let request = fa_request_lines(chip, consumer, &offset, 1, &config, &value) else {
-            throw GPIOError.fromErrno(errno, "request \(label) line \(line) as output")
+        let request = try self.request(lines, &config, initial: initial, consumer: consumer, as: "output")
+        return LibgpiodOutputLines(request: request, chip: self, lines: lines, values: initial)
+    }
+
+    /// One facade request for `lines`, after checking them; a busy line's error names its holder.
+    private func request(_ lines: [Int], _ config: inout fa_line_config, initial: GPIOLineValues?,
+                         consumer: String, as direction: String) throws(GPIOError) -> OpaquePointer {
+        guard !lines.isEmpty, lines.count <= GPIOLineValues.maxCount else {
+            throw GPIOError(.invalidRequest, "a request holds 1…\(GPIOLineValues.maxCount) lines, not \(lines.count)")
         }
-        return LibgpiodOutputLine(request: request, line: line, value: initial)
+        for line in lines { try checkLine(line) }
+        guard Set(lines).count == lines.count else {
+            throw GPIOError(.invalidRequest, "lines \(lines) name a line twice; request each line once")
+        }
+        // Fixed-size stack arrays for the facade: offsets and initial values, `capacity` entries each.
+        var offsets = FacadeValues(offsets: lines)
+        var values = initial.map { FacadeValues($0) }
+        let request = withUnsafeBytes(of: &offsets) { off in
+            // off spans FacadeValues.capacity UInt32-sized entries; lines.count <= capacity was checked above.
+            let offsetsPointer = off.baseAddress!.assumingMemoryBound(to: UInt32.self)
+            if values == nil {
+                return fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), &config, nil)
+            }
+            return withUnsafeBytes(of: &values!) { v in
+                // v spans FacadeValues.capacity Int32 values owned by this frame.
+                fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), &config,
+                                 v.baseAddress!.assumingMemoryBound(to: Int32.self))
+            }
+        }
+        guard let request else {
+            throw error(errno, "request \(label) \(Self.describe(lines)) as \(direction)", lines: lines)
+        }
+        return request
+    }
+
+    /// The error for a failed facade call; for EBUSY, names the consumer holding the first busy line of `lines`.
+    func error(_ code: Int32, _ what: String, lines: [Int] = []) -> GPIOError {
+        guard code == EBUSY else { return GPIOError.fromErrno(code, what) }
+        for line in lines {
+            if let holder = lineInfo(line).consumer {
+                return GPIOError(.busy, "\(what): line \(line) is busy, held by \"\(holder)\"; release it there first (see `gpioinfo \(label)`)")
+            }
+        }
+        return GPIOError.fromErrno(code, what)
+    }
+
+    private static func describe(_ lines: [Int]) -> String {
+        lines.count == 1 ? "line \(lines[0])" : "lines \(lines.map(String.init).joined(separator: ","))"
     }
 
     private func checkLine(_ line: Int) throws(GPIOError) {

@@ -1,31 +1,16 @@
-import CGPIOFacade
-import Glibc
-
-/// An output line requested through libgpiod.
+/// An output line requested through libgpiod: a one-line ``LibgpiodOutputLines``.
 final class LibgpiodOutputLine: GPIOOutputLine {
-    // request is valid until release() frees it; nil afterwards.
-    private var request: OpaquePointer?
+    private let group: LibgpiodOutputLines
     let line: Int
-    private(set) var value: Bool
 
-    init(request: OpaquePointer, line: Int, value: Bool) {
-        self.request = request
-        self.line = line
-        self.value = value
+    init(_ group: LibgpiodOutputLines) {
+        self.group = group
+        line = group.lines[0]
     }
 
-    deinit { release() }
+    var value: Bool { group.values[0] }
 
-    func write(_ value: Bool) throws(GPIOError) {
-        guard let request else { preconditionFailure("line \(line) written after release") }
-        var v: Int32 = value ? 1 : 0
-        guard fa_request_set(request, &v) == 0 else { throw GPIOError.fromErrno(errno, "write line \(line)") }
-        self.value = value
-    }
+    func write(_ value: Bool) throws(GPIOError) { try group.write(GPIOLineValues(count: 1, bits: value ? 1 : 0)) }
 
-    func release() {
-        guard let request else { return }
-        fa_request_release(request)
-        self.request = nil
-    }
+    func release() { group.release() }
 }

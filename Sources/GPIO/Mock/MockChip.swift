@@ -63,20 +63,66 @@ public final class MockChip: GPIOChip {
         return output
     }
 
+    public func requestInputs(lines: [Int], settings: InputSettings, consumer: String,
+                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines {
+        try claim(lines, consumer: consumer)
+        for line in lines {
+            self.lines[line].isOutput = false
+            self.lines[line].settings = settings
+            self.lines[line].onEdge = settings.edges == .none ? nil : onEdge
+        }
+        return MockInputLines(chip: self, lines: lines)
+    }
+
+    public func requestOutputs(lines: [Int], activeLow: Bool, initial: GPIOLineValues,
+                               consumer: String) throws(GPIOError) -> GPIOOutputLines {
+        guard initial.count == lines.count else {
+            throw GPIOError(.invalidRequest, "\(initial.count) initial values for \(lines.count) lines \(lines)")
+        }
+        try claim(lines, consumer: consumer)
+        for (i, line) in lines.enumerated() {
+            self.lines[line].isOutput = true
+            self.lines[line].settings = InputSettings(bias: .asIs, activeLow: activeLow, edges: .none)
+            setOutputLevel(line, initial[i] != activeLow)
+        }
+        return MockOutputLines(chip: self, lines: lines, values: initial)
+    }
+
     private func claim(_ line: Int, consumer: String) throws(GPIOError) {
-        guard line >= 0, line < lines.count else {
-            throw GPIOError(.noSuchLine, "chip \(label) has lines 0…\(lines.count - 1); line \(line) does not exist")
+        try claim([line], consumer: consumer)
+    }
+
+    /// Claims every line or none, with the errors a kernel request gives (no such line, busy, a line twice).
+    private func claim(_ requested: [Int], consumer: String) throws(GPIOError) {
+        guard !requested.isEmpty, requested.count <= GPIOLineValues.maxCount else {
+            throw GPIOError(.invalidRequest, "a request holds 1…\(GPIOLineValues.maxCount) lines, not \(requested.count)")
         }
-        if let holder = lines[line].consumer {
-            throw GPIOError(.busy, "\(label) line \(line) (\(lines[line].name)): line busy; held by \"\(holder)\"")
+        for line in requested {
+            guard line >= 0, line < lines.count else {
+                throw GPIOError(.noSuchLine, "chip \(label) has lines 0…\(lines.count - 1); line \(line) does not exist")
+            }
         }
-        lines[line].consumer = consumer
+        guard Set(requested).count == requested.count else {
+            throw GPIOError(.invalidRequest, "lines \(requested) name a line twice; request each line once")
+        }
+        for line in requested {
+            if let holder = lines[line].consumer {
+                throw GPIOError(.busy, "\(label) line \(line) (\(lines[line].name)): line busy; held by \"\(holder)\"")
+            }
+        }
+        for line in requested { lines[line].consumer = consumer }
     }
 
     /// Frees the line. A released output keeps driving its last level, as most kernel GPIO drivers do.
     func release(_ line: Int) {
         lines[line].consumer = nil
         lines[line].onEdge = nil
+    }
+
+    func logicalInputs(_ lines: [Int]) -> GPIOLineValues {
+        var values = GPIOLineValues(count: lines.count)
+        for (i, line) in lines.enumerated() where logicalInput(line) { values[i] = true }
+        return values
     }
 
     func logicalInput(_ line: Int) -> Bool {
