@@ -1,6 +1,7 @@
 import Agent
 import Config
 import EventLoop
+import Modbus
 
 /// `fieldagent hil`: runs a hardware-in-the-loop scenario against the real agent on the mock chip.
 enum HILCommand {
@@ -27,6 +28,22 @@ enum HILCommand {
               stop: true                       # stop the agent as SIGTERM does
               expect: {lamp: 0}                # the safe states
 
+        SEVERAL AGENTS, SIMULATED MACHINES AND REGISTER MAPS (see Scenarios/two-lines.yaml):
+          agents: [../Examples/line-a.yaml, ../Examples/line-b.yaml]   # instead of config:
+          machines: {line-a: 0, line-b: 0.1}   # a simulated machine for every Modbus device on 127.0.0.1,
+                                               # at this severity (0 normal … 0.5 degraded … 1 fault)
+          steps:
+            - at: 1s
+              machine: {line-a: 1.0}           # move a machine (constant severity from now on)
+              inject: {line-a: nan}            # make it send garbage: nan | out-of-range | none
+              kill: line-b                     # stop an agent as SIGTERM does (a peer disappearing)
+              expect: {line-a.motor: 0, line-b.standby: 1}     # agent.line with several agents
+              expect_map:                      # read over Modbus TCP, as a peer reads it
+                line-a: {class: fault, state: deciding, alarms: [worst-class]}
+              within: 5s
+          States: starting, deciding, fail-safe. Alarms: fail-safe, sensor-down, peer-down, bad-sample,
+          remote-stop, not-normal, worst-class.
+
         EXAMPLES:
           fieldagent hil Scenarios/sim-basic.yaml
           fieldagent hil my-test.yaml --config my-config.yaml
@@ -43,16 +60,52 @@ enum HILCommand {
             var failed = 0
             for file in files {
                 let scenario = try ScenarioLoader().load(path: file)
-                guard let configPath = configOverride ?? scenario.config else {
-                    throw UsageError("\(file): the scenario names no config; add 'config: FILE' or pass --config FILE")
+                let configPaths = configOverride.map { [$0] } ?? scenario.configs
+                guard !configPaths.isEmpty else {
+                    throw UsageError("\(file): the scenario names no config; add 'config: FILE' (or 'agents: [A, B]') or pass --config FILE")
                 }
-                let (config, _) = try ConfigLoader.forThisBinary(catalog: catalog).load(path: configPath)
                 let logger = Logger(minimumLevel: level ?? .warning)
-                let runtime = try AgentRuntime(config: config, backend: .mock, logger: logger)
-                print("scenario \(scenario.name) (\(file)) against \(configPath)")
-                let runner = ScenarioRunner(scenario: scenario, agent: runtime.agent, chips: runtime.chips.mockChips, loop: runtime.loop)
+                let loop = try EpollLoop()
+                var configs: [AgentConfig] = []
+                for path in configPaths { configs.append(try ConfigLoader.forThisBinary(catalog: catalog).load(path: path).0) }
+                // Simulated machines for Modbus devices on loopback, at the scenario's initial severities.
+                var machines: [String: SimulatedMachine] = [:]
+                for config in configs {
+                    for device in config.modbus {
+                        guard case .tcp(let host, let port) = device.endpoint, host == "127.0.0.1" || host == "localhost" else { continue }
+                        let severity = scenario.machines.first { $0.agent == config.name }?.severity ?? 0
+                        let machine = SimulatedMachine(loop: loop, profile: .constant(severity), port: port, noise: 0.1, seed: UInt64(port), logger: logger)
+                        do {
+                            try machine.start()
+                        } catch {
+                            throw UsageError("\(file): cannot start the simulated machine of \(config.name) on 127.0.0.1:\(port): \(error)")
+                        }
+                        machines[config.name] = machine
+                    }
+                }
+                var runtimes: [AgentRuntime] = []
+                for config in configs { runtimes.append(try AgentRuntime(config: config, backend: .mock, logger: logger, loop: loop)) }
+                print("scenario \(scenario.name) (\(file)) against \(configPaths.joined(separator: ", "))")
+                let members = runtimes.map { r in
+                    ScenarioRunner.Member(agent: r.agent, chips: r.chips.mockChips, machine: machines[r.agent.config.name],
+                                          mapPort: r.modbusServer?.port, kill: {
+                                              r.onStopped = {}
+                                              r.stop(reason: "scenario kill (as SIGTERM)")
+                                          })
+                }
+                let runner = ScenarioRunner(scenario: scenario, members: members, loop: loop)
                 let results = try runner.run()
-                runtime.stop(reason: "scenario finished")
+                // Every agent drives its outputs safe (and finishes its Modbus safe writes) before the next scenario.
+                var pending = runtimes.count
+                for r in runtimes {
+                    r.onStopped = {
+                        pending -= 1
+                        if pending == 0 { loop.stop() }
+                    }
+                    r.stop(reason: "scenario finished")
+                }
+                if pending > 0 { try loop.run() }
+                for m in machines.values { m.stop() }
                 for r in results {
                     let step = scenario.steps[r.index]
                     print("  step \(r.index + 1) (\(step.location)) at \(formatMicroseconds(step.at)): \(r.passed ? "PASS" : "FAIL")  \(r.detail)")

@@ -1,8 +1,9 @@
 import EventLoop
 import GPIO
+import Modbus
 
-/// Runs a ``Scenario`` against a started ``Agent`` on mock chips, in real time on the real loop, and reports
-/// pass or fail per step.
+/// Runs a ``Scenario`` against started agents on mock chips (and their simulated machines), in real time on
+/// the real loop, and reports pass or fail per step.
 public final class ScenarioRunner {
     /// The outcome of one step.
     public struct StepResult: Sendable {
@@ -12,19 +13,44 @@ public final class ScenarioRunner {
         public var detail: String
     }
 
+    /// One agent under test.
+    public struct Member {
+        public var agent: Agent
+        public var chips: [MockChip]
+        /// Its simulated machine, if the config reads one on loopback.
+        public var machine: SimulatedMachine?
+        /// Stops it as SIGTERM would (a peer disappearing).
+        public var kill: () -> Void
+        /// The port its register map is served on, if it serves one.
+        public var mapPort: UInt16?
+
+        public init(agent: Agent, chips: [MockChip], machine: SimulatedMachine?, mapPort: UInt16? = nil, kill: @escaping () -> Void) {
+            self.agent = agent
+            self.mapPort = mapPort
+            self.chips = chips
+            self.machine = machine
+            self.kill = kill
+        }
+
+        var name: String { agent.config.name }
+    }
+
     private let scenario: Scenario
-    private let agent: Agent
-    private let chips: [MockChip]
+    private let members: [Member]
     private let loop: EpollLoop
     private var results: [StepResult] = []
     private var start: Instant = .zero
-    private var observer: (chip: MockChip, id: Int)?
+    private var clients: [String: ModbusClient] = [:]
 
-    public init(scenario: Scenario, agent: Agent, chips: [MockChip], loop: EpollLoop) {
+    public init(scenario: Scenario, members: [Member], loop: EpollLoop) {
         self.scenario = scenario
-        self.agent = agent
-        self.chips = chips
+        self.members = members
         self.loop = loop
+    }
+
+    /// One agent, as before several were possible.
+    public convenience init(scenario: Scenario, agent: Agent, chips: [MockChip], loop: EpollLoop) {
+        self.init(scenario: scenario, members: [Member(agent: agent, chips: chips, machine: nil, kill: { agent.shutdown(reason: "scenario kill") })], loop: loop)
     }
 
     /// Runs every step; returns the results in order. Unknown names fail their step with the names known.
@@ -32,6 +58,7 @@ public final class ScenarioRunner {
         start = loop.preciseNow()
         scheduleStep(0, notBefore: start)
         try loop.run()
+        for c in clients.values { c.close() }
         return results
     }
 
@@ -45,15 +72,28 @@ public final class ScenarioRunner {
         loop.schedule(at: due) { [unowned self] in self.perform(index) }
     }
 
+    private func member(_ name: String) -> Member? { members.first { $0.name == name } }
+
+    /// `button` (any agent's line) or `line-a.motor`.
     private func find(_ name: String) -> (MockChip, Int)? {
-        for chip in chips {
-            if let line = chip.line(named: name) { return (chip, line) }
+        var candidates = members
+        var line = name
+        if let dot = name.firstIndex(of: "."), let m = member(String(name[..<dot])) {
+            candidates = [m]
+            line = String(name[name.index(after: dot)...])
+        }
+        for m in candidates {
+            for chip in m.chips {
+                if let offset = chip.line(named: line) { return (chip, offset) }
+            }
         }
         return nil
     }
 
     private func knownNames() -> String {
-        (agent.config.inputs.map(\.name) + agent.config.outputs.map(\.name)).joined(separator: ", ")
+        members.flatMap { m in
+            (m.agent.config.inputs.map(\.name) + m.agent.config.outputs.map(\.name)).map { members.count == 1 ? $0 : "\(m.name).\($0)" }
+        }.joined(separator: ", ")
     }
 
     private func perform(_ index: Int) {
@@ -61,56 +101,153 @@ public final class ScenarioRunner {
         var actions: [String] = []
         for (name, level) in step.set {
             guard let (chip, line) = find(name) else {
-                finish(index, passed: false, "unknown line '\(name)'; the config names: \(knownNames())")
+                finish(index, passed: false, "unknown line '\(name)'; the configs name: \(knownNames())")
                 return
             }
             chip.drive(line: line, level: level)
             actions.append("\(name)=\(level.map { $0 ? "1" : "0" } ?? "float")")
         }
+        for (agent, severity) in step.machines {
+            guard let machine = member(agent)?.machine else {
+                finish(index, passed: false, "machine: '\(agent)' has no simulated machine; agents with one: \(members.filter { $0.machine != nil }.map(\.name).joined(separator: ", "))")
+                return
+            }
+            machine.profile = .constant(severity)
+            actions.append("\(agent) machine severity \(severity)")
+        }
+        for (agent, fault) in step.inject {
+            guard let machine = member(agent)?.machine else {
+                finish(index, passed: false, "inject: '\(agent)' has no simulated machine")
+                return
+            }
+            let code: SimulatedMachine.InjectedFault = fault == "nan" ? .nanVibration : fault == "out-of-range" ? .outOfRangeTemperature : .none
+            machine.map.holdingRegisters[Int(SimulatedMachine.Address.fault)] = code.rawValue
+            actions.append("\(agent) machine \(fault)")
+        }
+        for agent in step.kill {
+            guard let m = member(agent) else {
+                finish(index, passed: false, "kill: unknown agent '\(agent)'; agents: \(members.map(\.name).joined(separator: ", "))")
+                return
+            }
+            m.kill()
+            actions.append("kill \(agent)")
+        }
         if step.stop {
-            agent.shutdown(reason: "scenario stop (as SIGTERM)")
+            for m in members { m.agent.shutdown(reason: "scenario stop (as SIGTERM)") }
             actions.append("stop")
         }
         let stepStart = loop.preciseNow()
         var targets: [(name: String, chip: MockChip, line: Int, level: Bool)] = []
         for (name, level) in step.expect {
             guard let (chip, line) = find(name) else {
-                finish(index, passed: false, "unknown line '\(name)'; the config names: \(knownNames())")
+                finish(index, passed: false, "unknown line '\(name)'; the configs name: \(knownNames())")
                 return
             }
             targets.append((name, chip, line, level))
         }
+        for e in step.expectMap where member(e.agent)?.agent.config.server == nil {
+            finish(index, passed: false, "expect_map: agent '\(e.agent)' serves no register map (no server: in its config, or no such agent)")
+            return
+        }
         let did = actions.isEmpty ? "" : "set " + actions.joined(separator: " ") + " → "
-        let wanted = targets.map { "\($0.name)=\($0.level ? 1 : 0)" }.joined(separator: " ")
-        func satisfied() -> Bool { targets.allSatisfy { $0.chip.level(ofLine: $0.line) == $0.level } }
-        if satisfied() {
+        let wanted = (targets.map { "\($0.name)=\($0.level ? 1 : 0)" } + step.expectMap.map(describe)).joined(separator: " ")
+        func outputsSatisfied() -> Bool { targets.allSatisfy { $0.chip.level(ofLine: $0.line) == $0.level } }
+        if step.expectMap.isEmpty && outputsSatisfied() {
             finish(index, passed: true, did + (targets.isEmpty ? "ok" : wanted + " at once"))
             return
         }
         var done = false
         var observerIDs: [(MockChip, Int)] = []
-        var timer: TimerID?
+        var timers: [TimerID] = []
+        var mapSeen: [String: String] = [:]
+        var mapOK = Set<String>()
+        var reading = Set<String>()
         let cleanup = {
             for (chip, id) in observerIDs { chip.removeObserver(id) }
-            if let timer { self.loop.cancel(timer) }
+            for t in timers { self.loop.cancel(t) }
         }
-        for chip in Set(targets.map { ObjectIdentifier($0.chip) }).compactMap({ id in targets.first { ObjectIdentifier($0.chip) == id }?.chip }) {
-            let id = chip.addObserver { [unowned self] _ in
-                guard !done, satisfied() else { return }
-                done = true
-                let latency = self.loop.preciseNow() - stepStart
-                cleanup()
-                self.finish(index, passed: true, did + wanted + " after " + formatMicroseconds(latency))
-            }
-            observerIDs.append((chip, id))
-        }
-        timer = loop.schedule(after: step.within) { [unowned self] in
+        func succeed() {
             guard !done else { return }
             done = true
-            timer = nil
             cleanup()
-            let actual = targets.map { "\($0.name)=\($0.chip.level(ofLine: $0.line) ? 1 : 0)" }.joined(separator: " ")
-            self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(step.within)), got \(actual)")
+            finish(index, passed: true, did + wanted + " after " + formatMicroseconds(loop.preciseNow() - stepStart))
+        }
+        if step.expectMap.isEmpty {
+            // Outputs only: observers give the exact reaction time.
+            var chips: [MockChip] = []
+            for t in targets where !chips.contains(where: { $0 === t.chip }) { chips.append(t.chip) }
+            for chip in chips {
+                observerIDs.append((chip, chip.addObserver { _ in if outputsSatisfied() { succeed() } }))
+            }
+        } else {
+            // Register maps are read over Modbus, as a peer reads them, every 20 ms until they match.
+            func poll() {
+                guard !done else { return }
+                for e in step.expectMap where !mapOK.contains(e.agent) && !reading.contains(e.agent) {
+                    reading.insert(e.agent)
+                    read(e.agent) { status in
+                        reading.remove(e.agent)
+                        let (ok, seen) = self.check(e, status)
+                        mapSeen[e.agent] = seen
+                        if ok { mapOK.insert(e.agent) }
+                        if outputsSatisfied() && mapOK.count == step.expectMap.count { succeed() }
+                    }
+                }
+                if !done { timers.append(loop.schedule(after: .milliseconds(20)) { poll() }) }
+            }
+            poll()
+        }
+        timers.append(loop.schedule(after: step.within) { [unowned self] in
+            guard !done else { return }
+            done = true
+            cleanup()
+            var actual = targets.map { "\($0.name)=\($0.chip.level(ofLine: $0.line) ? 1 : 0)" }
+            actual += step.expectMap.map { "\($0.agent) map: \(mapSeen[$0.agent] ?? "no answer")" }
+            self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(step.within)), got \(actual.joined(separator: " "))")
+        })
+    }
+
+    private func describe(_ e: Scenario.MapExpectation) -> String {
+        var parts: [String] = []
+        if let c = e.healthClass { parts.append("class=\(c)") }
+        if let s = e.state { parts.append("state=\(s)") }
+        if !e.alarms.isEmpty { parts.append("alarms⊇\(e.alarms.joined(separator: ","))") }
+        return "\(e.agent) map{\(parts.joined(separator: " "))}"
+    }
+
+    /// Whether a status block read from `e.agent` meets `e`, and what was seen.
+    private func check(_ e: Scenario.MapExpectation, _ status: PeerStatus?) -> (Bool, String) {
+        guard let status else { return (false, "no answer") }
+        guard status.isCompatible else { return (false, "map version \(status.mapVersion)") }
+        let labels = member(e.agent)?.agent.config.decision?.labels ?? []
+        let label = status.healthClass.map { $0 < labels.count ? labels[$0] : "\($0)" } ?? "none"
+        let state = status.state?.description ?? "?"
+        let seen = "class=\(label) state=\(state) alarms=\(status.alarms)"
+        var ok = true
+        if let c = e.healthClass, c != label { ok = false }
+        if let s = e.state, s != state { ok = false }
+        let set = status.alarms.description.split(separator: ",").map(String.init)
+        if !e.alarms.allSatisfy(set.contains) { ok = false }
+        return (ok, seen)
+    }
+
+    /// Reads `agent`'s status block over Modbus TCP (as a peer does); nil when it does not answer.
+    private func read(_ agent: String, completion: @escaping (PeerStatus?) -> Void) {
+        guard let m = member(agent), let server = m.agent.config.server, let port = m.mapPort else { return completion(nil) }
+        let client: ModbusClient
+        if let c = clients[agent] {
+            client = c
+        } else {
+            let host = server.bindAddress == "0.0.0.0" ? "127.0.0.1" : server.bindAddress == "::" ? "::1" : server.bindAddress
+            var options = ModbusClientOptions()
+            options.responseTimeout = .milliseconds(200)
+            options.retries = 0
+            guard let c = try? ModbusClient(loop: loop, endpoint: .tcp(host: host, port: port), options: options) else { return completion(nil) }
+            clients[agent] = c
+            client = c
+        }
+        client.send(.read(table: .inputRegisters, address: 0, count: UInt16(RegisterLayout.statusRegisters)), unit: 1) { result in
+            if case .success(.registers(let regs)) = result { completion(PeerStatus(registers: regs)) } else { completion(nil) }
         }
     }
 

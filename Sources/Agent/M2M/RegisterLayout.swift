@@ -87,7 +87,7 @@ public enum RegisterLayout {
         /// The health class is the last (fault).
         public static let worst = Alarm(rawValue: 1 << 6)
 
-        static let names: [(Alarm, String)] = [(.failSafe, "fail-safe"), (.sensorDown, "sensor-down"), (.peerDown, "peer-down"),
+        public static let names: [(Alarm, String)] = [(.failSafe, "fail-safe"), (.sensorDown, "sensor-down"), (.peerDown, "peer-down"),
                                                (.badSample, "bad-sample"), (.remoteStop, "remote-stop"), (.notNormal, "not-normal"), (.worst, "worst-class")]
 
         public var description: String {

@@ -144,8 +144,8 @@ public final class SimulatedMachine {
 
     /// The register map served (inspect it in tests; clients change only the holding registers).
     public let map: MemoryRegisterMap
-    /// How severity moves over time.
-    public let profile: MachineProfile
+    /// How severity moves over time; a change (HIL steps) takes effect at the next update, on the same clock.
+    public var profile: MachineProfile
     /// Time between updates.
     public let period: Duration
     /// Noise amplitude as a fraction of the class std at the current severity (0 = noiseless).
