@@ -18,6 +18,7 @@ public struct MachineProfile: Sendable, Equatable {
         /// Just repaired: normal values until the cycle starts again.
         case maintenance = 3
 
+        /// A short name for status lines: normal, drifting, fault, maintenance.
         public var description: String {
             switch self {
             case .runningNormal: "normal"

@@ -72,10 +72,15 @@ public final class SimulatedMachine {
 
     /// One sensor: its name (the model's feature name) and its (mean, std) at the three class operating points.
     public struct Feature: Sendable {
+        /// The model's feature name, for example `vibration_rms_g`.
         public var name: String
+        /// The engineering unit, for displays.
         public var unit: String
+        /// Mean and std at severity 0.
         public var normal: (mean: Double, std: Double)
+        /// Mean and std at severity 0.5.
         public var degraded: (mean: Double, std: Double)
+        /// Mean and std at severity 1.
         public var fault: (mean: Double, std: Double)
 
         /// The operating point at `severity`: linear from normal (0) to degraded (0.5) to fault (1).
