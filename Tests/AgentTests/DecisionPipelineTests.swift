@@ -5,6 +5,7 @@ import EventLoop
 import GPIO
 import Modbus
 import Testing
+import YAML
 
 /// The machine-health model's class operating points (Models/train/train.py), in model input order.
 enum MachinePoints {
@@ -237,5 +238,45 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         #expect(commands.authorize(friend, 1, .coils(address: 0, values: [true])) == .reject(.illegalDataAddress))
         #expect(commands.authorize(friend, 1, .registers(address: 1, values: [1, 2])) == .reject(.illegalDataAddress))
         #expect(commands.refused == 3)
+    }
+}
+
+@Suite struct PeerSetTests {
+    /// Something answering on the peer's port, but not a FieldAgent map version 2.
+    final class StrangePeer {
+        let map = MemoryRegisterMap(coils: 1, discreteInputs: 1, holdingRegisters: 2, inputRegisters: 200)
+        let server: ModbusTCPServer
+        init(loop: EventLoop, version: UInt16) throws {
+            map.inputRegisters[0] = version
+            server = ModbusTCPServer(loop: loop, map: map, configuration: ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0))
+            try server.start()
+        }
+    }
+
+    @Test func aPeerServingAnotherMapVersionIsDownAndComesUpWhenItServesVersion2() throws {
+        let loop = ManualLoop()
+        let peer = try StrangePeer(loop: loop, version: 7)
+        let config = PeerConfig(name: "old", host: "127.0.0.1", port: peer.server.port, interval: .milliseconds(100),
+                                timeout: .milliseconds(50), location: SourceMark(file: "t", line: 1, column: 1))
+        let peers = try PeerSet(configs: [config], loop: loop, logger: .silent)
+        var changes = 0
+        peers.onChange = { _ in changes += 1 }
+        peers.start()
+        pump(loop, .milliseconds(500))
+        #expect(peers.peers[0].link == .down)
+        #expect(peers.peers[0].problem == "map version 7, expected 2")
+        #expect(peers.peers[0].values.allSatisfy { $0.isNaN })
+        // The peer is upgraded: version 2 with a heartbeat and a class.
+        peer.map.inputRegisters[0] = 2
+        peer.map.inputRegisters[Int(RegisterLayout.healthClass)] = 1
+        peer.map.inputRegisters[Int(RegisterLayout.state)] = RegisterLayout.State.deciding.rawValue
+        pump(loop, .milliseconds(500))
+        #expect(peers.peers[0].link == .up)
+        #expect(peers.peers[0].problem == nil && peers.peers[0].status?.healthClass == 1)
+        // Its heartbeat stops moving for longer than 3 s: it answers, but is stale.
+        pump(loop, .seconds(4))
+        #expect(peers.peers[0].link == .stale)
+        #expect(changes >= 2)
+        peers.stop()
     }
 }
