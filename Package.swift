@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "fieldagent", targets: ["fieldagent"]),
         .executable(name: "fieldagent-modelc", targets: ["ModelCompiler"]),
         .executable(name: "fieldagent-bench-model", targets: ["ModelBench"]),
+        .executable(name: "fieldagent-gpio-selftest", targets: ["GPIOSelfTest"]),
     ],
     targets: [
         // C headers of the platform's libraries, found through pkg-config.
@@ -43,6 +44,9 @@ let package = Package(
         .target(name: "CReferenceModels", path: "Tests/CReferenceModels"),
         .target(name: "ReferenceModels", dependencies: ["Inference", "CReferenceModels"], path: "Tests/ReferenceModels"),
         .executableTarget(name: "ModelBench", dependencies: ["Inference", "CompiledModel", "ReferenceModels"]),
+        // The libgpiod backend's checks against the kernel's gpio-sim, run inside gpio-vm by make test-hw (a plain
+        // executable: the VM gets ELF files only, without the toolchain's test runtime).
+        .executableTarget(name: "GPIOSelfTest", dependencies: ["GPIO", "EventLoop"], path: "Tests/GPIOSelfTest"),
         // Test support: counts the calling thread's mallocs (proves predict allocates nothing).
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
 
