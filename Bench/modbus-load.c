@@ -1,8 +1,12 @@
 /*
  * The load client for `make bench-modbus`: N connections, each a thread doing back-to-back "read 10 holding
- * registers" requests (FC 3, one in flight per connection) for S seconds; prints requests per second.
+ * registers" requests (FC 3) for S seconds; prints requests per second.
  * Plain sockets and hand-built MBAP frames, so the client costs every server the same.
- *   modbus-load PORT CONNECTIONS SECONDS
+ *   modbus-load PORT CONNECTIONS SECONDS [DEPTH]
+ * DEPTH (default 1) is the number of requests in flight per connection, each with its own transaction id, as
+ * Modbus TCP allows: with DEPTH > 1 the client sends DEPTH requests in one write, then, whenever answers arrive,
+ * as many new requests as answers (again in one write). Answers must come back in order with their ids.
+ * Exits 1 when a connection fails, an answer is wrong or none comes within 5 s.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,11 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
-static int port;
+static int port, depth = 1;
 static double seconds;
 static atomic_long total;
 static atomic_int failed;
@@ -27,6 +32,12 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void fill(uint8_t *req, uint16_t tid) {
+    static const uint8_t read10[12] = {0, 0, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10};
+    memcpy(req, read10, 12);
+    req[0] = tid >> 8; req[1] = tid & 0xFF;
+}
+
 static void *worker(void *arg) {
     (void)arg;
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -34,23 +45,36 @@ static void *worker(void *arg) {
     a.sin_addr.s_addr = htonl(0x7F000001);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { failed = 1; return NULL; }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    uint8_t req[12] = {0, 0, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10}, resp[64];
+    struct timeval timeout = { .tv_sec = 5 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    /* An answer is 7 + 2 + 20 = 29 bytes. */
+    uint8_t req[12 * 256], resp[29 * 256 + 64];
     long n = 0;
     double end = now() + seconds;
-    uint16_t tid = 0;
+    uint16_t next_tid = 1, expected_tid = 1;
+    int in_flight = 0, have = 0, stopping = 0;
     while (1) {
-        if ((n & 63) == 0 && now() >= end) break;
-        tid++;
-        req[0] = tid >> 8; req[1] = tid & 0xFF;
-        if (send(fd, req, sizeof req, MSG_NOSIGNAL) != sizeof req) { failed = 1; break; }
-        int got = 0;  /* answer: 7 + 2 + 20 = 29 bytes */
-        while (got < 29) {
-            ssize_t r = recv(fd, resp + got, sizeof resp - got, 0);
-            if (r <= 0) { failed = 1; goto out; }
-            got += r;
+        /* Top up to DEPTH requests in flight, in one write. */
+        int k = 0;
+        if (!stopping && now() >= end) stopping = 1;
+        while (!stopping && in_flight + k < depth) fill(req + 12 * k++, next_tid++);
+        if (k > 0 && send(fd, req, 12 * k, MSG_NOSIGNAL) != 12 * k) { failed = 1; break; }
+        in_flight += k;
+        if (in_flight == 0) break;
+        ssize_t r = recv(fd, resp + have, sizeof resp - have, 0);
+        if (r <= 0) { failed = 1; break; }
+        have += r;
+        int used = 0;
+        while (have - used >= 29) {
+            uint8_t *p = resp + used;
+            if (p[0] != expected_tid >> 8 || p[1] != (expected_tid & 0xFF) || p[7] != 3 || p[8] != 20) { failed = 1; goto out; }
+            expected_tid++;
+            used += 29;
+            in_flight--;
+            n++;
         }
-        if (resp[0] != req[0] || resp[1] != req[1] || resp[7] != 3 || resp[8] != 20) { failed = 1; break; }
-        n++;
+        memmove(resp, resp + used, have - used);
+        have -= used;
     }
 out:
     close(fd);
@@ -59,7 +83,9 @@ out:
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: %s PORT CONNECTIONS SECONDS\n", argv[0]); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: %s PORT CONNECTIONS SECONDS [DEPTH]\n", argv[0]); return 2; }
+    if (argc == 5) depth = atoi(argv[4]);
+    if (depth < 1 || depth > 256) { fprintf(stderr, "DEPTH must be 1..256\n"); return 2; }
     port = atoi(argv[1]);
     int conns = atoi(argv[2]);
     seconds = atof(argv[3]);

@@ -2,6 +2,7 @@
 #   make test-deps-modbus  .venv with pymodbus (the interop tests use .venv/bin/python); part of make test
 #   make fuzz              libFuzzer over MBAP/RTU framing, request decoding and handling (FUZZ_SECONDS, default 60)
 #   make bench-modbus      requests/s reading 10 holding registers, 1 and 8 connections: ours vs libmodbus vs pymodbus
+#                          (one request in flight per connection, then 16: pipelined), server CPU µs per request
 #   make bench-adversaries GPIO edge → output in the agent (mock chip) with its Modbus server and a poller on the
 #                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5)
 
