@@ -69,9 +69,12 @@ hil:
 	  $(FIELDAGENT) hil "$$s" || exit 1; \
 	done
 
-# Real-kernel GPIO: Tests/Hardware/guest-gpio.sh in gpio-vm (rpi4 and rpi5 chips by label). Fails without the VM.
+# Real-kernel GPIO: Tests/Hardware/guest-gpio.sh in gpio-vm: the libgpiod backend's self-test, `fieldagent gpio`,
+# and the agent on every board's chip (found by label). Fails without the VM.
+SELFTEST_BIN := .build/release/fieldagent-gpio-selftest
 test-hw: build
-	Tests/Hardware/run-gpio-vm $(BIN)
+	$(SWIFT) build $(RELEASE) --product fieldagent-gpio-selftest
+	Tests/Hardware/run-gpio-vm $(BIN) $(SELFTEST_BIN)
 
 bench: build bench-gpio $(BENCH_TARGETS)
 

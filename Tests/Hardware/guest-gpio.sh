@@ -1,13 +1,27 @@
-# Runs inside gpio-vm (real kernel, gpio-sim): the libgpiod backend through `fieldagent gpio` and the agent
-# itself on rpi4 and rpi5 chips found by label. Prints one line per check; exits non-zero on the first failure.
+# Runs inside gpio-vm (real kernel, gpio-sim): the libgpiod backend's own checks (fieldagent-gpio-selftest), the
+# backend through `fieldagent gpio`, and the agent itself on every board's chip, found by label. Prints one line per
+# check; exits non-zero on the first failure.
 set -u
 FA=/opt/fieldagent
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 
-D4=$(mksim pinctrl-bcm2711 58)
-D5=$(mksim pinctrl-rp1 54)
-$FA gpio detect | grep -q 'pinctrl-bcm2711' || fail "gpio detect does not list pinctrl-bcm2711"
+# The header chips of every board in Boards/ (labels and line counts from PI-FACTS.md), plus the Pi 4's second
+# chip so that lookup by label has a neighbour to skip. Boards sharing a label share the chip.
+D4=$(mksim pinctrl-bcm2711 58)     # rpi4, cm4
+DX=$(mksim raspberrypi-exp-gpio 8) # rpi4, cm4: the firmware's expander
+D5=$(mksim pinctrl-rp1 54)         # rpi5
+D3=$(mksim pinctrl-bcm2835 54)     # rpi3, zero2w
+chipdir() { case $1 in rpi4|cm4) echo $D4 ;; rpi5) echo $D5 ;; rpi3|zero2w) echo $D3 ;; esac; }
+
+# The libgpiod backend's own checks, once per header chip label (lines 30-52; the agent below uses 17-27)
+/opt/fieldagent-gpio-selftest --chip pinctrl-bcm2711 --lines 58 --sim $D4 || fail "libgpiod self-test on pinctrl-bcm2711"
+/opt/fieldagent-gpio-selftest --chip pinctrl-rp1 --lines 54 --sim $D5 || fail "libgpiod self-test on pinctrl-rp1"
+/opt/fieldagent-gpio-selftest --chip pinctrl-bcm2835 --lines 54 --sim $D3 || fail "libgpiod self-test on pinctrl-bcm2835"
+$FA gpio detect > /tmp/detect.txt
+for l in pinctrl-bcm2711 raspberrypi-exp-gpio pinctrl-rp1 pinctrl-bcm2835; do
+  grep -q "$l" /tmp/detect.txt || { cat /tmp/detect.txt; fail "gpio detect does not list $l"; }
+done
 ok "gpio detect lists the chips by label"
 
 # get: the simulated pull decides the input's level; --active-low inverts it
@@ -42,9 +56,15 @@ echo "$out" | grep -q busy || fail "busy line error does not say busy: $out"
 wait
 ok "a busy line is refused: $out"
 
-# the agent on each board: button (GPIO17, active-low, pull-up) toggles the lamp (GPIO22); SIGTERM -> safe states
-for b in rpi4 rpi5; do
-  if [ $b = rpi4 ]; then D=$D4; else D=$D5; fi
+# the agent on each board: button (GPIO17, active-low, pull-up) toggles the lamp (GPIO22); SIGTERM -> safe states.
+# rpi4 and rpi5 run their example configs; the other boards run the rpi4 example with its board: line changed
+# (what moving a config to another board takes).
+for b in rpi3 zero2w cm4; do
+  sed "s/^board: rpi4\$/board: $b/; s/^name: rpi4-basic\$/name: $b-basic/" /tmp/cfg/rpi4-basic.yaml > /tmp/cfg/$b-basic.yaml
+  grep -q "^board: $b\$" /tmp/cfg/$b-basic.yaml || fail "no config generated for $b"
+done
+for b in rpi4 rpi5 rpi3 zero2w cm4; do
+  D=$(chipdir $b)
   echo pull-up > $D/sim_gpio17/pull; echo pull-down > $D/sim_gpio27/pull
   $FA run --config /tmp/cfg/$b-basic.yaml 2>/tmp/$b.log &
   pid=$!
