@@ -1,8 +1,10 @@
+import Synchronization
+
 /// A network compiled into the binary by `fieldagent-modelc`: the product's `CompiledModel`, and the reference
 /// models the tests compile in.
 ///
 /// `predict` runs every operator in a fixed order over a static arena: no allocation, no interpretation, no file
-/// access. It is not reentrant: call it from one thread (the agent's loop).
+/// access. It is not reentrant: call it from one thread (the agent's loop), or through ``predictExclusively(input:output:)``.
 public protocol CompiledNetwork {
     /// The model's description: source, operators, quantization, names.
     static var info: ModelInfo { get }
@@ -11,7 +13,17 @@ public protocol CompiledNetwork {
     static func predict(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>)
 }
 
+/// One lock for every compiled network's static arena: the agent calls a model from its one loop thread, but
+/// tests and tools may run models from several threads at once.
+private let arenaLock = Mutex<Void>(())
+
 extension CompiledNetwork {
+    /// ``predict(input:output:)`` under a process-wide lock, so callers on different threads cannot share the
+    /// static arena at the same moment. Allocation-free; uncontended it adds one lock and unlock.
+    public static func predictExclusively(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        arenaLock.withLock { _ in predict(input: input, output: output) }
+    }
+
     /// Runs on raw feature values (normalized and quantized by ``ModelInfo/quantizeFeatures(_:into:)``) and returns
     /// the dequantized output. Allocates: for the command line and tests, not for the loop.
     public static func predict(features: [Float]) -> [Float] {
@@ -33,7 +45,7 @@ extension CompiledNetwork {
         input.withUnsafeBufferPointer { i in
             output.withUnsafeMutableBufferPointer { o in
                 // Valid: both buffers have the model's input and output sizes for the duration of the call.
-                predict(input: i.baseAddress!, output: o.baseAddress!)
+                predictExclusively(input: i.baseAddress!, output: o.baseAddress!)
             }
         }
         return output

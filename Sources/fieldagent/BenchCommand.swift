@@ -1,5 +1,6 @@
 import Agent
 import Boards
+import CompiledModel
 import Config
 import EventLoop
 import Glibc
@@ -17,6 +18,9 @@ enum BenchCommand {
            this process drives 'in' through the mock control socket N times (default 10000) and waits each
            time for the 'out' change. Prints the agent's own latency (edge seen by the loop → output written)
            and the round trip seen by the driver (two Unix-socket hops and two wake-ups included).
+           Then the same again with the decision pipeline busy on the same loop: a simulated machine polled
+           every 10 ms and the model deciding every --decide-every (default 10ms, 50× the examples' cadence);
+           prints the decision tick's own cost (features, model, actuators) beside the edge latency.
         2. Idle: the agent with nothing scheduled for S seconds (default 10): loop wake-ups and CPU time.
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
         --modbus-adversaries: edge → output with the agent's Modbus server and a poller on the same loop, without
@@ -32,8 +36,10 @@ enum BenchCommand {
             }
             let edges = try args.option("--edges", expecting: "a number") { Int($0) } ?? 10_000
             let idle = try args.option("--idle-seconds", expecting: "a number") { Double($0) } ?? 10
+            let every = try args.option("--decide-every", expecting: "a duration such as 10ms") { ConfigReader.parseDuration($0) } ?? .milliseconds(10)
             try args.finish()
             try edgeToOutput(edges: edges)
+            try edgeToOutput(edges: edges, decideEvery: every)
             try idleCost(seconds: idle)
             return 0
         })
@@ -54,24 +60,82 @@ enum BenchCommand {
             set: out off
         """
 
-    private static func loadConfig() throws -> AgentConfig {
-        try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: benchConfig, file: "<bench>").0
+    private static func loadConfig(_ text: String = benchConfig) throws -> AgentConfig {
+        try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: text, file: "<bench>").0
     }
 
-    private static func edgeToOutput(edges: Int) throws {
+    /// The bench config plus a machine on `port` and the model deciding every `every`, driving one more output.
+    static func decisionConfig(port: UInt16, every: Duration) -> String {
+        var text = """
+            board: sim
+            name: bench
+            inputs:
+              - name: in
+                pin: GPIO17
+            outputs:
+              - name: out
+                pin: GPIO27
+              - name: decided
+                pin: GPIO22
+            rules:
+              - when: in rises
+                set: out on
+              - when: in falls
+                set: out off
+            modbus:
+              - name: machine
+                endpoint: tcp://127.0.0.1:\(port)
+                points:
+                  - {name: values, table: input, address: 0, count: 12, type: float32, poll: 10ms}
+            features:
+
+            """
+        for (i, name) in CompiledModel.info.features.enumerated() {
+            text += "  - {name: \(name), from: \"machine.values[\(i)]\", take: mean, over: 5}\n"
+        }
+        text += """
+            decide:
+              every: \(durationText(every))
+              confirm: 1
+              min_dwell: 0
+              actions:
+                normal: [decided on]
+                degraded: [decided on]
+                fault: [decided off]
+
+            """
+        return text
+    }
+
+    private static func edgeToOutput(edges: Int, decideEvery: Duration? = nil) throws {
         let path = "/tmp/fieldagent-bench-\(getpid()).sock"
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw SystemError("pipe") }
         let child = fork()
         if child == 0 {
             close(pipeFDs[0])
-            let runtime = try AgentRuntime(config: try loadConfig(), backend: .mock, logger: Logger(minimumLevel: .error))
+            let loop = try EpollLoop()
+            var text = benchConfig
+            var machine: SimulatedMachine?
+            if let decideEvery {
+                let m = SimulatedMachine(loop: loop, profile: .constant(0.2), port: 0, period: .milliseconds(10))
+                try m.start()
+                machine = m
+                text = decisionConfig(port: m.port, every: decideEvery)
+            }
+            let runtime = try AgentRuntime(config: try loadConfig(text), backend: .mock, logger: Logger(minimumLevel: .error), loop: loop)
             try runtime.serveMockChips(path: path)
             var ready: UInt8 = 1
             _ = write(pipeFDs[1], &ready, 1)
             _ = try runtime.runUntilSignalled {
                 let h = runtime.agent.edgeToOutput
-                let line = "\(h.count) \(h.percentile(0.5)?.nanoseconds ?? 0) \(h.percentile(0.99)?.nanoseconds ?? 0) \(h.max.nanoseconds)\n"
+                var line = "\(h.count) \(h.percentile(0.5)?.nanoseconds ?? 0) \(h.percentile(0.99)?.nanoseconds ?? 0) \(h.max.nanoseconds)"
+                if let d = runtime.agent.decision {
+                    let t = d.tickTime
+                    line += " \(d.inferences) \(t.percentile(0.5)?.nanoseconds ?? 0) \(t.percentile(0.99)?.nanoseconds ?? 0) \(t.max.nanoseconds)"
+                }
+                line += "\n"
+                machine?.stop()
                 _ = line.withCString { write(pipeFDs[1], $0, strlen($0)) }
             }
             exit(0)
@@ -102,9 +166,16 @@ enum BenchCommand {
         var status: Int32 = 0
         waitpid(child, &status, 0)
         let f = String(decoding: text, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int64($0) }
-        print("edge → output (mock chip, real loop, \(edges) edges)")
-        if f.count == 4 {
+        if let decideEvery {
+            print("edge → output with the decision pipeline on the same loop (machine polled every 10 ms, model every \(durationText(decideEvery)))")
+        } else {
+            print("edge → output (mock chip, real loop, \(edges) edges)")
+        }
+        if f.count >= 4 {
             print("  agent (edge seen → output written):  p50 \(formatMicroseconds(.nanoseconds(f[1])))  p99 \(formatMicroseconds(.nanoseconds(f[2])))  max \(formatMicroseconds(.nanoseconds(f[3])))  n=\(f[0])   goal p99 ≤ 100µs")
+        }
+        if f.count == 8 {
+            print("  decision tick (features, model, actuators): p50 \(formatMicroseconds(.nanoseconds(f[5])))  p99 \(formatMicroseconds(.nanoseconds(f[6])))  max \(formatMicroseconds(.nanoseconds(f[7])))  n=\(f[4])")
         }
         print("  driver round trip (socket → agent → socket): p50 \(formatMicroseconds(roundTrips.percentile(0.5)!))  p99 \(formatMicroseconds(roundTrips.percentile(0.99)!))  max \(formatMicroseconds(roundTrips.max))")
     }

@@ -29,9 +29,9 @@ extension ReferenceModelTests {
             output.withUnsafeMutableBufferPointer { o in
                 // Valid: both buffers have the model's sizes for the duration of the closure.
                 let inPtr = i.baseAddress!, outPtr = o.baseAddress!
-                model.predict(input: inPtr, output: outPtr)  // first call: lazy globals may initialise
+                model.predictExclusively(input: inPtr, output: outPtr)  // first call: lazy globals may initialise
                 let count = allocations {
-                    for _ in 0..<10 { model.predict(input: inPtr, output: outPtr) }
+                    for _ in 0..<10 { model.predictExclusively(input: inPtr, output: outPtr) }
                 }
                 #expect(count == 0, "\(model.info.name): \(count) allocations in 10 inferences")
             }
@@ -44,8 +44,8 @@ extension ReferenceModelTests {
         input.withUnsafeMutableBufferPointer { i in
             output.withUnsafeMutableBufferPointer { o in
                 // Valid: both buffers have the model's sizes for the duration of the closure.
-                CompiledModel.predict(input: i.baseAddress!, output: o.baseAddress!)
-                let count = allocations { CompiledModel.predict(input: i.baseAddress!, output: o.baseAddress!) }
+                CompiledModel.predictExclusively(input: i.baseAddress!, output: o.baseAddress!)
+                let count = allocations { CompiledModel.predictExclusively(input: i.baseAddress!, output: o.baseAddress!) }
                 #expect(count == 0)
             }
         }

@@ -15,7 +15,7 @@ struct ReferenceModelTests {
         inputs.withUnsafeBufferPointer { i in
             outputs.withUnsafeMutableBufferPointer { o in
                 // Valid: i holds `vectors` input vectors and o as many output vectors.
-                for v in 0..<vectors { model.predict(input: i.baseAddress! + v * inCount, output: o.baseAddress! + v * outCount) }
+                for v in 0..<vectors { model.predictExclusively(input: i.baseAddress! + v * inCount, output: o.baseAddress! + v * outCount) }
             }
         }
         return outputs

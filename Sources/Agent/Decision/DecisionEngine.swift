@@ -111,7 +111,7 @@ public final class DecisionEngine {
                 input.withUnsafeMutableBufferPointer { i in model.info.quantizeFeatures(f.baseAddress!, into: i.baseAddress!) }
             }
             input.withUnsafeBufferPointer { i in
-                output.withUnsafeMutableBufferPointer { o in model.predict(input: i.baseAddress!, output: o.baseAddress!) }
+                output.withUnsafeMutableBufferPointer { o in model.predictExclusively(input: i.baseAddress!, output: o.baseAddress!) }
             }
             inferences &+= 1
             var top = 0
