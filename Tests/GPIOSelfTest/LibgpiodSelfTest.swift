@@ -52,6 +52,7 @@ final class LibgpiodSelfTest {
         runner.check("both edges arrive with kernel timestamps in order, on the loop's clock") { try bothEdges() }
         runner.check("a burst of edges arrives complete and in order") { try burst() }
         runner.check("16 edges between two loop turns (uAPI v1's queue per line) all arrive, in order") { try queueFull() }
+        runner.check("after a burst the kernel's queue cannot hold, the last edge matches the line's level") { try queueOverflow() }
         runner.check("rising-only delivers only rising edges") { try edgeFilter(.rising) }
         runner.check("falling-only delivers only falling edges") { try edgeFilter(.falling) }
         runner.check("active-low edges are logical (a physical fall is a rising edge)") { try activeLowEdges() }
@@ -190,6 +191,20 @@ final class LibgpiodSelfTest {
         let stamps = log.events.map(\.timestamp)
         try expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 < $1 }, "timestamps not increasing")
         return "RF ×8"
+    }
+
+    /// 21 edges between two loop turns: the kernel keeps the first 16 (ending falling) though the line ends high.
+    private func queueOverflow() throws -> String {
+        try sim.pull(53, up: false)
+        let log = EdgeLog()
+        let input = try chip.requestInput(line: 53, settings: InputSettings(edges: .both), consumer: consumer) { log.add($0, at: self.loop.preciseNow()) }
+        defer { input.release() }
+        for i in 0..<21 { try sim.pull(53, up: i % 2 == 0) }
+        _ = try turn(until: { false }, timeout: .milliseconds(300))
+        let seen = String(log.events.map { $0.edge == .rising ? "R" : "F" })
+        try expect(try input.read(), "line 53 reads low after ending high")
+        try expect(log.events.last?.edge == .rising, "edges \(seen): the last says low, the line is high")
+        return "\(log.events.count) edges for 21: \(seen)"
     }
 
     private func edgeFilter(_ kind: EdgeDetection) throws -> String {

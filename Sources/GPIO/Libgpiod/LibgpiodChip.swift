@@ -98,7 +98,7 @@ public final class LibgpiodChip: GPIOChip {
         var config = fa_line_config(output: 0, bias: Self.facadeBias(settings.bias),
                                     active_low: settings.activeLow ? 1 : 0, edges: Self.facadeEdges(settings.edges))
         let request = try self.request(lines, &config, initial: nil, consumer: consumer, as: "input")
-        let inputs = LibgpiodInputLines(request: request, chip: self, lines: lines, loop: loop, onEdge: onEdge)
+        let inputs = LibgpiodInputLines(request: request, chip: self, lines: lines, edges: settings.edges, loop: loop, onEdge: onEdge)
         do {
             try inputs.startWatching()
         } catch {
