@@ -16,9 +16,9 @@ import Modbus
 /// to their declared safe values on ``shutdown(reason:)``.
 public final class Agent {
     public let config: AgentConfig
-    private let loop: EventLoop
+    let loop: EventLoop
     private let logger: Logger
-    private let chips: ChipSet
+    let chips: ChipSet
     public private(set) var inputs: [InputMonitor] = []
     public private(set) var outputs: [OutputDriver] = []
     private var rules: RuleTable

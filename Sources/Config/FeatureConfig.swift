@@ -65,7 +65,7 @@ public struct FeatureConfig: Sendable, Equatable {
 
         public var description: String {
             switch self {
-            case .samples(let n): "\(n) samples"
+            case .samples(let n): n == 1 ? "1 sample" : "\(n) samples"
             case .duration(let d): YAMLScalar.format(d)
             }
         }

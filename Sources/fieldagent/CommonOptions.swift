@@ -43,3 +43,10 @@ func environment(_ name: String) -> String? {
     guard let value = getenv(name) else { return nil }
     return String(cString: value)
 }
+
+/// The named variables of the process environment that are set.
+func processEnvironment(_ names: [String]) -> [String: String] {
+    var out: [String: String] = [:]
+    for n in names { if let v = getenv(n) { out[n] = String(cString: v) } }
+    return out
+}

@@ -1,5 +1,8 @@
 import Agent
+import Config
 import EventLoop
+import Glibc
+import Service
 
 /// `fieldagent run`: the agent itself.
 enum RunCommand {
@@ -8,6 +11,7 @@ enum RunCommand {
         summary: "Run the agent with a config file (as systemd does)",
         help: """
         USAGE: fieldagent run --config FILE [--gpio libgpiod|mock] [--mock-socket PATH] [--log-level LEVEL]
+                              [--status-socket PATH|none] [--metrics-dir DIR|none] [--metrics-every DURATION]
 
         Loads and validates FILE (nothing moves if it is wrong), requests the GPIO lines, drives the outputs to
         their initial values and reacts to input edges until SIGTERM or SIGINT, which drive every output to its
@@ -21,6 +25,12 @@ enum RunCommand {
                                  socat - UNIX-CONNECT:/tmp/fieldagent-NAME.sock   then: set button 1, get lamp, watch
           --boards DIR         board files to use instead of the built-in ones
           --log-level LEVEL    debug, info (default), notice, warning, error
+          --status-socket PATH where 'fieldagent status' reads the agent (default: $RUNTIME_DIRECTORY/NAME.sock
+                               under systemd, else /run/fieldagent/NAME.sock when writable, else
+                               /tmp/fieldagent-NAME.status.sock); none: no socket
+          --metrics-dir DIR    write Prometheus metrics to DIR/NAME.prom atomically (node_exporter's textfile
+                               collector; default /var/lib/fieldagent/metrics when it is writable); none: off
+          --metrics-every D    how often the metrics file is written (default 10s)
 
         EXAMPLES:
           fieldagent run --config /etc/fieldagent/fieldagent.yaml
@@ -30,6 +40,9 @@ enum RunCommand {
             let options = try CommonOptions.parse(&args)
             let backend = try args.option("--gpio", expecting: "libgpiod or mock") { ChipSet.Backend(rawValue: $0) }
             let socket = try args.option("--mock-socket")
+            let statusSocket = try args.option("--status-socket")
+            let metricsDir = try args.option("--metrics-dir")
+            let metricsEvery = try args.option("--metrics-every", expecting: "a duration such as 10s") { ConfigReader.parseDuration($0) }
             try args.finish()
             let (config, catalog) = try options.loadConfig()
             _ = catalog
@@ -38,6 +51,10 @@ enum RunCommand {
             if chosen == .mock {
                 try runtime.serveMockChips(path: socket ?? "/tmp/fieldagent-\(config.name).sock")
             }
+            let status = statusSocket ?? StatusSocket.defaultPath(name: config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
+            let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
+            try runtime.startObservability(statusPath: status == "none" ? nil : status, metricsDirectory: metrics == "none" ? nil : metrics,
+                                           metricsInterval: metricsEvery ?? TextfileExporter.defaultInterval)
             return try runtime.runUntilSignalled()
         })
 }

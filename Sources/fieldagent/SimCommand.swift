@@ -4,6 +4,7 @@ import EventLoop
 import GPIO
 import Glibc
 import Modbus
+import Service
 
 /// `fieldagent sim`: the built-in simulation (what `make run` starts): two peer agents on loopback, each
 /// with a mock GPIO chip and a simulated machine behind Modbus TCP.
@@ -13,7 +14,7 @@ enum SimCommand {
         summary: "Run the built-in simulation: two peer agents, simulated machines, mock GPIO, live view",
         help: """
         USAGE: fieldagent sim [--config FILE]... [--only NAME] [--drift DURATION] [--duration SECONDS]
-                              [--quiet] [--mock-socket PATH] [--report-rss]
+                              [--quiet] [--mock-socket PATH] [--metrics-dir DIR] [--report-rss]
 
         Without --config: two production lines, line-a and line-b (Examples/line-a.yaml and line-b.yaml, built
         in), on this machine's loopback, with no hardware:
@@ -31,6 +32,7 @@ enum SimCommand {
         Try, in another terminal:
           mbpoll -m tcp -p 1502 -t 3 -r 1 -c 20 -1 127.0.0.1        line-a's status block (map version 2)
           mbpoll -m tcp -p 1601 -t 3:float -r 1 -c 12 -1 127.0.0.1  line-a's machine
+          fieldagent status line-a           what line-a senses, decides, drives and sees of line-b
           fieldagent sim --only line-b       in one terminal, and --only line-a in another: stop and restart
                                              one and watch the other see it go down and come back
 
@@ -44,6 +46,7 @@ enum SimCommand {
           --drift DURATION     how long the wearing machine takes from normal to fault (default 60s)
           --duration SECONDS   stop after this long (default: until Ctrl-C)
           --quiet              no live view (logs only)
+          --metrics-dir DIR    also write each agent's Prometheus metrics to DIR/NAME.prom every 10 s
           --report-rss         on exit, print the peak resident memory (make size uses it)
           --mock-socket PATH   where to serve the mock chips (default /tmp/fieldagent-sim.sock; with several
                                agents, /tmp/fieldagent-sim-NAME.sock)
@@ -57,6 +60,7 @@ enum SimCommand {
             let quiet = args.flag("--quiet")
             let reportRSS = args.flag("--report-rss")
             let socket = try args.option("--mock-socket")
+            let metricsDir = try args.option("--metrics-dir")
             let boards = try args.option("--boards")
             try args.finish()
             let catalog = try makeCatalog(directory: boards)
@@ -101,6 +105,8 @@ enum SimCommand {
                 let path = socket.map { runtimes.count == 1 ? $0 : $0 + "-" + r.agent.config.name }
                     ?? (runtimes.count == 1 ? "/tmp/fieldagent-sim.sock" : "/tmp/fieldagent-sim-\(r.agent.config.name).sock")
                 try r.serveMockChips(path: path)
+                let status = StatusSocket.defaultPath(name: r.agent.config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
+                try r.startObservability(statusPath: status, metricsDirectory: metricsDir)
             }
             // Simulated presses for configs that have inputs and no decision (the sim-basic example).
             var stimulators: [InputStimulator] = []

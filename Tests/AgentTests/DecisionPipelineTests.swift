@@ -4,6 +4,7 @@ import Config
 import EventLoop
 import GPIO
 import Modbus
+import Service
 import Testing
 import YAML
 
@@ -132,6 +133,13 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         #expect(engine.state == .deciding && engine.currentClass == 0)
         #expect(line.level("motor") && !line.level("warn_lamp"))
         #expect(machine.map.holdingRegisters[0] == 100)
+        // What fieldagent status and the metrics file show.
+        let status = line.agent.statusText()
+        #expect(status.contains("decision: deciding, class normal"))
+        #expect(status.contains("machine tcp://127.0.0.1:\(machine.server.port): up"))
+        let metrics = PrometheusText.render(line.agent.metricFamilies())
+        #expect(metrics.contains("fieldagent_health_class{agent=\"line-a\"} 0\n"))
+        #expect(metrics.contains("fieldagent_link_up{agent=\"line-a\",device=\"machine\",role=\"sensor\"} 1\n"))
 
         machine.set(MachinePoints.fault)
         pump(loop, .milliseconds(900))           // mean over 3 samples, then 2 confirmations; no dwell for a fault

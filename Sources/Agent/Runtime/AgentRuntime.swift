@@ -20,6 +20,8 @@ public final class AgentRuntime {
     private let notifier = SystemdNotifier.fromProcessEnvironment()
     private var watchdog: Watchdog?
     private var exitStatus: Int32 = 0
+    private var statusServer: StatusServer?
+    private var exporter: TextfileExporter?
     private var stopping = false
 
     /// What ``stop(reason:)`` does once outputs are safe and sockets closed; by default it stops the loop.
@@ -61,6 +63,24 @@ public final class AgentRuntime {
         }
     }
 
+    /// Serves `fieldagent status` on a Unix socket at `statusPath` and, with `metricsDirectory`, writes the
+    /// Prometheus textfile `NAME.prom` there every `metricsInterval` (node_exporter's textfile collector).
+    public func startObservability(statusPath: String?, metricsDirectory: String?, metricsInterval: Duration = TextfileExporter.defaultInterval) throws(SystemError) {
+        let agent = self.agent
+        if let statusPath {
+            statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
+                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() })
+            logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
+        }
+        if let metricsDirectory {
+            let e = TextfileExporter(loop: loop, name: agent.config.name, directory: metricsDirectory, interval: metricsInterval,
+                                     logger: logger, provider: { agent.metricFamilies() })
+            e.start()
+            exporter = e
+            logger.notice("metrics.writing", ["file": e.path, "every": durationText(metricsInterval)])
+        }
+    }
+
     /// Installs the signal handlers, tells systemd READY and runs the loop until a signal stops it.
     /// Returns the process exit status.
     public func runUntilSignalled(beforeStop: (() -> Void)? = nil) throws -> Int32 {
@@ -95,6 +115,8 @@ public final class AgentRuntime {
         watchdog?.stop()
         agent.shutdown(reason: reason)
         modbusServer?.stop()
+        statusServer?.close()
+        exporter?.stop()
         for server in mockServers { server.close() }
         mockServers = []
         let deadline = loop.now + Self.safeWriteGrace
