@@ -29,6 +29,8 @@ public final class TextfileExporter {
     public private(set) var writes = 0
     /// Failed writes since ``start()``.
     public private(set) var failures = 0
+    /// Runs of consecutive failed periodic writes; each is logged once, when it begins.
+    public private(set) var failureStreaks = 0
     /// The error of the most recent write, or nil when it succeeded (or none happened yet).
     public private(set) var lastError: SystemError?
     /// How long the most recent write (render included) held the loop.
@@ -107,7 +109,10 @@ public final class TextfileExporter {
             if wasFailing { logger.notice("metrics.textfile.recovered", ["path": path]) }
         } catch {
             // Logged once per run of failures: a full disk or a missing directory would otherwise log every 10 s.
-            if !wasFailing { logger.warning("metrics.textfile.failed", ["path": path, "error": error.description]) }
+            if !wasFailing {
+                failureStreaks += 1
+                logger.warning("metrics.textfile.failed", ["path": path, "error": error.description])
+            }
         }
         timer = loop.schedule(after: interval) { [weak self] in self?.tick() }
     }
