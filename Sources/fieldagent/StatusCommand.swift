@@ -69,12 +69,14 @@ enum StatusCommand {
     static func findSocket(name: String?) throws -> String {
         if let name {
             let candidates = StatusSocket.candidatePaths(name: name)
-            if let path = candidates.first(where: { StatusSocket.probe($0) != .absent }) { return path }
+            if let path = candidates.first(where: { access($0, F_OK) == 0 }) { return path }
             let others = StatusSocket.discover().map(\.name)
             let running = others.isEmpty ? "no agent socket was found at all" : "agent sockets found: " + others.joined(separator: ", ")
             throw StatusFailure("no agent named '\(name)': neither \(candidates.joined(separator: " nor ")) exists; \(running)")
         }
         let found = StatusSocket.discover()
+        // One socket: ask it (a probe would be a connection of its own); the query explains a stale one.
+        if found.count == 1 { return found[0].path }
         var live: [StatusSocket.Found] = []
         var denied: [String] = []
         for socket in found {
