@@ -19,7 +19,7 @@ enum BenchCommand {
            time for the 'out' change. Prints the agent's own latency (edge seen by the loop → output written)
            and the round trip seen by the driver (two Unix-socket hops and two wake-ups included).
            Then the same again with the decision pipeline busy on the same loop: a simulated machine polled
-           every 10 ms and the model deciding every --decide-every (default 10ms, 50× the examples' cadence);
+           every 10 ms and the model deciding every --decide-every (default 1ms, 500× the examples' cadence);
            prints the decision tick's own cost (features, model, actuators) beside the edge latency.
         2. Idle: the agent with nothing scheduled for S seconds (default 10): loop wake-ups and CPU time.
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
@@ -36,7 +36,7 @@ enum BenchCommand {
             }
             let edges = try args.option("--edges", expecting: "a number") { Int($0) } ?? 10_000
             let idle = try args.option("--idle-seconds", expecting: "a number") { Double($0) } ?? 10
-            let every = try args.option("--decide-every", expecting: "a duration such as 10ms") { ConfigReader.parseDuration($0) } ?? .milliseconds(10)
+            let every = try args.option("--decide-every", expecting: "a duration such as 10ms") { ConfigReader.parseDuration($0) } ?? .milliseconds(1)
             try args.finish()
             try edgeToOutput(edges: edges)
             try edgeToOutput(edges: edges, decideEvery: every)
@@ -111,6 +111,7 @@ enum BenchCommand {
         let path = "/tmp/fieldagent-bench-\(getpid()).sock"
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw SystemError("pipe") }
+        fflush(nil)  // the child must not inherit (and print again) what is buffered
         let child = fork()
         if child == 0 {
             close(pipeFDs[0])
