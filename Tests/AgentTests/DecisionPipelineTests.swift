@@ -230,10 +230,25 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         pump(loop, .seconds(3))
         #expect(b.agent.peers?.peers[0].link == .down)
         #expect(!b.level("standby"))
+        // line-a comes back (still in fault): line-b picks it up again without a restart.
+        let serverA2 = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: a.agent, loop: loop),
+                                       configuration: a.agent.config.server!, authorize: { a.agent.commands.authorize($0, $1, $2) })
+        try serverA2.start()
+        pump(loop, .seconds(2))
+        #expect(b.agent.peers?.peers[0].link == .up)
+        #expect(b.level("standby"))
         client.close()
+        serverA2.stop()
         serverB.stop()
-        a.agent.shutdown(reason: "test")
+        // Shutdown: GPIO outputs at once, the Modbus actuator's safe value (load 0) written before the connection closes.
         b.agent.shutdown(reason: "test")
+        #expect(!b.level("motor") && b.level("warn_lamp"))
+        #expect(b.agent.safeWritesPending)
+        pump(loop, .milliseconds(200))
+        #expect(!b.agent.safeWritesPending)
+        #expect(machineB.map.holdingRegisters[0] == 0)
+        b.agent.closeModbus()
+        a.agent.shutdown(reason: "test")
     }
 
     @Test func commandsFromAddressesNotOnTheListAreRefused() throws {
