@@ -43,6 +43,10 @@ if [ -n "$(ls -A Boards 2>/dev/null)" ]; then cp -r Boards/. "$stage/usr/share/f
 doc=$stage/usr/share/doc/fieldagent
 install -D -m 0644 README.md "$doc/README.md"
 install -m 0644 Packaging/copyright "$doc/copyright"
+# Example configs (the two-line peer setup, per-board basics) and HIL scenarios, to copy into /etc/fieldagent.
+install -d "$doc/examples" "$doc/scenarios"
+install -m 0644 Examples/*.yaml "$doc/examples/"
+install -m 0644 Scenarios/*.yaml "$doc/scenarios/"
 date_r=$(date -R -u -d "@$epoch")
 printf 'fieldagent (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- %s  %s\n' \
     "$version" "$(git describe --always --dirty 2>/dev/null || echo 'a source tree')" "$maintainer" "$date_r" \

@@ -15,7 +15,8 @@ dpkg-deb -c "$deb" | tee "$tmp/contents"
 
 for f in ./usr/bin/fieldagent ./lib/systemd/system/fieldagent.service ./usr/lib/sysusers.d/fieldagent.conf \
          ./lib/udev/rules.d/60-fieldagent-gpio.rules ./etc/fieldagent/fieldagent.yaml ./usr/share/fieldagent/boards/ \
-         ./usr/share/doc/fieldagent/README.md ./usr/share/doc/fieldagent/copyright ./usr/share/man/man1/fieldagent.1.gz; do
+         ./usr/share/doc/fieldagent/README.md ./usr/share/doc/fieldagent/copyright ./usr/share/man/man1/fieldagent.1.gz \
+         ./usr/share/doc/fieldagent/examples/line-a.yaml ./usr/share/doc/fieldagent/scenarios/two-lines.yaml; do
     awk '{print $6}' "$tmp/contents" | grep -qx "$f" || fail "missing $f"
 done
 awk '$2 != "root/root" { print; bad = 1 } END { exit bad }' "$tmp/contents" || fail "files not owned by root/root (above)"
