@@ -18,8 +18,9 @@ public final class ActuatorPlan {
         public internal(set) var cause: String = "start"
         var driver: OutputDriver?
         var inFlight = false
-        /// Failed Modbus writes since start.
+        /// Failed Modbus writes since start, and in a row now.
         public internal(set) var writeFailures = 0
+        public internal(set) var failingInARow = 0
     }
 
     public private(set) var targets: [Target]
@@ -90,11 +91,19 @@ public final class ActuatorPlan {
                 switch result {
                 case .success:
                     self.targets[i].applied = value
+                    if self.targets[i].failingInARow > 0 {
+                        self.logger.notice("actuator.recovered", ["target": "\(device).\(point)", "failed_writes": self.targets[i].failingInARow])
+                    }
+                    self.targets[i].failingInARow = 0
                     self.logger.info("actuator.written", ["target": "\(device).\(point)", "value": value, "cause": cause])
                 case .failure(let error):
                     self.targets[i].writeFailures += 1
-                    self.logger.warning("actuator.write_failed", ["target": "\(device).\(point)", "value": value, "error": error.description,
-                                                                  "action": "retried at the next decision"])
+                    self.targets[i].failingInARow += 1
+                    // Once per failure streak: the retry at every decision tick must not flood the journal.
+                    if self.targets[i].failingInARow == 1 {
+                        self.logger.warning("actuator.write_failed", ["target": "\(device).\(point)", "value": value, "error": error.description,
+                                                                      "action": "retried at every decision; logged again when it recovers"])
+                    }
                 }
                 // The wish may have changed while the write was out.
                 if self.targets[i].desired != value { self.drive(i, self.targets[i].desired, self.targets[i].cause) }

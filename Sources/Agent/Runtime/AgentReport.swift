@@ -71,6 +71,21 @@ extension Agent {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// One line for systemd's STATUS: `line-a: normal (p=0.99); sensors 1/1 up; peers 1/1 up; 4 inputs, 5 outputs`.
+    public func oneLineStatus() -> String {
+        var parts: [String] = []
+        if let d = decision {
+            if let c = d.currentClass { parts.append("\(d.decision.labels[c]) (p=\(formatFixed(d.probabilities[c], digits: 2)))") } else { parts.append("\(d.state): \(d.reason)") }
+        }
+        if let sensors {
+            let up = sensors.devices.filter { sensors.link(of: $0.name)?.state == .up }.count
+            parts.append("sensors \(up)/\(sensors.devices.count) up")
+        }
+        if let peers { parts.append("peers \(peers.peers.filter { $0.link == .up }.count)/\(peers.peers.count) up") }
+        parts.append("\(inputs.count) inputs, \(outputs.count) outputs")
+        return "\(config.name): " + parts.joined(separator: "; ")
+    }
+
     /// The agent's counters and gauges in the Prometheus model (rendered by the status socket and the textfile).
     public func metricFamilies() -> [MetricFamily] {
         let agent = [MetricFamily.Label("agent", config.name)]
