@@ -4,7 +4,7 @@ import Modbus
 import Testing
 
 /// The loop stays responsive while Modbus peers misbehave: a GPIO-like event (a timestamp written into a pipe by
-/// another process every 2 ms) must reach its handler promptly while, on the same loop, the server has a client
+/// another process every 2 ms) must never wait for a peer while, on the same loop, the server has a client
 /// trickling one byte every 100 ms, one that connects and never sends and one that keeps closing mid-frame, and
 /// the poller polls an RTU sensor that never answers, a TCP sensor whose host drops packets and a device that
 /// closes mid-answer.
@@ -57,7 +57,7 @@ import Testing
         time.sleep(0.002)
     """
 
-    @Test func aGPIOLikeEventIsServedWithinAMillisecondWhileModbusPeersMisbehave() throws {
+    @Test func aGPIOLikeEventNeverWaitsForAMisbehavingModbusPeer() throws {
         if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
         guard let (socat, _, silentEnd) = try RTUInteropTests.ptyPair() else { return }
         let loop = try EpollLoop()
@@ -116,11 +116,11 @@ import Testing
         let quiet = baseline.sorted()
         let quietP99 = quiet.isEmpty ? .zero : quiet[quiet.count * 99 / 100]
         print("modbus adversaries: pipe event → handler p50 \(sorted.isEmpty ? 0 : sorted[sorted.count / 2].microseconds) µs, p99 \(p99.microseconds) µs, max \(worst.microseconds) µs over \(sorted.count) events; without adversaries p99 \(quietP99.microseconds) µs")
-        // Within 1 ms; on a machine so loaded that even the quiet second misses that (tests run in parallel),
-        // the adversaries must at least add nothing beyond the machine's own noise.
-        #expect(p99 < .milliseconds(1) || (quietP99 > .microseconds(500) && p99 < quietP99 * 2), "p99 \(p99) (quiet \(quietP99)), max \(worst)")
-        // Nothing on the loop ever waited for a peer: a 100 ms trickle or a 50 ms timeout would show here.
-        #expect(worst < .milliseconds(20), "max \(worst)")
+        // The 1 ms goal is a benchmark figure (make bench-adversaries, make bench-modbus), not asserted here: tests
+        // run in parallel on shared machines. What is asserted is that the loop never waited for a peer: a blocking
+        // read on the trickler (100 ms per byte) or a blocking wait for a silent device (50 ms timeouts) would
+        // hold an event for 50 ms or more.
+        #expect(worst < .milliseconds(50), "max \(worst) (p99 \(p99), quiet p99 \(quietP99))")
         #expect(goodSamples > 20, "the good device was polled \(goodSamples) times")
         #expect(links == [.down, .down, .down, .up])
         #expect(server.counters.requests > 0)
