@@ -51,7 +51,7 @@ extension Agent {
                 if let s = p.status, s.isCompatible {
                     let labels = decision?.decision.labels ?? []
                     let c = s.healthClass.map { $0 < labels.count ? labels[$0] : "class \($0)" } ?? "no class"
-                    line += ", \(s.name): \(s.state?.description ?? "?"), \(c) (\(formatFixed(s.confidence, digits: 2))), alarms \(s.alarms)"
+                    line += ", \(p.link == .up ? "" : "last known: ")\(s.name): \(s.state?.description ?? "?"), \(c) (\(formatFixed(s.confidence, digits: 2))), alarms \(s.alarms)"
                 }
                 if let problem = p.problem { line += " [\(problem)]" }
                 out.append(line)
