@@ -30,7 +30,8 @@ HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime of a process
 
 # run CONNECTIONS DEPTH PROGRAM ARGS... (the argument PORT is replaced by a fresh port): prints
-# "REQUESTS_PER_S SERVER_CPU_US_PER_REQUEST" ("failed -" when the client failed: a wrong or missing answer).
+# "REQUESTS_PER_S SERVER_CPU_US_PER_REQUEST CLIENT_CPU_US_PER_REQUEST" ("failed - -" when the client failed: a wrong
+# or missing answer).
 run() {
   local conns=$1 depth=$2; shift 2
   PORT=$((PORT + 1))
@@ -45,31 +46,35 @@ run() {
     rps=$("${PIN[@]}" "$DIR/modbus-load" $PORT "$conns" "$SECONDS_EACH" "$depth" 2>"$DIR/client.log") || rps=failed
     after=$(cpu_ticks $pid)
     echo "$rps $(awk -v r="$rps" -v t=$((after - before)) -v hz="$HZ" -v s="$SECONDS_EACH" \
-      'BEGIN { if (r + 0 > 0) printf "%.1f", t * 1e6 / hz / (r * s); else print "-" }')"
+      'BEGIN { if (r + 0 > 0) printf "%.1f", t * 1e6 / hz / (r * s); else print "-" }')" \
+      "$(sed -n 's/^client_cpu_us_per_request=//p' "$DIR/client.log" | grep . || echo -)"
   else
-    echo "failed -"
+    echo "failed - -"
   fi
   kill $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.1fx", a / b; else print "-" }'; }
-FORMAT="%-11s %10s %14s %15s %9s %13s %12s   %s\n"
+FORMAT="%-11s %10s %14s %15s %9s %13s %12s   %-26s %s\n"
 
 row() {  # row CONNECTIONS DEPTH
-  local c=$1 d=$2 ours ours_cpu one=- one_cpu=- many many_cpu py py_cpu best best_cpu
-  read -r ours ours_cpu < <(run "$c" "$d" "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port PORT --max-connections 64)
-  [ "$c" = 1 ] && read -r one one_cpu < <(run "$c" "$d" "$DIR/modbus-libmodbus-server" one PORT)
-  read -r many many_cpu < <(run "$c" "$d" "$DIR/modbus-libmodbus-server" many PORT)
-  read -r py py_cpu < <(run "$c" "$d" "$PYTHON" Bench/modbus_pymodbus_server.py --tcp PORT)
-  best=$many best_cpu=$many_cpu
-  if [ "$one" != - ] && [ "$one" != failed ] && { [ "$many" = failed ] || [ "$one" -gt "$many" ]; } 2>/dev/null; then best=$one best_cpu=$one_cpu; fi
+  local c=$1 d=$2 ours ours_cpu ours_cl one=- one_cpu=- one_cl=- many many_cpu many_cl py py_cpu py_cl best best_cpu best_cl
+  read -r ours ours_cpu ours_cl < <(run "$c" "$d" "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port PORT --max-connections 64)
+  [ "$c" = 1 ] && read -r one one_cpu one_cl < <(run "$c" "$d" "$DIR/modbus-libmodbus-server" one PORT)
+  read -r many many_cpu many_cl < <(run "$c" "$d" "$DIR/modbus-libmodbus-server" many PORT)
+  read -r py py_cpu py_cl < <(run "$c" "$d" "$PYTHON" Bench/modbus_pymodbus_server.py --tcp PORT)
+  best=$many best_cpu=$many_cpu best_cl=$many_cl
+  if [ "$one" != - ] && [ "$one" != failed ] && { [ "$many" = failed ] || [ "$one" -gt "$many" ]; } 2>/dev/null; then
+    best=$one best_cpu=$one_cpu best_cl=$one_cl
+  fi
   printf "$FORMAT" "$c conn x$d" "$ours" "$one" "$many" "$py" "$(ratio "$ours" "$best")" "$(ratio "$ours" "$py")" \
-    "$ours_cpu / $best_cpu / $py_cpu"
+    "$ours_cpu / $best_cpu / $py_cpu" "$ours_cl / $best_cl / $py_cl"
 }
 
 echo "Modbus TCP server: requests/s reading 10 holding registers (load client Bench/modbus-load.c, ${SECONDS_EACH} s each${CPU:+, server and client on CPU $CPU})"
-printf "$FORMAT" "" fieldagent libmodbus-one libmodbus-many pymodbus "vs libmodbus" "vs pymodbus" "server CPU µs/request: ours / libmodbus / pymodbus"
+printf "$FORMAT" "" fieldagent libmodbus-one libmodbus-many pymodbus "vs libmodbus" "vs pymodbus" "server CPU µs/request" "client CPU µs/request"
+printf "$FORMAT" "" "" "" "" "" "" "" "ours / libmodbus / pymodbus" "(same order)"
 if [ -z "${MODBUS_BENCH_PROBE_ONLY:-}" ]; then
   row 1 1
   row 8 1
@@ -81,6 +86,8 @@ echo "goals: >= 1.0x libmodbus (the better of one/many), >= 10x pymodbus; 'xN': 
 echo "x1 is the goal's measurement (one request in flight, as most masters do). x16 rows show batching: our server answers"
 echo "every complete request of one read with one write; libmodbus reads and answers one frame at a time; pymodbus 3.16.1"
 echo "answers only the first request of a TCP segment and drops the rest, so its client run fails (no answer in 5 s)."
+echo "Server and client share one CPU: requests/s is 1 / (server + client CPU per request), so the client's share caps"
+echo "every ratio; server CPU per request compares the servers alone."
 
 # probe LOAD_CONNECTIONS: our server with misbehaving clients (Bench/modbus_adversaries.py: one byte every 100 ms,
 # connect and never send, close mid-frame) and, optionally, the load client at full speed; an event written
@@ -91,7 +98,7 @@ probe() {
   "$PYTHON" Bench/modbus_adversaries.py $PORT 5 | "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port $PORT --probe-stdin > /dev/null 2> "$DIR/probe.log" &
   local pid=$!
   pids="$pids $pid"
-  if [ "$load" -gt 0 ]; then wait_port $PORT && "$DIR/modbus-load" $PORT "$load" 4 > /dev/null || true; fi
+  if [ "$load" -gt 0 ]; then wait_port $PORT && "$DIR/modbus-load" $PORT "$load" 4 > /dev/null 2>&1 || true; fi
   wait $pid 2>/dev/null || true
   local line
   line=$(grep '^probe ' "$DIR/probe.log" || echo "probe failed: $(cat "$DIR/probe.log")")
@@ -110,7 +117,7 @@ if command -v perf >/dev/null && perf probe -q -x "$(ldconfig -p | awk '/libc.so
   "$FIELDAGENT" modbus serve --bind 127.0.0.1 --port $PORT > /dev/null 2>&1 &
   pid=$!; pids="$pids $pid"
   wait_port $PORT
-  "$DIR/modbus-load" $PORT 1 2 > "$DIR/alloc-load.txt" &
+  "$DIR/modbus-load" $PORT 1 2 > "$DIR/alloc-load.txt" 2>/dev/null &
   load=$!
   perf stat -e probe_libc:malloc -p $pid -o "$DIR/alloc.txt" -- sleep 2.5 2>/dev/null || true
   wait $load || true
