@@ -12,7 +12,7 @@ enum BenchCommand {
         summary: "Measure edge → output latency and idle cost (make bench)",
         help: """
         USAGE: fieldagent bench [--edges N] [--idle-seconds S]
-               fieldagent bench --modbus-adversaries [--seconds S] [--interval-us N]
+               fieldagent bench --modbus-adversaries [--seconds S] [--interval-us N] [--peers-nice N]
 
         1. Edge → output: a child process runs the agent on the mock chip (rule: 'in changes → out follows');
            this process drives 'in' through the mock control socket N times (default 10000) and waits each
@@ -24,7 +24,8 @@ enum BenchCommand {
         2. Idle: the agent with nothing scheduled for S seconds (default 10): loop wake-ups and CPU time.
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
         --modbus-adversaries: edge → output with the agent's Modbus server and a poller on the same loop, without
-           and with misbehaving Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000).
+           and with misbehaving Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000;
+   --peers-nice runs the peer threads at that nice value, as if their CPU were another host's).
         """,
         run: { args in
             if args.flag("--modbus-adversaries") {
