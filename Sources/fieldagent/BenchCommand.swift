@@ -25,7 +25,7 @@ enum BenchCommand {
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
         --modbus-adversaries: edge → output with the agent's Modbus server and a poller on the same loop, without
            and with misbehaving Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000;
-   --peers-nice runs the peer threads at that nice value, as if their CPU were another host's).
+           --peers-nice runs the peer threads at that nice value, as if their CPU were another host's).
         """,
         run: { args in
             if args.flag("--modbus-adversaries") {
