@@ -24,16 +24,8 @@ enum FeaturesSection {
         for item in r.list(node, key) {
             let what = item["name"]?.scalarValue.map { "feature '\($0)'" } ?? "a feature"
             guard let f = r.fields(item, what: what, known: keys) else { continue }
-            let name = r.required(f, "name", in: what, at: item.mark)
-            if let name, let n = f["name"] {
-                if !NameRegistry.isValid(name) {
-                    r.error(n.mark, "name '\(name)': use letters, digits, _ and -, starting with a letter")
-                } else if let line = seen[name] {
-                    r.error(n.mark, "the feature name '\(name)' is already used at line \(line); feature names must be unique")
-                }
-                seen[name] = n.mark.line
-                c.featureNames.insert(name)
-            }
+            let name = r.uniqueName(f, in: what, at: item.mark, kind: "feature", seen: &seen)
+            if let name { c.featureNames.insert(name) }
             var source: FeatureConfig.Source?
             if let text = r.required(f, "from", in: what, at: item.mark), let n = f["from"] {
                 source = resolve(text, at: n.mark, c, devices: devices, peers: peers)
@@ -62,7 +54,7 @@ enum FeaturesSection {
             }
             var per: Duration? = .seconds(1)
             if let n = f["per"] {
-                per = PeersSection.positive(n, "per", r)
+                per = r.positiveDuration(n, "per")
                 if reduction != .slope { r.error(n.mark, "\(what): 'per' is the time unit of a slope; it needs 'take: slope'") }
             }
             var range: ClosedRange<Double>?? = .some(nil)

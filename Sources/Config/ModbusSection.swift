@@ -62,11 +62,11 @@ enum ModbusSection {
             }
             let unit = f["unit"].map { r.int($0, "unit", in: 0...247) } ?? 1
             var options = ModbusClientOptions()
-            if let n = f["timeout"] { if let d = positive(n, "timeout", r) { options.responseTimeout = d } }
-            if let n = f["connect_timeout"] { if let d = positive(n, "connect_timeout", r) { options.connectTimeout = d } }
+            if let n = f["timeout"] { if let d = r.positiveDuration(n, "timeout") { options.responseTimeout = d } }
+            if let n = f["connect_timeout"] { if let d = r.positiveDuration(n, "connect_timeout") { options.connectTimeout = d } }
             if let n = f["retries"] { if let v = r.int(n, "retries", in: 0...10) { options.retries = v } }
             if let n = f["backoff"] { if let d = r.duration(n, "backoff") { options.backoff = d } }
-            let staleAfter = f["stale_after"].flatMap { positive($0, "stale_after", r) }
+            let staleAfter = f["stale_after"].flatMap { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].map { r.int($0, "down_after", in: 1...100) } ?? 3
             let points = decodePoints(f["points"], device: what, r)
             if f["points"] == nil { r.warning(item.mark, "\(what) has no points; it is never polled") }
@@ -109,7 +109,7 @@ enum ModbusSection {
             let order = f["word_order"].map { r.choice($0, "word_order", WordOrder.allCases) } ?? .big
             let scale = f["scale"].map { number($0, "scale", r) } ?? 1
             let offset = f["offset"].map { number($0, "offset", r) } ?? 0
-            let poll: Duration?? = f["poll"].map { positive($0, "poll", r) }
+            let poll: Duration?? = f["poll"].map { r.positiveDuration($0, "poll") }
             let writable = f["writable"].map { r.bool($0, "writable") } ?? false
             var safe: Double?? = .some(nil)
             if let n = f["safe"], let text = r.string(n, "safe") {
@@ -140,15 +140,6 @@ enum ModbusSection {
             out.append(point)
         }
         return out
-    }
-
-    private static func positive(_ node: YAMLNode, _ what: String, _ r: ConfigReader) -> Duration? {
-        guard let d = r.duration(node, what) else { return nil }
-        guard d > .zero else {
-            r.error(node.mark, "\(what) must be longer than 0")
-            return nil
-        }
-        return d
     }
 
     private static func number(_ node: YAMLNode, _ what: String, _ r: ConfigReader) -> Double? {

@@ -24,21 +24,13 @@ enum PeersSection {
         for item in r.list(node, key) {
             let what = item["name"]?.scalarValue.map { "peer '\($0)'" } ?? "a peer"
             guard let f = r.fields(item, what: what, known: keys) else { continue }
-            let name = r.required(f, "name", in: what, at: item.mark)
-            if let name, let n = f["name"] {
-                if !NameRegistry.isValid(name) {
-                    r.error(n.mark, "name '\(name)': use letters, digits, _ and -, starting with a letter")
-                } else if let line = seen[name] {
-                    r.error(n.mark, "the peer name '\(name)' is already used at line \(line); peer names must be unique")
-                }
-                seen[name] = n.mark.line
-            }
+            let name = r.uniqueName(f, in: what, at: item.mark, kind: "peer", seen: &seen)
             let host = r.required(f, "host", in: what, at: item.mark)
             let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
             let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
-            let interval = f["interval"].flatMap { positive($0, "interval", r) } ?? .seconds(1)
-            let timeout = f["timeout"].flatMap { positive($0, "timeout", r) } ?? .milliseconds(500)
-            let stale: Duration?? = f["stale_after"].map { positive($0, "stale_after", r) }
+            let interval = f["interval"].flatMap { r.positiveDuration($0, "interval") } ?? .seconds(1)
+            let timeout = f["timeout"].flatMap { r.positiveDuration($0, "timeout") } ?? .milliseconds(500)
+            let stale: Duration?? = f["stale_after"].map { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].flatMap { r.int($0, "down_after", in: 1...100) } ?? 3
             // A peer with a bad value is still declared (its errors are recorded), so features and overrides naming
             // it are not reported as well.
@@ -50,14 +42,5 @@ enum PeersSection {
                                   staleAfter: stale.flatMap { $0 }, downAfterFailures: downAfter, location: item.mark))
         }
         return out
-    }
-
-    static func positive(_ node: YAMLNode, _ what: String, _ r: ConfigReader) -> Duration? {
-        guard let d = r.duration(node, what) else { return nil }
-        guard d > .zero else {
-            r.error(node.mark, "\(what) must be longer than 0")
-            return nil
-        }
-        return d
     }
 }

@@ -71,17 +71,9 @@ enum HILCommand {
                 // Simulated machines for Modbus devices on loopback, at the scenario's initial severities.
                 var machines: [String: SimulatedMachine] = [:]
                 for config in configs {
-                    for device in config.modbus {
-                        guard case .tcp(let host, let port) = device.endpoint, host == "127.0.0.1" || host == "localhost" else { continue }
-                        let severity = scenario.machines.first { $0.agent == config.name }?.severity ?? 0
-                        let machine = SimulatedMachine(loop: loop, profile: .constant(severity), port: port, noise: 0.1, seed: UInt64(port), logger: logger)
-                        do {
-                            try machine.start()
-                        } catch {
-                            throw UsageError("\(file): cannot start the simulated machine of \(config.name) on 127.0.0.1:\(port): \(error)")
-                        }
-                        machines[config.name] = machine
-                    }
+                    let severity = scenario.machines.first { $0.agent == config.name }?.severity ?? 0
+                    machines[config.name] = try SimulatedMachine.startForLoopbackDevices(of: config, loop: loop, profile: .constant(severity),
+                                                                                         noise: 0.1, logger: logger)
                 }
                 var runtimes: [AgentRuntime] = []
                 for config in configs { runtimes.append(try AgentRuntime(config: config, backend: .mock, logger: logger, loop: loop)) }

@@ -85,17 +85,8 @@ enum SimCommand {
             // Machines first, so the agents' first polls find them.
             var machines: [String: SimulatedMachine] = [:]
             for config in configs {
-                for device in config.modbus {
-                    guard case .tcp(let host, let port) = device.endpoint, host == "127.0.0.1" || host == "localhost" else { continue }
-                    let profile: MachineProfile = config.name == wearing ? .cycle(drift: drift ?? .seconds(60)) : .constant(0.1)
-                    let machine = SimulatedMachine(loop: loop, profile: profile, port: port, seed: UInt64(port), logger: logger)
-                    do {
-                        try machine.start()
-                    } catch {
-                        throw UsageError("fieldagent sim: cannot start the simulated machine of \(config.name) on 127.0.0.1:\(port): \(error); is another simulation running?")
-                    }
-                    machines[config.name] = machine
-                }
+                let profile: MachineProfile = config.name == wearing ? .cycle(drift: drift ?? .seconds(60)) : .constant(0.1)
+                machines[config.name] = try SimulatedMachine.startForLoopbackDevices(of: config, loop: loop, profile: profile, logger: logger)
             }
             var runtimes: [AgentRuntime] = []
             for config in configs {
