@@ -44,6 +44,7 @@ public final class Agent {
     /// The command block peers write (`stop`, `reduce-load`, flags) and its allowlist.
     public private(set) var commands: CommandBlock!
     private let model: any CompiledNetwork.Type
+    private var lastInputSample: Instant?
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -134,11 +135,19 @@ public final class Agent {
             let plan = ActuatorPlan(decision: d, outputs: outputs, devices: config.modbus, writer: sensors, logger: logger)
             decision = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
                                       condition: { [unowned self] c in self.holds(c) },
-                                      remoteStop: { commands.isSet(0) })
+                                      remoteStop: { commands.isSet(0) },
+                                      beforeTick: { [unowned self] in self.sampleInputFeatures() })
         }
         sensors?.start()
         peers?.start()
         decision?.start()
+    }
+
+    /// Gives the features that read GPIO inputs a sample of each input's debounced value, once per loop time.
+    private func sampleInputFeatures() {
+        guard let features, lastInputSample != loop.now else { return }
+        lastInputSample = loop.now
+        features.sampleInputs(at: loop.now) { name in inputs.first { $0.name == name }?.value }
     }
 
     /// Why a feature source cannot be used now, or nil.
@@ -174,7 +183,10 @@ public final class Agent {
     /// Feature `slot`'s value for the register map (nil: invalid or no such feature).
     public func exportedValue(_ slot: Int) -> Double? {
         guard let features, slot < features.features.count else { return nil }
-        if decision == nil { features.evaluate(at: loop.now) }
+        if decision == nil {
+            sampleInputFeatures()
+            features.evaluateIfNeeded(at: loop.now)
+        }
         return features.features[slot].value
     }
 

@@ -46,3 +46,28 @@ import Testing
         #expect(status?.isCompatible == false && status?.mapVersion == 7)
     }
 }
+
+@Suite struct ExportedFeatureTests {
+    @Test func aFeatureOverAnInputIsSampledAndServedInTheValuesBlock() throws {
+        let h = try Harness(BuiltinConfigs.simBasic + """
+
+            features:
+              - {name: pressed, from: button}
+              - {name: pressed_share, from: button, take: mean, over: 4}
+            server: {bind: 127.0.0.1, port: 1}
+            """)
+        let map = AgentRegisterMap(agent: h.agent, loop: h.loop)
+        func value(_ slot: UInt16) -> Float {
+            let hi = map.register(.inputRegisters, at: RegisterLayout.values + 2 * slot)!
+            let lo = map.register(.inputRegisters, at: RegisterLayout.values + 2 * slot + 1)!
+            return Float(bitPattern: UInt32(hi) << 16 | UInt32(lo))
+        }
+        #expect(map.register(.inputRegisters, at: RegisterLayout.valueCount) == 2)
+        #expect(value(0) == 0)                    // released
+        h.drive("button", false)                  // press (active-low), 10 ms debounce
+        h.loop.advance(by: .milliseconds(20))
+        #expect(value(0) == 1)
+        #expect(value(1) == 0.5)                  // one sample released, one pressed
+        #expect(value(2).isNaN)                   // unused slot
+    }
+}

@@ -24,6 +24,9 @@ public final class FeatureBank {
     }
 
     public private(set) var features: [Feature]
+    /// When ``evaluate(at:)`` last ran, and whether a sample arrived since (``evaluateIfNeeded(at:)``).
+    private var evaluatedAt: Instant?
+    private var changed = true
     /// Whether a source is usable now: nil when it is, else why not (`sensor machine is down`).
     private let linkProblem: (FeatureConfig.Source) -> String?
     private let logger: Logger
@@ -71,6 +74,7 @@ public final class FeatureBank {
 
     /// A source went down: its windows start over when it returns (old samples would mix with new ones).
     public func sourceLost(device: String) {
+        changed = true
         for i in features.indices {
             switch features[i].config.source {
             case .modbus(let d, _, _) where d == device, .peer(let d, _) where d == device: features[i].window.clear()
@@ -82,6 +86,8 @@ public final class FeatureBank {
     /// Computes every feature at `now`; returns the number of invalid ones.
     @discardableResult
     public func evaluate(at now: Instant) -> Int {
+        evaluatedAt = now
+        changed = false
         var invalid = 0
         for i in features.indices {
             let source = features[i].config.source
@@ -104,10 +110,17 @@ public final class FeatureBank {
         return invalid
     }
 
+    /// Evaluates only when time moved or a sample arrived since the last evaluation: a register-map read of
+    /// 32 value registers then costs one evaluation, not 32.
+    public func evaluateIfNeeded(at now: Instant) {
+        if changed || evaluatedAt != now { evaluate(at: now) }
+    }
+
     /// Whether any feature rejected its latest sample.
     public var anyRejecting: Bool { features.contains { $0.rejecting } }
 
     private func add(_ i: Int, _ v: Double, at time: Instant) {
+        changed = true
         let config = features[i].config
         let ok = v.isFinite && (config.validRange?.contains(v) ?? true)
         if !ok {
