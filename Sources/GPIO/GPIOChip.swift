@@ -12,6 +12,9 @@ public protocol GPIOChip: AnyObject {
     var name: String { get }
     /// Number of lines.
     var lineCount: Int { get }
+    /// Whether ``InputSettings/debounce`` is honoured (the kernel debounces: libgpiod 2.x); otherwise the caller
+    /// debounces in software.
+    var kernelDebounce: Bool { get }
 
     /// Requests `line` as an input. With edge detection, `onEdge` runs on the loop for every edge.
     func requestInput(line: Int, settings: InputSettings, consumer: String,

@@ -31,10 +31,14 @@ public struct InputSettings: Sendable, Equatable {
     /// Logical value is the inverse of the level.
     public var activeLow: Bool
     public var edges: EdgeDetection
+    /// Debounce done by the kernel (zero: none). Only for chips whose ``GPIOChip/kernelDebounce`` is true
+    /// (libgpiod 2.x); others refuse a non-zero period, and callers debounce in software (``Debouncer``).
+    public var debounce: Duration
 
-    public init(bias: Bias = .asIs, activeLow: Bool = false, edges: EdgeDetection = .both) {
+    public init(bias: Bias = .asIs, activeLow: Bool = false, edges: EdgeDetection = .both, debounce: Duration = .zero) {
         self.bias = bias
         self.activeLow = activeLow
         self.edges = edges
+        self.debounce = debounce
     }
 }

@@ -19,7 +19,10 @@ enum Int8Dot {
         let po = aOdd &* (w &>> 8)
         let qe = unsafeBitCast(pe, to: SIMD4<Int32>.self)
         let qo = unsafeBitCast(po, to: SIMD4<Int32>.self)
-        return ((qe &<< 16) &>> 16) &+ (qe &>> 16) &+ ((qo &<< 16) &>> 16) &+ (qo &>> 16)
+        // Two statements: Swift 6.0 cannot type-check the four-term sum in one expression in reasonable time.
+        let even: SIMD4<Int32> = ((qe &<< 16) &>> 16) &+ (qe &>> 16)
+        let odd: SIMD4<Int32> = ((qo &<< 16) &>> 16) &+ (qo &>> 16)
+        return even &+ odd
     }
 
     /// Σ a[i] × b[i] for i < count.

@@ -20,19 +20,31 @@ public enum YAMLParser {
         guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError(.wholeFile(file), "libyaml: out of memory") }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBufferPointer { (buf) throws(YAMLError) -> YAMLNode in
+        // The closure returns its error instead of throwing it: Swift 6.0's withUnsafeBufferPointer only rethrows
+        // `any Error`, and this function's errors are typed.
+        let parsed: Result<YAMLNode, YAMLError> = bytes.withUnsafeBufferPointer { buf in
             // buf stays valid for the whole parse: libyaml reads it only inside this closure.
             yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
-            var builder = Builder(file: file)
-            while true {
-                var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else { throw libyamlError(parser, file: file, text: text) }
-                defer { yaml_event_delete(&event) }
-                if event.type == YAML_STREAM_END_EVENT { break }
-                try builder.handle(&event)
+            do throws(YAMLError) {
+                return .success(try events(&parser, file: file, text: text))
+            } catch {
+                return .failure(error)
             }
-            return builder.root ?? .mapping([], SourceMark(file: file, line: 1, column: 1))
         }
+        return try parsed.get()
+    }
+
+    /// Builds the tree from the parser's events, up to the end of the stream.
+    private static func events(_ parser: inout yaml_parser_t, file: String, text: String) throws(YAMLError) -> YAMLNode {
+        var builder = Builder(file: file)
+        while true {
+            var event = yaml_event_t()
+            guard yaml_parser_parse(&parser, &event) == 1 else { throw libyamlError(parser, file: file, text: text) }
+            defer { yaml_event_delete(&event) }
+            if event.type == YAML_STREAM_END_EVENT { break }
+            try builder.handle(&event)
+        }
+        return builder.root ?? .mapping([], SourceMark(file: file, line: 1, column: 1))
     }
 
     /// Reads and parses the file at `path` (named `path` in marks).

@@ -60,6 +60,7 @@ final class LibgpiodSelfTest {
         runner.check("software debounce turns a bouncing real line into one edge") { try softwareDebounce() }
         kernelDebounce()
         runner.check("several inputs are read in one call, in request order") { try readSeveral() }
+        runner.check("one request gives each line its own settings") { try perLineSettings() }
         runner.check("several outputs are written in one call") { try writeSeveral() }
         runner.check("edges of several lines in one request name their line") { try edgesOfSeveral() }
         runner.check("a busy line is refused by the same chip, naming its holder") { try busySameChip() }
@@ -276,14 +277,60 @@ final class LibgpiodSelfTest {
         return "\(raw) raw kernel edges → 1 rising edge after \(period)"
     }
 
-    /// libgpiod 1.6 has no debounce setting; say whether the running kernel would offer one.
+    /// With libgpiod 2.x the kernel debounces (`debounce_period_us`); 1.x has no such setting (uAPI v1), and the
+    /// check says whether the running kernel would offer one.
     private func kernelDebounce() {
-        let v2 = kernelAnswersLineInfoV2()
-        runner.skip("kernel debounce",
-                    "libgpiod 1.6 speaks the kernel's uAPI v1, which has no debounce; "
-                    + (v2 ? "this kernel answers uAPI v2 (GPIO_V2_LINE_ATTR_ID_DEBOUNCE), so a libgpiod 2.x fa_gpio.c could use it"
-                          : "this kernel does not answer uAPI v2 either")
-                    + "; FieldAgent debounces in software (checked above)")
+        guard LibgpiodChip.hasKernelDebounce else {
+            let v2 = kernelAnswersLineInfoV2()
+            runner.skip("kernel debounce",
+                        "\(LibgpiodChip.backendVersion) speaks the kernel's uAPI v1, which has no debounce; "
+                        + (v2 ? "this kernel answers uAPI v2 (GPIO_V2_LINE_ATTR_ID_DEBOUNCE), which the libgpiod 2.x facade uses"
+                              : "this kernel does not answer uAPI v2 either")
+                        + "; FieldAgent debounces in software (checked above)")
+            return
+        }
+        runner.check("kernel debounce (libgpiod 2.x) turns a bouncing real line into one edge") {
+            try sim.pull(39, up: false)
+            let period = Duration.milliseconds(50)
+            let log = EdgeLog()
+            let input = try chip.requestInput(line: 39, settings: InputSettings(edges: .both, debounce: period), consumer: consumer) {
+                log.add($0, at: self.loop.preciseNow())
+            }
+            defer { input.release() }
+            let start = loop.preciseNow()
+            for up in [true, false, true, false, true] { try sim.pull(39, up: up) }   // contact bounce, then closed
+            _ = try turn(until: { false }, timeout: .milliseconds(300))
+            let edges = log.events.map(\.edge)
+            try expect(edges == [.rising], "kernel-debounced edges \(edges.map(\.rawValue)), expected one rising")
+            let stamp = log.events[0].timestamp
+            try expect(stamp >= start && stamp <= loop.preciseNow(), "the edge's kernel timestamp is not on the loop's clock")
+            return "5 bounces → 1 rising edge, debounced by the kernel (\(period)), stamped on CLOCK_MONOTONIC"
+        }
+    }
+
+    /// One request, settings per line: bias, active-low and edge detection differ between its two lines.
+    private func perLineSettings() throws -> String {
+        try sim.pull(42, up: false)
+        try sim.pull(43, up: true)
+        let log = EdgeLog()
+        let inputs = try chip.requestInputs(lines: [42, 43],
+                                            settings: [InputSettings(bias: .pullUp, activeLow: true, edges: .none),
+                                                       InputSettings(bias: .pullDown, edges: .rising)],
+                                            consumer: consumer) { log.add($0, at: self.loop.preciseNow()) }
+        defer { inputs.release() }
+        let first = try inputs.read()
+        try expect(first == [false, false], "read \(first): expected 00 (42 pulled up and active-low, 43 pulled down)")
+        try sim.pull(43, up: true)
+        _ = try turn(until: { !log.events.isEmpty })
+        try sim.pull(42, up: false)
+        try sim.pull(43, up: false)
+        _ = try turn(until: { false }, timeout: .milliseconds(100))
+        let seen = log.events.map { "\($0.line) \($0.edge.rawValue)" }
+        try expect(seen == ["43 rising"], "edges \(seen), expected only 43 rising")
+        let second = try inputs.read()
+        try expect(second == [true, false], "read \(second) after the outside pulls, expected 10")
+        let how = LibgpiodChip.apiMajor >= 2 ? "one kernel request" : "one kernel request per setting (libgpiod 1.x)"
+        return "42 (pull-up, active-low, no edges) and 43 (pull-down, rising) in \(how)"
     }
 
     /// Whether `GPIO_V2_GET_LINEINFO_IOCTL` works on this chip (Linux ≥ 5.10), the uAPI that carries debounce.

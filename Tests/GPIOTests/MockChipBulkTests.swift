@@ -57,7 +57,7 @@ import Testing
     @Test func aRequestWithOneBusyLineClaimsNoneOfItsLines() throws {
         let chip = makeChip(ManualLoop())
         let held = try chip.requestOutput(line: 8, activeLow: false, initial: false, consumer: "holder")
-        let error = #expect(throws: GPIOError.self) {
+        let error = gpioError {
             _ = try chip.requestInputs(lines: [7, 8, 9], settings: InputSettings(), consumer: "t") { _ in }
         }
         #expect(error?.kind == .busy)
@@ -81,7 +81,7 @@ import Testing
     @Test(arguments: [[Int](), [3, 3], [1, 99]])
     func malformedRequestsAreRefusedWithTheirReason(lines: [Int]) {
         let chip = makeChip(ManualLoop())
-        let error = #expect(throws: GPIOError.self) {
+        let error = gpioError {
             _ = try chip.requestInputs(lines: lines, settings: InputSettings(), consumer: "t") { _ in }
         }
         #expect(error?.kind == (lines.contains(99) ? .noSuchLine : .invalidRequest))
@@ -89,7 +89,7 @@ import Testing
 
     @Test func initialValuesMustMatchTheLines() {
         let chip = makeChip(ManualLoop())
-        let error = #expect(throws: GPIOError.self) {
+        let error = gpioError {
             _ = try chip.requestOutputs(lines: [1, 2], activeLow: false, initial: [true], consumer: "t")
         }
         #expect(error?.kind == .invalidRequest)
@@ -104,4 +104,18 @@ import Testing
         #expect(GPIOLineValues(count: 3, bits: 0b1111_0101).description == "101")
         #expect(GPIOLineValues([true, false]).array == [true, false])
     }
+}
+
+/// The ``GPIOError`` that `body` throws, or nil (recorded as a failure) when it throws nothing. Swift Testing's
+/// `#expect(throws:)` returns the error only from Swift 6.1 on; this works with 6.0 too.
+func gpioError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> GPIOError? {
+    do {
+        try body()
+        Issue.record("expected a GPIOError, nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as GPIOError {
+        return error
+    } catch {
+        Issue.record("expected a GPIOError, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
 }

@@ -1,7 +1,8 @@
 import EventLoop
 import GPIO
 
-/// One configured input: requests its line, debounces it on the loop's clock, and reports logical edges.
+/// One configured input: requests its line, debounces it, and reports logical edges. The kernel debounces when
+/// the chip can (libgpiod 2.x); otherwise ``Debouncer`` does, on the loop's clock.
 public final class InputMonitor {
     /// The config name (`button`).
     public let name: String
@@ -23,9 +24,12 @@ public final class InputMonitor {
         var requested = settings
         // Debouncing needs both edges from the chip; the configured ones are filtered after it.
         if debounce > .zero && settings.edges != .none { requested.edges = .both }
+        let inKernel = debounce > .zero && chip.kernelDebounce
+        if inKernel { requested.debounce = debounce }
         var forward: ((EdgeEvent) -> Void)?
         line = try chip.requestInput(line: offset, settings: requested, consumer: consumer) { forward?($0) }
-        debouncer = Debouncer(period: debounce, initial: try line.read())
+        // With kernel debounce, edges arrive settled: the debouncer only drops repeats of the stable value.
+        debouncer = Debouncer(period: inKernel ? .zero : debounce, initial: try line.read())
         forward = { [unowned self] event in self.raw(event) }
     }
 

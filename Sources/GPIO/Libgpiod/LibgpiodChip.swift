@@ -3,8 +3,10 @@ import EventLoop
 import Glibc
 
 /// A GPIO chip of the Linux GPIO character device, through libgpiod (see `fa_gpio.h`, the one facade
-/// over libgpiod 1.x/2.x). Edge events are read from a request's descriptor only when the loop reports it
-/// readable.
+/// over libgpiod 1.x and 2.x, picked at build time). Edge events are read from a request's descriptor only when
+/// the loop reports it readable. With libgpiod 2.x the kernel debounces inputs (``kernelDebounce``) and a request
+/// may give each line its own settings in one kernel request (``requestInputs(lines:settings:consumer:onEdge:)``
+/// with one ``InputSettings`` per line).
 public final class LibgpiodChip: GPIOChip {
     // chip is valid from a successful open until deinit closes it.
     private let chip: OpaquePointer
@@ -45,8 +47,16 @@ public final class LibgpiodChip: GPIOChip {
         fa_chip_close(chip)
     }
 
-    /// The libgpiod version the backend runs on, for example `libgpiod 1.6.3`.
+    /// The libgpiod version the backend runs on, for example `libgpiod 1.6.3` or `libgpiod 2.2.1`.
     public static var backendVersion: String { String(cString: fa_gpio_backend_version()) }
+
+    /// The major version of the libgpiod API compiled in (1 or 2).
+    public static var apiMajor: Int { Int(fa_gpio_api_major()) }
+
+    /// Whether the kernel debounces inputs for this backend (libgpiod 2.x: `debounce_period_us`).
+    public static var hasKernelDebounce: Bool { fa_gpio_kernel_debounce() != 0 }
+
+    public var kernelDebounce: Bool { Self.hasKernelDebounce }
 
     /// The chips present on this system: name, label and line count.
     public static func availableChips() -> [(name: String, label: String, lines: Int)] {
@@ -76,7 +86,7 @@ public final class LibgpiodChip: GPIOChip {
 
     public func requestInput(line: Int, settings: InputSettings, consumer: String,
                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLine {
-        LibgpiodInputLine(try requestInputGroup(lines: [line], settings: settings, consumer: consumer, onEdge: onEdge))
+        LibgpiodInputLine(try requestInputGroup(lines: [line], settings: [settings], consumer: consumer, onEdge: onEdge))
     }
 
     public func requestOutput(line: Int, activeLow: Bool, initial: Bool, consumer: String) throws(GPIOError) -> GPIOOutputLine {
@@ -86,19 +96,32 @@ public final class LibgpiodChip: GPIOChip {
 
     public func requestInputs(lines: [Int], settings: InputSettings, consumer: String,
                               onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines {
-        try requestInputGroup(lines: lines, settings: settings, consumer: consumer, onEdge: onEdge)
+        try requestInputGroup(lines: lines, settings: Array(repeating: settings, count: lines.count), consumer: consumer, onEdge: onEdge)
+    }
+
+    /// Requests several inputs in one request, line `i` with `settings[i]` (bias, active-low, edges and kernel
+    /// debounce may differ): one kernel request with libgpiod 2.x, one per distinct setting with 1.x. All or none.
+    public func requestInputs(lines: [Int], settings: [InputSettings], consumer: String,
+                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines {
+        guard settings.count == lines.count else {
+            throw GPIOError(.invalidRequest, "\(settings.count) settings for \(lines.count) lines \(lines)")
+        }
+        return try requestInputGroup(lines: lines, settings: settings, consumer: consumer, onEdge: onEdge)
     }
 
     public func requestOutputs(lines: [Int], activeLow: Bool, initial: GPIOLineValues, consumer: String) throws(GPIOError) -> GPIOOutputLines {
         try requestOutputGroup(lines: lines, activeLow: activeLow, initial: initial, consumer: consumer)
     }
 
-    private func requestInputGroup(lines: [Int], settings: InputSettings, consumer: String,
+    private func requestInputGroup(lines: [Int], settings: [InputSettings], consumer: String,
                                    onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> LibgpiodInputLines {
-        var config = fa_line_config(output: 0, bias: Self.facadeBias(settings.bias),
-                                    active_low: settings.activeLow ? 1 : 0, edges: Self.facadeEdges(settings.edges))
-        let request = try self.request(lines, &config, initial: nil, consumer: consumer, as: "input")
-        let inputs = LibgpiodInputLines(request: request, chip: self, lines: lines, edges: settings.edges, loop: loop, onEdge: onEdge)
+        var configs: [fa_line_config] = []
+        for s in settings {
+            configs.append(fa_line_config(output: 0, bias: Self.facadeBias(s.bias), active_low: s.activeLow ? 1 : 0,
+                                          edges: Self.facadeEdges(s.edges), debounce_us: try Self.debounceMicroseconds(s.debounce)))
+        }
+        let request = try self.request(lines, configs, initial: nil, consumer: consumer, as: "input")
+        let inputs = LibgpiodInputLines(request: request, chip: self, lines: lines, edges: settings.map(\.edges), loop: loop, onEdge: onEdge)
         do {
             try inputs.startWatching()
         } catch {
@@ -113,14 +136,15 @@ public final class LibgpiodChip: GPIOChip {
         guard initial.count == lines.count else {
             throw GPIOError(.invalidRequest, "\(initial.count) initial values for \(lines.count) lines \(lines)")
         }
-        var config = fa_line_config(output: 1, bias: Int32(FA_BIAS_AS_IS.rawValue), active_low: activeLow ? 1 : 0,
-                                    edges: Int32(FA_EDGES_NONE.rawValue))
-        let request = try self.request(lines, &config, initial: initial, consumer: consumer, as: "output")
+        let config = fa_line_config(output: 1, bias: Int32(FA_BIAS_AS_IS.rawValue), active_low: activeLow ? 1 : 0,
+                                    edges: Int32(FA_EDGES_NONE.rawValue), debounce_us: 0)
+        let request = try self.request(lines, Array(repeating: config, count: lines.count), initial: initial,
+                                       consumer: consumer, as: "output")
         return LibgpiodOutputLines(request: request, chip: self, lines: lines, values: initial)
     }
 
     /// One facade request for `lines`, after checking them; a busy line's error names its holder.
-    private func request(_ lines: [Int], _ config: inout fa_line_config, initial: GPIOLineValues?,
+    private func request(_ lines: [Int], _ configs: [fa_line_config], initial: GPIOLineValues?,
                          consumer: String, as direction: String) throws(GPIOError) -> OpaquePointer {
         guard !lines.isEmpty, lines.count <= GPIOLineValues.maxCount else {
             throw GPIOError(.invalidRequest, "a request holds 1…\(GPIOLineValues.maxCount) lines, not \(lines.count)")
@@ -136,16 +160,20 @@ public final class LibgpiodChip: GPIOChip {
             // off spans FacadeValues.capacity UInt32-sized entries; lines.count <= capacity was checked above.
             let offsetsPointer = off.baseAddress!.assumingMemoryBound(to: UInt32.self)
             if values == nil {
-                return fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), &config, nil)
+                return fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), configs, nil)
             }
             return withUnsafeBytes(of: &values!) { v in
                 // v spans FacadeValues.capacity Int32 values owned by this frame.
-                fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), &config,
+                fa_request_lines(chip, consumer, offsetsPointer, UInt32(lines.count), configs,
                                  v.baseAddress!.assumingMemoryBound(to: Int32.self))
             }
         }
         guard let request else {
-            throw error(errno, "request \(label) \(Self.describe(lines)) as \(direction)", lines: lines)
+            let code = errno
+            if code == EOPNOTSUPP {
+                throw GPIOError(.invalidRequest, "request \(label) \(Self.describe(lines)): \(Self.backendVersion) has no kernel debounce; debounce in software")
+            }
+            throw error(code, "request \(label) \(Self.describe(lines)) as \(direction)", lines: lines)
         }
         return request
     }
@@ -169,6 +197,14 @@ public final class LibgpiodChip: GPIOChip {
         guard line >= 0, line < lineCount else {
             throw GPIOError(.noSuchLine, "chip \(label) has lines 0…\(lineCount - 1); line \(line) does not exist")
         }
+    }
+
+    /// The kernel debounce period in whole microseconds (the uAPI's unit), refused beyond what it holds.
+    private static func debounceMicroseconds(_ period: Duration) throws(GPIOError) -> UInt32 {
+        guard period > .zero else { return 0 }
+        let (seconds, attoseconds) = period.components
+        guard seconds < 4_000 else { throw GPIOError(.invalidRequest, "kernel debounce of \(period) is beyond 4000 s") }
+        return UInt32(seconds) * 1_000_000 + UInt32((attoseconds + 999_999_999_999) / 1_000_000_000_000)
     }
 
     private static func facadeBias(_ bias: Bias) -> Int32 {

@@ -30,6 +30,8 @@ public final class MockChip: GPIOChip {
     public let label: String
     public let name = "mock"
     public var lineCount: Int { lines.count }
+    /// The mock chip has no kernel: inputs are debounced in software (``Debouncer``), as with libgpiod 1.x.
+    public var kernelDebounce: Bool { false }
     private var lines: [Line]
     private var aliases: [String: Int] = [:]
     private var observers: [Int: (Change) -> Void] = [:]
@@ -45,8 +47,15 @@ public final class MockChip: GPIOChip {
 
     // MARK: The agent's side
 
+    private static func refuseKernelDebounce(_ settings: InputSettings) throws(GPIOError) {
+        guard settings.debounce == .zero else {
+            throw GPIOError(.invalidRequest, "the mock chip has no kernel debounce; debounce in software (kernelDebounce is false)")
+        }
+    }
+
     public func requestInput(line: Int, settings: InputSettings, consumer: String,
                              onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLine {
+        try Self.refuseKernelDebounce(settings)
         try claim(line, consumer: consumer)
         lines[line].isOutput = false
         lines[line].settings = settings
@@ -65,6 +74,7 @@ public final class MockChip: GPIOChip {
 
     public func requestInputs(lines: [Int], settings: InputSettings, consumer: String,
                               onEdge: @escaping (EdgeEvent) -> Void) throws(GPIOError) -> GPIOInputLines {
+        try Self.refuseKernelDebounce(settings)
         try claim(lines, consumer: consumer)
         for line in lines {
             self.lines[line].isOutput = false
