@@ -1,12 +1,14 @@
 #!/bin/sh
 # Builds dist/fieldagent_<version>_<arch>.deb with dpkg-deb from an already built release binary.
 # Usage: build-deb.sh BINARY VERSION ARCH DEFAULT_CONFIG OUTDIR   (run from the repository root; `make deb` does)
+# A cross-built BINARY (ARCH is not the host's) needs DEB_SYSROOT, the sysroot it was linked against (for its
+# Depends), and runs through qemu-user (binfmt_misc, QEMU_LD_PREFIX) for --version and the man page.
 #
-# Layout (Debian 12 / Raspberry Pi OS bookworm conventions):
+# Layout (merged /usr: Debian 12 and 13, Raspberry Pi OS bookworm and trixie):
 #   /usr/bin/fieldagent                       stripped binary
-#   /lib/systemd/system/fieldagent.service    unit
+#   /usr/lib/systemd/system/fieldagent.service    unit
 #   /usr/lib/sysusers.d/fieldagent.conf       system user fieldagent in groups gpio, dialout
-#   /lib/udev/rules.d/60-fieldagent-gpio.rules
+#   /usr/lib/udev/rules.d/60-fieldagent-gpio.rules
 #   /etc/fieldagent/fieldagent.yaml           conffile (kept on upgrade when edited)
 #   /usr/share/fieldagent/boards/             board definitions
 #   /usr/share/doc/fieldagent/                README.md, copyright, changelog.gz
@@ -29,12 +31,19 @@ rm -rf "$stage"
 mkdir -p "$stage/DEBIAN"
 
 install -d "$stage/usr/bin"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note -o "$stage/usr/bin/fieldagent" "$bin"
+# The host's strip knows only the host's CPU; llvm's objcopy (in the Swift toolchain) knows every one.
+if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+    strip --strip-unneeded --remove-section=.comment --remove-section=.note -o "$stage/usr/bin/fieldagent" "$bin"
+else
+    objcopy=$(command -v llvm-objcopy || command -v llvm-strip || true)
+    [ -n "$objcopy" ] || { echo "build-deb: no llvm-objcopy to strip a $arch binary (it comes with the Swift toolchain)" >&2; exit 1; }
+    "$objcopy" --strip-unneeded --remove-section=.comment --remove-section=.note "$bin" "$stage/usr/bin/fieldagent"
+fi
 chmod 0755 "$stage/usr/bin/fieldagent"
 
-install -D -m 0644 Systemd/fieldagent.service "$stage/lib/systemd/system/fieldagent.service"
+install -D -m 0644 Systemd/fieldagent.service "$stage/usr/lib/systemd/system/fieldagent.service"
 install -D -m 0644 Systemd/fieldagent.sysusers.conf "$stage/usr/lib/sysusers.d/fieldagent.conf"
-install -D -m 0644 Systemd/60-fieldagent-gpio.rules "$stage/lib/udev/rules.d/60-fieldagent-gpio.rules"
+install -D -m 0644 Systemd/60-fieldagent-gpio.rules "$stage/usr/lib/udev/rules.d/60-fieldagent-gpio.rules"
 install -D -m 0644 "$config" "$stage/etc/fieldagent/fieldagent.yaml"
 
 install -d "$stage/usr/share/fieldagent/boards"
@@ -55,16 +64,23 @@ printf 'fieldagent (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- %s
 install -d "$stage/usr/share/man/man1"
 Packaging/make-manpage.sh "$bin" "$version" "$(date -u -d "@$epoch" +%Y-%m-%d)" | gzip -9n >"$stage/usr/share/man/man1/fieldagent.1.gz"
 
-# Runtime dependencies from the binary's dynamic libraries (dpkg-shlibdeps wants a debian/control to read).
-shlibs=.build/deb/shlibs
-rm -rf "$shlibs" && mkdir -p "$shlibs/debian"
-printf 'Source: fieldagent\n\nPackage: fieldagent\nArchitecture: any\n' >"$shlibs/debian/control"
-abs_bin=$(cd "$stage/usr/bin" && pwd)/fieldagent
-if depends=$(cd "$shlibs" && dpkg-shlibdeps -O "$abs_bin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p') && [ -n "$depends" ]; then
-    :
+# Runtime dependencies from the binary's dynamic libraries: dpkg-shlibdeps for a native build (it wants a
+# debian/control to read), the sysroot's shlibs files for a cross build.
+if [ -n "${DEB_SYSROOT:-}" ]; then
+    depends=$(Packaging/shlib-depends "$stage/usr/bin/fieldagent" "$DEB_SYSROOT")
 else
-    echo "build-deb: dpkg-shlibdeps failed; using the known library list" >&2
-    depends="libc6, libgcc-s1, libstdc++6, libgpiod2, libmodbus5, libyaml-0-2"
+    shlibs=.build/deb/shlibs
+    rm -rf "$shlibs" && mkdir -p "$shlibs/debian"
+    printf 'Source: fieldagent\n\nPackage: fieldagent\nArchitecture: any\n' >"$shlibs/debian/control"
+    abs_bin=$(cd "$stage/usr/bin" && pwd)/fieldagent
+    if depends=$(cd "$shlibs" && dpkg-shlibdeps -O "$abs_bin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p') && [ -n "$depends" ]; then
+        :
+    else
+        # The libgpiod package is named after its soname: libgpiod2 (1.6, bookworm), libgpiod3 (2.x, trixie).
+        gpiod=$(readelf -dW "$bin" | sed -n 's/.*NEEDED.*\[libgpiod\.so\.\([0-9]*\)\]/libgpiod\1/p')
+        echo "build-deb: dpkg-shlibdeps failed; using the known library list" >&2
+        depends="libc6, libgcc-s1, libstdc++6, ${gpiod:-libgpiod2}, libmodbus5, libyaml-0-2"
+    fi
 fi
 # systemd-sysusers in postinst; deb-systemd-helper/-invoke come from init-system-helpers (priority required).
 depends="$depends, systemd"

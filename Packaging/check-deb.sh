@@ -13,8 +13,8 @@ dpkg-deb -I "$deb"
 echo "== dpkg-deb -c $deb"
 dpkg-deb -c "$deb" | tee "$tmp/contents"
 
-for f in ./usr/bin/fieldagent ./lib/systemd/system/fieldagent.service ./usr/lib/sysusers.d/fieldagent.conf \
-         ./lib/udev/rules.d/60-fieldagent-gpio.rules ./etc/fieldagent/fieldagent.yaml ./usr/share/fieldagent/boards/ \
+for f in ./usr/bin/fieldagent ./usr/lib/systemd/system/fieldagent.service ./usr/lib/sysusers.d/fieldagent.conf \
+         ./usr/lib/udev/rules.d/60-fieldagent-gpio.rules ./etc/fieldagent/fieldagent.yaml ./usr/share/fieldagent/boards/ \
          ./usr/share/doc/fieldagent/README.md ./usr/share/doc/fieldagent/copyright ./usr/share/man/man1/fieldagent.1.gz \
          ./usr/share/doc/fieldagent/examples/line-a.yaml ./usr/share/doc/fieldagent/scenarios/two-lines.yaml; do
     awk '{print $6}' "$tmp/contents" | grep -qx "$f" || fail "missing $f"
@@ -27,9 +27,17 @@ for field in Package Version Architecture Maintainer Installed-Size Depends Desc
     grep -q "^$field: " "$tmp/DEBIAN/control" || fail "control has no $field"
 done
 depends=$(sed -n 's/^Depends: //p' "$tmp/DEBIAN/control")
-for lib in libgpiod2 libmodbus5 libyaml-0-2 libc6; do
+for lib in libgpiod libmodbus5 libyaml-0-2 libc6; do
     case "$depends" in *"$lib"*) ;; *) fail "Depends lacks $lib: $depends" ;; esac
 done
+# The libgpiod package must be the one the binary links: libgpiod2 for libgpiod.so.2 (1.6), libgpiod3 for .so.3 (2.x).
+dpkg-deb -x "$deb" "$tmp/bin-root"
+soname=$(readelf -dW "$tmp/bin-root/usr/bin/fieldagent" | sed -n 's/.*NEEDED.*\[libgpiod\.so\.\([0-9]*\)\]/\1/p')
+case "$depends" in *"libgpiod$soname"*) ;; *) fail "the binary needs libgpiod.so.$soname but Depends says: $depends" ;; esac
+case $(sed -n 's/^Architecture: //p' "$tmp/DEBIAN/control") in
+    arm64) Platform/check-binary "$tmp/bin-root/usr/bin/fieldagent" aarch64 ;;
+    amd64) Platform/check-binary "$tmp/bin-root/usr/bin/fieldagent" x86_64 ;;
+esac
 for s in postinst prerm postrm; do
     [ -x "$tmp/DEBIAN/$s" ] || fail "no executable $s"
     sh -n "$tmp/DEBIAN/$s" || fail "$s has a syntax error"
@@ -37,7 +45,7 @@ done
 
 dpkg-deb -x "$deb" "$tmp/root"
 if readelf -S "$tmp/root/usr/bin/fieldagent" | grep -q '\.symtab'; then fail "usr/bin/fieldagent is not stripped"; fi
-cmp -s Systemd/fieldagent.service "$tmp/root/lib/systemd/system/fieldagent.service" || fail "the packaged unit differs from Systemd/fieldagent.service"
+cmp -s Systemd/fieldagent.service "$tmp/root/usr/lib/systemd/system/fieldagent.service" || fail "the packaged unit differs from Systemd/fieldagent.service"
 # The packaged binary runs (same architecture only).
 if [ "$(dpkg --print-architecture)" = "$(sed -n 's/^Architecture: //p' "$tmp/DEBIAN/control")" ]; then
     "$tmp/root/usr/bin/fieldagent" --version >/dev/null || fail "the packaged binary does not run"

@@ -2,12 +2,16 @@
 #   make check-systemd     unit exposure <= 2.0 (systemd-analyze security --offline=true), verify, sysusers (part of make test)
 #   make install-service   make install + unit, sysusers, udev rule, /etc/fieldagent/fieldagent.yaml (kept if present)
 #   make uninstall-service the files install-service added (not /etc/fieldagent, not the user)
-#   make deb               dist/fieldagent_<version>_<arch>.deb (dpkg-deb) from the release build
-#   make check-deb         make deb, then list and validate it (dpkg-deb -I/-c, lintian when installed)
+#   make deb               dist/fieldagent_<version>_<arch>.deb (dpkg-deb) from the release build, for the host's
+#                          Debian release; ARCH=arm64: for Raspberry Pi OS trixie, cross-built (mk/platform.mk)
+#   make check-deb         make deb, then list and validate it (dpkg-deb -I/-c, lintian when installed); ARCH= too
 
 DEB_VERSION ?= $(shell sed -n 's/^let version = "\(.*\)"$$/\1/p' Sources/fieldagent/main.swift)
-DEB_ARCH    ?= $(shell dpkg --print-architecture 2>/dev/null || echo unknown)
+HOST_ARCH   := $(shell dpkg --print-architecture 2>/dev/null || echo unknown)
+ARCH        ?= $(HOST_ARCH)
+DEB_ARCH    := $(ARCH)
 DEB_FILE    := dist/fieldagent_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_FILE_ARM64 := dist/fieldagent_$(DEB_VERSION)_arm64.deb
 SYSCONFDIR  ?= /etc
 # The default configuration: the project's basic example when there is one, else a placeholder.
 DEFAULT_CONFIG ?= $(firstword $(wildcard Examples/sim-basic.yaml) Packaging/fieldagent.yaml)
@@ -17,7 +21,7 @@ UDEVRULESDIR = $(PREFIX)/lib/udev/rules.d
 
 TEST_PREREQS += check-systemd
 
-.PHONY: check-systemd install-service uninstall-service deb check-deb
+.PHONY: check-systemd install-service uninstall-service deb deb-native deb-arm64 check-deb
 
 check-systemd:
 	@command -v systemd-analyze >/dev/null || { \
@@ -52,9 +56,23 @@ uninstall-service: uninstall
 	  $(DESTDIR)$(UDEVRULESDIR)/60-fieldagent-gpio.rules
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
-deb: build
+ifeq ($(ARCH),$(HOST_ARCH))
+deb: deb-native
+else ifeq ($(ARCH),arm64)
+deb: deb-arm64
+else
+deb:
+	@echo "make deb: ARCH=$(ARCH) is not supported: ARCH=$(HOST_ARCH) (this machine, its Debian release) or ARCH=arm64 (trixie)" >&2; exit 2
+endif
+
+deb-native: build
 	@[ -n "$(DEB_VERSION)" ] || { echo "make deb: no 'let version = \"...\"' in Sources/fieldagent/main.swift" >&2; exit 1; }
-	Packaging/build-deb.sh $(BIN) $(DEB_VERSION) $(DEB_ARCH) $(DEFAULT_CONFIG) dist
+	Packaging/build-deb.sh $(BIN) $(DEB_VERSION) $(HOST_ARCH) $(DEFAULT_CONFIG) dist
+
+# For Raspberry Pi OS trixie (arm64): the cross-built binary, Depends from the sysroot it was linked against.
+deb-arm64: cross-arm64 binfmt-arm64
+	QEMU_LD_PREFIX=$(abspath $(ARM64_SYSROOT)) DEB_SYSROOT=$(ARM64_SYSROOT) \
+	  Packaging/build-deb.sh $(ARM64_BIN) $(DEB_VERSION) arm64 $(DEFAULT_CONFIG) dist
 
 check-deb: deb
 	Packaging/check-deb.sh $(DEB_FILE)
