@@ -11,6 +11,13 @@ enum TestEnvironment {
         return parts.joined(separator: "/")
     }()
 
+    /// How much slower than native this run is: `FIELDAGENT_TEST_SLOWDOWN` (make test-arm64 runs the arm64 tests under
+    /// qemu-user and sets 3), else 1. Bounds that tell "the loop never waited" from "the loop waited" scale with it.
+    static let slowdown: Int = {
+        guard let v = getenv("FIELDAGENT_TEST_SLOWDOWN"), let n = Int(String(cString: v)), n >= 1 else { return 1 }
+        return min(n, 10)
+    }()
+
     /// The venv Python with pymodbus (`make test-deps-modbus` creates it).
     static var python: String { root + "/.venv/bin/python" }
 
