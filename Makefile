@@ -5,15 +5,17 @@
 #   make test-hw    the libgpiod backend and the agent against the real kernel's gpio-sim, in a QEMU VM
 #   make bench      benchmarks (numbers printed next to the reference figures)
 #   make size       stripped binary size and idle RSS
-#   make deb        Debian package in dist/ (see mk/systemd.mk: install-service, check-deb)
+#   make deb        Debian package in dist/ for this machine's Debian; ARCH=arm64: for Raspberry Pi OS trixie
 #   make install    PREFIX=/usr/local DESTDIR=
-# Each make fragment in mk/ adds the targets of one area (modbus, model, systemd, ...).
+#   make help       this list, then the targets of each area (mk/*.mk: modbus, model, platform, systemd)
 
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RELEASE    := -c release --static-swift-stdlib
+# -z separate-code: GNU ld (Debian's swiftlang on a Pi) otherwise gives a static-stdlib arm64 binary a writable and
+# executable segment, which MemoryDenyWriteExecute=yes in the unit kills at start (Platform/check-binary checks).
+RELEASE    := -c release --static-swift-stdlib -Xlinker -z -Xlinker separate-code
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent
 # Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).
@@ -25,8 +27,10 @@ BENCH_TARGETS :=
 .PHONY: all build deps run test test-hw test-unit hil bench bench-gpio size install uninstall clean help check-generated
 all: build
 
+# The header of this file, then each fragment's (mk/*.mk): every target with one line on what it does.
 help:
-	@sed -n '1,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
+	@for f in mk/*.mk; do echo; sed -n '1,/^$$/p' $$f | sed -n 's/^# \{0,1\}//p'; done
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,6 +42,7 @@ deps:
 
 build: deps
 	$(SWIFT) build $(RELEASE) --product fieldagent
+	@Platform/check-binary $(BIN) $$(uname -m) >/dev/null
 
 run: build
 	$(BIN) sim
