@@ -13,9 +13,13 @@ SWIFT      ?= swift
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# -z separate-code: GNU ld (Debian's swiftlang on a Pi) otherwise gives a static-stdlib arm64 binary a writable and
-# executable segment, which MemoryDenyWriteExecute=yes in the unit kills at start (Platform/check-binary checks).
-RELEASE    := -c release --static-swift-stdlib -Xlinker -z -Xlinker separate-code
+# Link with the toolchain's own lld when it has one (swift.org's and Debian's swiftlang do): GNU ld, the default of
+# Debian's swiftlang, gives a static-stdlib arm64 binary a writable and executable segment, which
+# MemoryDenyWriteExecute=yes in the unit kills at start; without lld, ask GNU ld for separate code segments.
+# Platform/check-binary refuses such a binary after every release build.
+SWIFT_LLD  := $(shell d=$$(dirname "$$(readlink -f "$$(command -v $(SWIFT))")" 2>/dev/null); [ -x "$$d/ld.lld" ] && echo yes)
+LINK_FLAGS := $(if $(SWIFT_LLD),-Xswiftc -use-ld=lld,-Xlinker -z -Xlinker separate-code)
+RELEASE    := -c release --static-swift-stdlib $(LINK_FLAGS)
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent
 # Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).

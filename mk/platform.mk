@@ -26,6 +26,7 @@ SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmod
 # The arm64 products, as seen from the host.
 ARM64_BUILD    := $(TRIXIE_ROOT)$(ROOT_SRC)/.build-arm64
 ARM64_BIN      := $(ARM64_BUILD)/release/fieldagent
+ARM64_SELFTEST := $(ARM64_BUILD)/release/fieldagent-gpio-selftest
 IN_TRIXIE      := Platform/in-root $(TRIXIE_ROOT)
 IN_TRIXIE_X    := IN_ROOT_BIND="$(abspath $(ARM64_SYSROOT)):$(ROOT_SYSROOT)" Platform/in-root $(TRIXIE_ROOT)
 CROSS_ENV      := PKG_CONFIG_SYSROOT_DIR=$(ROOT_SYSROOT) \
@@ -62,13 +63,16 @@ test-trixie: sync-trixie
 	$(IN_TRIXIE) sh -c 'cd $(ROOT_SRC) && swift --version 2>&1 | head -1 && echo "libgpiod $$(pkg-config --modversion libgpiod)" && make test'; \
 	rc=$$?; echo "make test-trixie: exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
-# The arm64 release binary, cross-compiled by trixie's swiftlang (amd64) against the arm64 sysroot.
+# The arm64 release binaries, cross-compiled by trixie's swiftlang (amd64) against the arm64 sysroot: the agent and
+# the libgpiod backend's self-test (run against gpio-sim in the arm64 VM by make test-pi).
 cross-arm64: sync-trixie arm64-sysroot
 	@start=$$(date +%s); \
-	$(IN_TRIXIE_X) bash -o pipefail -c 'cd $(ROOT_SRC) && $(CROSS_ENV) swift build $(RELEASE) $(CROSS_FLAGS) --product fieldagent 2>&1 | $(SDK_NOISE)' \
+	$(IN_TRIXIE_X) bash -o pipefail -c 'cd $(ROOT_SRC) && for p in fieldagent fieldagent-gpio-selftest; do \
+	  $(CROSS_ENV) swift build $(RELEASE) $(CROSS_FLAGS) --product $$p 2>&1 | $(SDK_NOISE) || exit 1; done' \
 	  || { echo "make cross-arm64: the arm64 build failed" >&2; exit 1; }; \
 	echo "make cross-arm64: $(ARM64_BIN) in $$(( $$(date +%s) - start )) s"
 	@Platform/check-binary $(ARM64_BIN) aarch64
+	@Platform/check-binary $(ARM64_SELFTEST) aarch64 >/dev/null
 
 # arm64 programs run here through qemu-user (binfmt_misc), their libraries from the sysroot.
 binfmt-arm64: platform-deps
