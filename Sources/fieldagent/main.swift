@@ -1,5 +1,6 @@
 import Config
 import EventLoop
+import GPIO
 import Glibc
 
 /// `fieldagent`: entry point. Dispatches to the subcommands registered here; each is one file.
@@ -48,7 +49,8 @@ let commands: [Command] = [
         }
         return 0
     case "--version", "version":
-        print("fieldagent \(version)")
+        // The version first (packaging reads the second word), then what the binary was built against.
+        print("fieldagent \(version) (\(LibgpiodChip.backendVersion), GPIO debounce \(LibgpiodChip.hasKernelDebounce ? "in the kernel" : "in software"))")
         return 0
     default:
         break
