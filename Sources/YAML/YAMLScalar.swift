@@ -19,6 +19,11 @@ public enum YAMLScalar {
         return Int(lower)
     }
 
+    /// The longest duration a FieldAgent file or option may give: 7 days (`168h`). Every timer the agent arms is
+    /// "now + a configured duration"; beyond this no setting makes sense, and near Int64's 292 years of
+    /// nanoseconds such a deadline would wrap into the past. ``YAMLNode/duration(_:)`` refuses longer ones.
+    public static let maximumDuration: Duration = .seconds(7 * 24 * 3600)
+
     /// A non-negative duration: digits, an optional fraction, then a unit (`us` or `µs`, `ms`, `s`, `m`, `h`),
     /// with optional spaces before the unit (`100 ms`). A bare `0` is zero. Exact to the nanosecond;
     /// values that do not fit in `Duration`'s range of nanoseconds as `Int64` are refused.
