@@ -80,6 +80,10 @@ enum FeaturesSection {
                                 devices: [ModbusDeviceConfig], peers: [PeerConfig]) -> FeatureConfig.Source? {
         let r = c.reader
         let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard !parts.isEmpty else {
+            r.error(mark, "from: '\(text)' names no source; write <device>.<point>, <peer>.class|confidence|alarms|value<N>, or an input name")
+            return nil
+        }
         if parts.count == 1 {
             if c.names.kind(of: text) == .input { return .input(name: text) }
             let inputs = c.names.names(.input)

@@ -70,9 +70,12 @@ public enum YAMLScalar {
     }
 
     /// A duration as the config writes it, in the largest unit that keeps it whole: `10s`, `250ms`, `1m`, `1500us`.
+    /// Beyond Int64's nanoseconds (292 years) it saturates, so any `Duration` prints.
     public static func format(_ d: Duration) -> String {
         let (seconds, attos) = d.components
-        let nanos = seconds * 1_000_000_000 + attos / 1_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanos, overflow2) = whole.addingReportingOverflow(attos / 1_000_000_000)
+        if overflow || overflow2 { return seconds < 0 ? "-\(Int64.max)ns" : "\(Int64.max)ns" }
         if nanos == 0 { return "0" }
         for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
             where nanos % size == 0 {

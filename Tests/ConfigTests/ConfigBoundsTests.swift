@@ -93,6 +93,14 @@ import YAML
         }
     }
 
+    /// Found by `make fuzz-config`: `from: ""` split into no parts and trapped on the first.
+    @Test func aFeatureFromAnEmptyOrBareDotSourceIsAnErrorNotATrap() {
+        for source in ["\"\"", "\".\"", "\"..\""] {
+            let found = errors("board: sim\nfeatures:\n  - {name: f, from: \(source)}\n")
+            #expect(found.count == 1 && found[0].contains("names no source"), "\(found)")
+        }
+    }
+
     @Test func valuesAtTheEdgesOfAPointsRangeAreAccepted() throws {
         let config = try loader.load(text: """
         board: sim
