@@ -50,18 +50,29 @@ enum RunCommand {
             let (config, catalog) = try options.loadConfig()
             _ = catalog
             let chosen = backend ?? (config.board.isSimulated ? .mock : .libgpiod)
+            let mockPath = socket ?? "/tmp/fieldagent-\(config.name).sock"
+            let status = statusSocket ?? StatusSocket.defaultPath(name: config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
+            // Socket paths that cannot be bound are refused before any line is requested.
+            var paths = status == "none" ? [] : [status]
+            if chosen == .mock { paths += [mockPath] + config.board.chips.dropFirst().map { mockPath + "." + $0.label } }
+            for path in paths where path.utf8.count > AgentConfig.maximumSocketPath {
+                throw UsageError("\(args.command): socket path \(path) is \(path.utf8.count) bytes; a Unix socket path holds at most \(AgentConfig.maximumSocketPath)")
+            }
             // From here on the loop takes every signal (SignalPolicy): one that arrives while the lines are requested
             // waits in the signalfd for the runtime's handlers instead of killing the agent with its outputs driven.
             let loop = try EpollLoop()
             try SignalPolicy.install(on: loop, stop: { _ in }, hangup: {})
             let runtime = try AgentRuntime(config: config, backend: chosen, logger: options.logger, loop: loop)
-            if chosen == .mock {
-                try runtime.serveMockChips(path: socket ?? "/tmp/fieldagent-\(config.name).sock")
+            do {
+                if chosen == .mock { try runtime.serveMockChips(path: mockPath) }
+                let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
+                try runtime.startObservability(statusPath: status == "none" ? nil : status, metricsDirectory: metrics == "none" ? nil : metrics,
+                                               metricsInterval: metricsEvery ?? TextfileExporter.defaultInterval)
+            } catch {
+                // The outputs are already driven: a socket that cannot be served ends the agent through its safe values.
+                runtime.agent.shutdown(reason: "start failed")
+                throw error
             }
-            let status = statusSocket ?? StatusSocket.defaultPath(name: config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
-            let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
-            try runtime.startObservability(statusPath: status == "none" ? nil : status, metricsDirectory: metrics == "none" ? nil : metrics,
-                                           metricsInterval: metricsEvery ?? TextfileExporter.defaultInterval)
             return try runtime.runUntilSignalled()
         })
 }

@@ -27,7 +27,7 @@ public struct LatencyHistogram: Sendable {
     /// The latency below which `fraction` (0…1) of the samples fall, to the microsecond; nil when empty.
     public func percentile(_ fraction: Double) -> Duration? {
         guard count > 0 else { return nil }
-        let rank = UInt64((Double(count) * fraction).rounded(.up))
+        let rank = UInt64((Double(count) * (fraction.isNaN ? 1 : Swift.min(Swift.max(fraction, 0), 1))).rounded(.up))
         var seen: UInt64 = 0
         for (us, n) in buckets.enumerated() where n > 0 {
             seen += UInt64(n)
