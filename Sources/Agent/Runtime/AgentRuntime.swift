@@ -84,8 +84,7 @@ public final class AgentRuntime {
         }
     }
 
-    /// Installs the signal handlers, tells systemd READY and runs the loop until a signal stops it.
-    /// Returns the process exit status.
+    /// Installs the signal handlers (``SignalPolicy``), tells systemd READY and runs the loop until a signal stops it.
     /// Returns the process exit status: 0 after SIGTERM or SIGINT, 128 + the signal's number after another one.
     public func runUntilSignalled(beforeStop: (() -> Void)? = nil) throws -> Int32 {
         try SignalPolicy.install(on: loop, stop: { [unowned self] signal in
