@@ -1,6 +1,6 @@
 # Modbus: test peers, fuzzing and benchmarks.
 #   make test-deps-modbus  .venv with pymodbus (the interop tests use .venv/bin/python); part of make test
-#   make fuzz              libFuzzer over MBAP/RTU framing, request decoding and handling (FUZZ_SECONDS, default 60)
+#   make fuzz-modbus       libFuzzer over MBAP/RTU framing, request decoding and handling (part of make fuzz, mk/fuzz.mk)
 #   make bench-modbus      requests/s reading 10 holding registers, 1 and 8 connections: ours vs libmodbus vs pymodbus
 #                          (one request in flight per connection, then 16: pipelined), server CPU µs per request
 #   make bench-adversaries GPIO edge → output in the agent (mock chip) with its Modbus server and a poller on the
@@ -9,8 +9,6 @@
 MODBUS_PYTHON ?= python3
 MODBUS_VENV   := .venv
 PYMODBUS_SPEC ?= pymodbus==3.16.1 pyserial
-FUZZ_SECONDS  ?= 60
-FUZZ_DIR      := .build-fuzz
 BENCH_DIR     := .build-bench
 BENCH_SECONDS ?= 3
 ADVERSARY_SECONDS ?= 5
@@ -18,7 +16,7 @@ ADVERSARY_SECONDS ?= 5
 TEST_PREREQS  += test-deps-modbus
 BENCH_TARGETS += bench-modbus bench-adversaries
 
-.PHONY: test-deps-modbus fuzz bench-modbus bench-adversaries
+.PHONY: test-deps-modbus fuzz-modbus bench-modbus bench-adversaries
 
 test-deps-modbus: $(MODBUS_VENV)/.pymodbus-installed
 
@@ -29,7 +27,7 @@ $(MODBUS_VENV)/.pymodbus-installed:
 
 # The fuzz target compiles the pure protocol core (no I/O, no imports) with the entry point in Fuzz/.
 # Seeds: a valid TCP read, an RTU write and an RTU answer; libFuzzer grows the corpus in fuzz-out/.
-fuzz:
+fuzz-modbus:
 	@mkdir -p $(FUZZ_DIR) fuzz-out/modbus-corpus
 	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -module-name ModbusFuzz \
 	  Sources/Modbus/Protocol/*.swift Fuzz/ModbusFuzz.swift -o $(FUZZ_DIR)/modbus-fuzz

@@ -3,9 +3,12 @@ import CompiledModel
 import Config
 
 extension ModelSignature {
-    /// The labels and input features of the model compiled into this binary.
+    /// The labels, input features and highest reachable class probability of the model compiled into this binary
+    /// (its int8 output at 127, dequantized as the decision engine does).
     public static var compiledIn: ModelSignature {
-        ModelSignature(labels: CompiledModel.info.labels, features: CompiledModel.info.features)
+        let info = CompiledModel.info
+        return ModelSignature(labels: info.labels, features: info.features,
+                              maximumProbability: Double(info.output.dequantize(Int8.max)))
     }
 }
 

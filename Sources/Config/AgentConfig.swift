@@ -48,6 +48,13 @@ import YAML
 /// Each top-level section is decoded by its own file (`InputsSection.swift` …). Adding one (`modbus:`):
 /// its key in ``ConfigLoader/topLevelKeys``, a `ModbusSection.swift` with `decode(_:_:)`, and a field here.
 public struct AgentConfig: Sendable {
+    /// The longest agent name: 64 characters. The name is part of the agent's socket paths, the longest being
+    /// the mock chip socket of a board's second chip, `/tmp/fieldagent-NAME.sock.LABEL` (built-in labels are at
+    /// most 20 characters), which must fit ``maximumSocketPath``.
+    public static let maximumNameLength = 64
+    /// The longest path a Unix socket address holds: 107 bytes (`sun_path` is 108 with its terminating NUL).
+    public static let maximumSocketPath = 107
+
     /// The config file's path (as given to the loader).
     public var file: String
     /// The agent's name, for logs, identity and socket names.

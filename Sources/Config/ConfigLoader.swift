@@ -31,11 +31,14 @@ public struct ConfigLoader: Sendable {
         self.model = model
     }
 
-    /// Loads the file at `path`; returns the config and its warnings, or throws every error.
+    /// Loads the file at `path` (a regular file of at most ``YAMLParser/maximumFileSize`` bytes; a FIFO, a device
+    /// or anything larger is refused at once); returns the config and its warnings, or throws every error.
     public func load(path: String) throws(ConfigErrors) -> (AgentConfig, [ConfigDiagnostic]) {
-        guard let text = YAMLParser.readFile(path) else {
-            let reason = String(cString: strerror(errno))
-            throw ConfigErrors([ConfigDiagnostic(.wholeFile(path), .error, "cannot read the config: \(reason)")])
+        let text: String
+        do {
+            text = try YAMLParser.read(path: path, what: "the config")
+        } catch {
+            throw ConfigErrors([ConfigDiagnostic(error.mark, .error, error.message)])
         }
         return try load(text: text, file: path)
     }
@@ -75,6 +78,13 @@ public struct ConfigLoader: Sendable {
         var name = Self.defaultName(file)
         if let node = sections["name"], let given = r.string(node, "name") {
             if NameRegistry.isValid(given) { name = given } else { r.error(node.mark, "name '\(given)': use letters, digits, _ and -, starting with a letter") }
+        }
+        // The name is part of the agent's socket paths, which a Unix socket address bounds.
+        if name.utf8.count > AgentConfig.maximumNameLength {
+            let given = sections["name"]
+            let origin = given == nil ? " (taken from the file name; set 'name:')" : ""
+            r.error(given?.mark ?? SourceMark(file: file, line: 1, column: 1),
+                    "the agent name is \(name.utf8.count) characters long\(origin); at most \(AgentConfig.maximumNameLength), so that its socket paths (such as /tmp/fieldagent-NAME.status.sock) fit the \(AgentConfig.maximumSocketPath) bytes of a Unix socket address")
         }
 
         let context = ConfigContext(reader: r, board: board)

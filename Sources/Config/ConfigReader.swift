@@ -104,8 +104,10 @@ public final class ConfigReader {
     /// Same as ``YAMLScalar/bool(_:)``.
     public static func parseBool(_ s: String) -> Bool? { YAMLScalar.bool(s) }
 
-    /// Same as ``YAMLScalar/duration(_:)``.
-    public static func parseDuration(_ s: String) -> Duration? { YAMLScalar.duration(s) }
+    /// Same as ``YAMLScalar/duration(_:)``, and nil beyond ``YAMLScalar/maximumDuration`` (as in config files).
+    public static func parseDuration(_ s: String) -> Duration? {
+        YAMLScalar.duration(s).flatMap { $0 <= YAMLScalar.maximumDuration ? $0 : nil }
+    }
 
     /// Same as ``Spelling/closest(to:among:)``.
     public static func closest(_ word: String, _ known: [String]) -> String? { Spelling.closest(to: word, among: known) }

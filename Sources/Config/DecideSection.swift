@@ -6,7 +6,8 @@ import YAML
 /// ```yaml
 /// decide:
 ///   every: 1s                 # inference cadence, default 1s
-///   switch_at: 0.6            # probability another class needs to take over, default 0.6 (0.34…1)
+///   switch_at: 0.6            # probability another class needs to take over, default 0.6 (0.34 … the highest the
+///                             # model can output: 0.996 for an int8 softmax)
 ///   confirm: 2                # inferences in a row it must win, default 2
 ///   min_dwell: 5s             # a class holds at least this long, default 5s (a switch to the last class,
 ///                             # the fault, is not delayed unless dwell_guards_fault: true)
@@ -50,8 +51,12 @@ enum DecideSection {
         var switchAt: Double? = 0.6
         if let n = f["switch_at"], let s = r.string(n, "switch_at") {
             switchAt = Double(s)
+            let reachable = min(model.maximumProbability ?? 1, 1)
             if let v = switchAt, !(0.34...1).contains(v) {
-                r.error(n.mark, "switch_at: \(s) is out of range; use a probability from 0.34 to 1")
+                r.error(n.mark, "switch_at: \(s) is out of range; use a probability from 0.34 to \(Self.threeDecimalsDown(reachable))")
+                switchAt = nil
+            } else if let v = switchAt, v > reachable {
+                r.error(n.mark, "switch_at: \(s) can never be reached: the model's int8 output tops out at \(reachable); use at most \(Self.threeDecimalsDown(reachable))")
                 switchAt = nil
             } else if switchAt == nil {
                 r.error(n.mark, "switch_at: '\(s)' is not a number; a probability such as 0.6")
@@ -97,6 +102,12 @@ enum DecideSection {
               model.features.allSatisfy({ name in x.features.contains { $0.name == name } }) else { return nil }
         return DecisionConfig(every: every, inputs: model.features, labels: model.labels, switchAt: switchAt, confirm: confirm,
                               minDwell: minDwell, dwellGuardsFault: guardsFault, actions: actions, overrides: overrides, location: node.mark)
+    }
+
+    /// `p` rounded down to three decimals, for a limit that the suggested value itself respects (0.99609375 → 0.996).
+    private static func threeDecimalsDown(_ p: Double) -> String {
+        let v = (p * 1000).rounded(.down) / 1000
+        return v == 1 ? "1" : "\(v)"
     }
 
     /// `line-b is fault`, `line-b is down`, `command stop`, `command flag5`.
@@ -161,6 +172,10 @@ enum DecideSection {
                 if point.table == .coils { value = YAMLScalar.bool(words[1]).map { $0 ? 1 : 0 } } else { value = Double(words[1]).flatMap { $0.isFinite ? $0 : nil } }
                 guard let value else {
                     r.error(item.mark, "\(what): '\(words[1])' is not a value for \(words[0]) (\(point.table == .coils ? "on or off" : "a number"))")
+                    continue
+                }
+                if let problem = PointValueCheck.problem(value, for: point) {
+                    r.error(item.mark, "\(what): \(words[0]) \(problem)")
                     continue
                 }
                 out.append(.init(target: .modbus(device: parts[0], point: parts[1]), value: value))

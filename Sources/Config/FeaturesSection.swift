@@ -9,7 +9,8 @@ import YAML
 ///     from: machine.vibration_rms     # <device>.<point>[i] (polled Modbus point), <peer>.class|confidence|alarms|value<N>,
 ///                                     # or an input name (0/1)
 ///     take: mean                      # last | mean | rms | peak | slope (default last)
-///     over: 5s                        # window: a sample count (10) or a duration (5s); needed except for last
+///     over: 5s                        # window: a sample count (10) or a duration (5s, at least 2 × the source's
+///                                     # poll interval); needed except for last
 ///     per: 10m                        # slope only: its time unit (°C per 10 min); default 1s
 ///     range: [0, 50]                  # valid samples; others (and NaN) are rejected as garbage; default any finite value
 /// ```
@@ -39,7 +40,10 @@ enum FeaturesSection {
                         window = nil
                     }
                 } else if let d = YAMLScalar.duration(text), d > .zero {
-                    window = .duration(d)
+                    if d <= YAMLScalar.maximumDuration { window = .duration(d) } else {
+                        r.error(n.mark, "over: \(text) is longer than the maximum \(YAMLScalar.format(YAMLScalar.maximumDuration)) (7 days)")
+                        window = nil
+                    }
                 } else {
                     r.error(n.mark, "over: '\(text)' is neither a sample count (10) nor a duration above zero (5s, 500ms, 10m)")
                     window = nil
@@ -59,6 +63,11 @@ enum FeaturesSection {
             }
             var range: ClosedRange<Double>?? = .some(nil)
             if let n = f["range"] { range = decodeRange(n, what, r) }
+            if case .duration(let span)? = window, let source, let n = f["over"],
+               let interval = sampleInterval(of: source, devices: devices, peers: peers), span < interval * 2 {
+                r.error(n.mark, "\(what): over: \(YAMLScalar.format(span)) is shorter than two samples of \(source) (one every \(YAMLScalar.format(interval))), so the window would often be empty; use at least \(YAMLScalar.format(interval * 2)) or a sample count")
+                window = nil
+            }
             guard let name, let source, let reduction, let window, let per, let range else { continue }
             out.append(FeatureConfig(name: name, source: source, reduction: reduction, window: window, slopePer: per,
                                      validRange: range, location: item.mark))
@@ -71,6 +80,10 @@ enum FeaturesSection {
                                 devices: [ModbusDeviceConfig], peers: [PeerConfig]) -> FeatureConfig.Source? {
         let r = c.reader
         let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard !parts.isEmpty else {
+            r.error(mark, "from: '\(text)' names no source; write <device>.<point>, <peer>.class|confidence|alarms|value<N>, or an input name")
+            return nil
+        }
         if parts.count == 1 {
             if c.names.kind(of: text) == .input { return .input(name: text) }
             let inputs = c.names.names(.input)
@@ -119,6 +132,16 @@ enum FeaturesSection {
             return nil
         }
         return .modbus(device: owner, point: field, index: index)
+    }
+
+    /// How often `source` delivers a sample: its point's poll interval or its peer's read interval; nil for inputs
+    /// (sampled by the decision tick, whenever it runs).
+    private static func sampleInterval(of source: FeatureConfig.Source, devices: [ModbusDeviceConfig], peers: [PeerConfig]) -> Duration? {
+        switch source {
+        case .modbus(let d, let p, _): devices.first { $0.name == d }?.points.first { $0.name == p }?.pollInterval
+        case .peer(let name, _): peers.first { $0.name == name }?.interval
+        case .input: nil
+        }
     }
 
     private static func decodeRange(_ node: YAMLNode, _ what: String, _ r: ConfigReader) -> ClosedRange<Double>?? {

@@ -3,6 +3,10 @@ import YAML
 
 /// One GPIO input (`inputs:` entry), resolved to a chip line.
 public struct InputConfig: Sendable, Equatable {
+    /// The longest debounce accepted: 1 hour. The kernel debounces in a 32-bit count of microseconds (libgpiod
+    /// 2.x refuses more than 4000 s); longer debounces would pass `check` and fail when the line is requested.
+    public static let maximumDebounce: Duration = .seconds(3600)
+
     /// The line's internal bias resistor.
     public enum Bias: String, Sendable, CaseIterable {
         /// Leave whatever bias the line has (the default).

@@ -20,6 +20,10 @@ enum InputsSection {
             let debounce = f["debounce"].map { r.duration($0, "debounce") } ?? .zero
             let edges = f["edges"].map { r.choice($0, "edges", InputConfig.Edges.allCases) } ?? .both
             guard let name, let pin, let bias, let activeLow, let debounce, let edges else { continue }
+            if let d = f["debounce"], debounce > InputConfig.maximumDebounce {
+                r.error(d.mark, "debounce: \(YAMLScalar.format(debounce)) is longer than the maximum \(YAMLScalar.format(InputConfig.maximumDebounce)) (the kernel's debounce holds about 4000 s)")
+                continue
+            }
             if let d = f["debounce"], debounce > .seconds(10) {
                 r.warning(d.mark, "debounce of \(debounce) is unusually long; edges shorter than that are ignored")
             }

@@ -8,11 +8,11 @@ import YAML
 ///   - name: boiler                          # required; unique among devices
 ///     endpoint: tcp://192.168.1.20:502      # or rtu:/dev/ttyUSB0?baud=19200&parity=E&rs485=1
 ///     unit: 1                               # 0…247, default 1
-///     timeout: 1s                           # response timeout, default 1s
+///     timeout: 1s                           # response timeout, default 1s; at least 1ms (also connect_timeout)
 ///     connect_timeout: 3s                   # TCP only, default 3s
 ///     retries: 2                            # after a timeout, default 2
 ///     backoff: 100ms                        # before the first retry; doubles, default 100ms
-///     stale_after: 5s                       # default 3 × the shortest poll
+///     stale_after: 5s                       # default 3 × the shortest poll; at least 2 × it
 ///     down_after: 3                         # failed requests in a row, default 3
 ///     points:
 ///       - name: temperature                 # required; unique within the device
@@ -62,14 +62,17 @@ enum ModbusSection {
             }
             let unit = f["unit"].map { r.int($0, "unit", in: 0...247) } ?? 1
             var options = ModbusClientOptions()
-            if let n = f["timeout"] { if let d = r.positiveDuration(n, "timeout") { options.responseTimeout = d } }
-            if let n = f["connect_timeout"] { if let d = r.positiveDuration(n, "connect_timeout") { options.connectTimeout = d } }
+            if let n = f["timeout"] { if let d = r.timeBudget(n, "timeout") { options.responseTimeout = d } }
+            if let n = f["connect_timeout"] { if let d = r.timeBudget(n, "connect_timeout") { options.connectTimeout = d } }
             if let n = f["retries"] { if let v = r.int(n, "retries", in: 0...10) { options.retries = v } }
             if let n = f["backoff"] { if let d = r.duration(n, "backoff") { options.backoff = d } }
             let staleAfter = f["stale_after"].flatMap { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].map { r.int($0, "down_after", in: 1...100) } ?? 3
             let points = decodePoints(f["points"], device: what, r)
             if f["points"] == nil { r.warning(item.mark, "\(what) has no points; it is never polled") }
+            if let staleAfter, let n = f["stale_after"], let poll = points.compactMap(\.pollInterval).min() {
+                r.checkStaleWindow(staleAfter, at: n, interval: poll, source: "polls")
+            }
             guard let name, let endpoint, let unit, let downAfter else { continue }
             // Devices on one serial line share it: they must agree on how it is set up, and not share a unit id.
             if case .rtu(let settings) = endpoint, let n = f["endpoint"] {
@@ -107,7 +110,11 @@ enum ModbusSection {
             let count = f["count"].map { r.int($0, "count", in: 1...125) } ?? 1
             let type = f["type"].map { r.choice($0, "type", PointType.allCases) } ?? (table?.isBits == true ? .bool : .uint16)
             let order = f["word_order"].map { r.choice($0, "word_order", WordOrder.allCases) } ?? .big
-            let scale = f["scale"].map { number($0, "scale", r) } ?? 1
+            var scale = f["scale"].map { number($0, "scale", r) } ?? 1
+            if let n = f["scale"], scale == 0 {
+                r.error(n.mark, "\(what): scale: 0 would read every value as the offset and write every value as 0; give the factor (0.1, 10 …)")
+                scale = nil
+            }
             let offset = f["offset"].map { number($0, "offset", r) } ?? 0
             let poll: Duration?? = f["poll"].map { r.positiveDuration($0, "poll") }
             let writable = f["writable"].map { r.bool($0, "writable") } ?? false
@@ -134,6 +141,10 @@ enum ModbusSection {
                                           pollInterval: poll ?? nil, writable: writable, safeValue: safe)
             if point.itemCount > table.maxReadCount || Int(address) + point.itemCount > 65536 {
                 r.error(item.mark, "\(what) spans \(point.itemCount) \(table.isBits ? "bits" : "registers") from \(address); one read covers at most \(table.maxReadCount) and ends by 65535")
+                continue
+            }
+            if let safeValue = safe, let n = f["safe"], let problem = PointValueCheck.problem(safeValue, for: point) {
+                r.error(n.mark, "\(what): safe: \(problem)")
                 continue
             }
             if poll == nil && !writable { r.warning(item.mark, "\(what) has no 'poll' and is not writable; it is never used") }

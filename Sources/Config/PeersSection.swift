@@ -1,3 +1,4 @@
+import Modbus
 import YAML
 
 /// `peers:`: other agents whose register maps this agent polls (point-to-point Modbus TCP, no broker).
@@ -10,7 +11,7 @@ import YAML
 ///     unit: 1                 # default 1
 ///     interval: 1s            # how often its status is read, default 1s
 ///     timeout: 500ms          # default 500ms
-///     stale_after: 3s         # default 3 × interval
+///     stale_after: 3s         # default 3 × interval; at least 2 × interval
 ///     down_after: 3           # failed reads in a row, default 3
 /// ```
 enum PeersSection {
@@ -26,14 +27,18 @@ enum PeersSection {
             guard let f = r.fields(item, what: what, known: keys) else { continue }
             let name = r.uniqueName(f, in: what, at: item.mark, kind: "peer", seen: &seen)
             let host = r.required(f, "host", in: what, at: item.mark)
+            if let h = host, let n = f["host"], let problem = HostName.problem(h) { r.error(n.mark, "\(what): host: \(problem)") }
             let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
             let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
             let interval = f["interval"].flatMap { r.positiveDuration($0, "interval") } ?? .seconds(1)
-            let timeout = f["timeout"].flatMap { r.positiveDuration($0, "timeout") } ?? .milliseconds(500)
+            let timeout = f["timeout"].flatMap { r.timeBudget($0, "timeout") } ?? .milliseconds(500)
             let stale: Duration?? = f["stale_after"].map { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].flatMap { r.int($0, "down_after", in: 1...100) } ?? 3
             // A peer with a bad value is still declared (its errors are recorded), so features and overrides naming
             // it are not reported as well.
+            if let staleAfter = stale ?? nil, let n = f["stale_after"] {
+                r.checkStaleWindow(staleAfter, at: n, interval: interval, source: "reads of the peer")
+            }
             guard let name, let host else { continue }
             if let t = f["timeout"], timeout >= interval {
                 r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")

@@ -99,6 +99,10 @@ enum RulesSection {
                 r.error(node.mark, "pulse: '\(text)': write 'pulse: \(output) 200ms' (a duration above zero: 250us, 10ms, 1.5s, 1m)")
                 return nil
             }
+            guard d <= YAMLScalar.maximumDuration else {
+                r.error(node.mark, "pulse: \(YAMLScalar.format(d)) is longer than the maximum \(YAMLScalar.format(YAMLScalar.maximumDuration)) (7 days)")
+                return nil
+            }
             return .pulse(output: output, duration: d)
         }
     }

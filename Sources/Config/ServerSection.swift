@@ -34,9 +34,7 @@ enum ServerSection {
         }
         if let n = f["port"], let port = r.int(n, "port", in: 1...65535) { config.port = UInt16(port) }
         if let n = f["max_connections"], let v = r.int(n, "max_connections", in: 1...1024) { config.maxConnections = v }
-        if let n = f["idle_timeout"], let d = r.duration(n, "idle_timeout") {
-            if d > .zero { config.idleTimeout = d } else { r.error(n.mark, "idle_timeout must be longer than 0") }
-        }
+        if let n = f["idle_timeout"], let d = r.timeBudget(n, "idle_timeout") { config.idleTimeout = d }
         if let n = f["units"] {
             var units = Set<UInt8>()
             for item in r.list(n, "units") { if let u = r.int(item, "unit", in: 1...247) { units.insert(UInt8(u)) } }

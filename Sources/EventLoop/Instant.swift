@@ -13,9 +13,26 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
 
-    public static func + (a: Instant, d: Duration) -> Instant { Instant(nanoseconds: a.nanoseconds &+ d.nanoseconds) }
-    public static func - (a: Instant, d: Duration) -> Instant { Instant(nanoseconds: a.nanoseconds &- d.nanoseconds) }
-    public static func - (a: Instant, b: Instant) -> Duration { .nanoseconds(a.nanoseconds &- b.nanoseconds) }
+    // The arithmetic saturates at Int64's range (about 292 years either way) instead of wrapping: a deadline
+    // "now + a very long duration" stays in the far future, never in the past, and nothing here can trap.
+
+    /// The instant `d` later, saturating at the clock's end.
+    public static func + (a: Instant, d: Duration) -> Instant {
+        let (sum, overflow) = a.nanoseconds.addingReportingOverflow(d.nanoseconds)
+        return Instant(nanoseconds: overflow ? (a.nanoseconds < 0 ? .min : .max) : sum)
+    }
+
+    /// The instant `d` earlier, saturating at the clock's start.
+    public static func - (a: Instant, d: Duration) -> Instant {
+        let (difference, overflow) = a.nanoseconds.subtractingReportingOverflow(d.nanoseconds)
+        return Instant(nanoseconds: overflow ? (a.nanoseconds < 0 ? .min : .max) : difference)
+    }
+
+    /// The time from `b` to `a` (negative when `a` is earlier), saturating.
+    public static func - (a: Instant, b: Instant) -> Duration {
+        let (difference, overflow) = a.nanoseconds.subtractingReportingOverflow(b.nanoseconds)
+        return .nanoseconds(overflow ? (a.nanoseconds < 0 ? .min : .max) : difference)
+    }
 
     /// Seconds since the origin, for logs.
     public var seconds: Double { Double(nanoseconds) / 1e9 }
@@ -29,7 +46,8 @@ extension Duration {
         let (s, atto) = components
         let (ns, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return s < 0 ? .min : .max }
-        return ns &+ atto / 1_000_000_000
+        let (total, overflow2) = ns.addingReportingOverflow(atto / 1_000_000_000)
+        return overflow2 ? (s < 0 ? .min : .max) : total
     }
 
     /// The duration in milliseconds as a floating-point number, for logs and reports.

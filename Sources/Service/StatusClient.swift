@@ -5,11 +5,16 @@ import Glibc
 ///
 /// Blocks the calling thread up to `timeout`: for `fieldagent status` and tests, never for the agent's loop.
 public enum StatusClient {
+    /// The largest answer read: 4 MiB, far beyond any agent's status or metrics (a few KiB). A process at the
+    /// socket that sends more is refused with `EMSGSIZE`, so that `fieldagent status` never grows without bound.
+    public static let maximumAnswerBytes = 4 << 20
+
     /// Asks the agent at `path` for `request` and returns its whole answer (an answer starting with
     /// `error: ` is the server refusing, for example `error: busy`).
     ///
     /// Throws ``SystemError`` with the path: `ENOENT` (no socket), `ECONNREFUSED` (a stale socket: nothing
-    /// listens), `EACCES` (the socket's mode keeps this user out), `ETIMEDOUT` (no complete answer in time).
+    /// listens), `EACCES` (the socket's mode keeps this user out), `ETIMEDOUT` (no complete answer in time),
+    /// `EMSGSIZE` (an answer longer than ``maximumAnswerBytes``).
     /// The corresponding C functions are `socket`, `connect`, `send`, `poll` and `read`.
     public static func query(path: String, request: StatusServer.Request = .status, timeout: Duration = .seconds(2)) throws(SystemError) -> String {
         let deadline = MonotonicClock.now() + timeout
@@ -47,6 +52,9 @@ public enum StatusClient {
             }
             if n > 0 {
                 answer += buffer[0..<n]
+                guard answer.count <= maximumAnswerBytes else {
+                    throw SystemError("answer from \(path) is longer than \(maximumAnswerBytes >> 20) MiB; not an agent's status socket?", code: EMSGSIZE)
+                }
             } else if n == 0 {
                 return String(decoding: answer, as: UTF8.self)
             } else if errno != EAGAIN && errno != EINTR {

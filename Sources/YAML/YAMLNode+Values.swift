@@ -24,11 +24,15 @@ extension YAMLNode {
         return v
     }
 
-    /// A duration with a unit: `250us`, `10ms`, `2s`, `1.5s`, `1m`, `1h`; a bare `0` is zero.
+    /// A duration with a unit: `250us`, `10ms`, `2s`, `1.5s`, `1m`, `1h`; a bare `0` is zero. At most
+    /// ``YAMLScalar/maximumDuration`` (7 days): longer ones are refused with that maximum.
     public func duration(_ what: String) throws(YAMLError) -> Duration {
         let s = try string(what)
         guard let v = YAMLScalar.duration(s) else {
             throw YAMLError(mark, "\(what): '\(s)' is not a duration; write for example 10ms, 2s, 1.5s, 250us or 1m")
+        }
+        guard v <= YAMLScalar.maximumDuration else {
+            throw YAMLError(mark, "\(what): \(s) is longer than the maximum \(YAMLScalar.format(YAMLScalar.maximumDuration)) (7 days)")
         }
         return v
     }

@@ -47,32 +47,66 @@ public enum YAMLParser {
         return builder.root ?? .mapping([], SourceMark(file: file, line: 1, column: 1))
     }
 
-    /// Reads and parses the file at `path` (named `path` in marks).
+    /// Reads and parses the file at `path` (named `path` in marks); see ``read(path:)`` for what is refused.
     public static func parse(path: String) throws(YAMLError) -> YAMLNode {
-        guard let text = readFile(path) else {
-            throw YAMLError(.wholeFile(path), "cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        return try parse(text, file: path)
+        try parse(try read(path: path), file: path)
     }
 
-    /// The whole file as text, or nil with `errno` saying why (a directory is `EISDIR`).
-    /// Invalid UTF-8 is replaced (U+FFFD) here and then refused by libyaml with its place.
-    public static func readFile(_ path: String) -> String? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
+    /// The largest file ``read(path:)`` accepts: 1 MiB, hundreds of times a real config, so that a wrong path
+    /// (`/dev/zero`, a log file) is refused at once instead of read until memory runs out.
+    public static let maximumFileSize = 1 << 20
+
+    /// The whole file at `path` as text. Only a regular file of at most ``maximumFileSize`` bytes is read: a FIFO
+    /// (which would block until a writer comes), a device, a directory or a socket is refused with what it is.
+    /// The file is opened non-blocking, so even a FIFO never blocks the caller. Invalid UTF-8 is replaced (U+FFFD)
+    /// here and then refused by libyaml with its place. The corresponding C functions are `open`, `fstat` and `read`.
+    /// `what` names the file in messages (`the config`); by default its path.
+    public static func read(path: String, what: String? = nil) throws(YAMLError) -> String {
+        let place = SourceMark.wholeFile(path)
+        let what = what ?? path
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw YAMLError(place, "cannot read \(what): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw YAMLError(place, "cannot read \(what): \(String(cString: strerror(errno)))") }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            let kindName: String = switch kind {
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a FIFO (named pipe)"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a regular file"
+            }
+            throw YAMLError(place, "\(what) is \(kindName); give a regular YAML file")
+        }
+        let limit = maximumFileSize
+        let tooLarge = "\(what) is larger than \(limit >> 20) MiB, the limit for FieldAgent's YAML files (a config is a few KiB): is it the right file?"
+        guard info.st_size <= limit else { throw YAMLError(place, tooLarge) }
+        // Read in chunks up to one byte past the limit: a file that grew since fstat (or a /proc file that reports
+        // size 0) is still bounded.
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n > 0 { data.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count { break }
+        while data.count <= limit {
+            let n = chunk.withUnsafeMutableBytes { raw in
+                // raw covers chunk, which read fills from its start.
+                Glibc.read(fd, raw.baseAddress!, raw.count)
+            }
+            if n > 0 {
+                data += chunk[0..<n]
+            } else if n == 0 {
+                break
+            } else if errno != EINTR {
+                throw YAMLError(place, "cannot read \(what): \(String(cString: strerror(errno)))")
+            }
         }
-        if ferror(f) != 0 {
-            if errno == 0 { errno = EIO }
-            return nil
-        }
+        guard data.count <= limit else { throw YAMLError(place, tooLarge) }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// The file at `path` as text, or nil when ``read(path:)`` refuses it (tests and tools that only need the text).
+    public static func readFile(_ path: String) -> String? { try? read(path: path) }
 
     /// libyaml's problem, at its place: `malformed YAML: did not find expected key (while parsing a block
     /// mapping that starts at line 3)`, with a hint when the line is indented with a tab.

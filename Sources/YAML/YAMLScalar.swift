@@ -19,6 +19,11 @@ public enum YAMLScalar {
         return Int(lower)
     }
 
+    /// The longest duration a FieldAgent file or option may give: 7 days (`168h`). Every timer the agent arms is
+    /// "now + a configured duration"; beyond this no setting makes sense, and near Int64's 292 years of
+    /// nanoseconds such a deadline would wrap into the past. ``YAMLNode/duration(_:)`` refuses longer ones.
+    public static let maximumDuration: Duration = .seconds(7 * 24 * 3600)
+
     /// A non-negative duration: digits, an optional fraction, then a unit (`us` or `µs`, `ms`, `s`, `m`, `h`),
     /// with optional spaces before the unit (`100 ms`). A bare `0` is zero. Exact to the nanosecond;
     /// values that do not fit in `Duration`'s range of nanoseconds as `Int64` are refused.
@@ -65,9 +70,12 @@ public enum YAMLScalar {
     }
 
     /// A duration as the config writes it, in the largest unit that keeps it whole: `10s`, `250ms`, `1m`, `1500us`.
+    /// Beyond Int64's nanoseconds (292 years) it saturates, so any `Duration` prints.
     public static func format(_ d: Duration) -> String {
         let (seconds, attos) = d.components
-        let nanos = seconds * 1_000_000_000 + attos / 1_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanos, overflow2) = whole.addingReportingOverflow(attos / 1_000_000_000)
+        if overflow || overflow2 { return seconds < 0 ? "-\(Int64.max)ns" : "\(Int64.max)ns" }
         if nanos == 0 { return "0" }
         for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
             where nanos % size == 0 {

@@ -52,6 +52,15 @@ struct Arguments {
         return value
     }
 
+    /// A number of seconds above 0 and at most `maximum` (`--timeout 0.5`), as a duration exact to the microsecond;
+    /// NaN, infinities, 0, negatives and longer values are a usage error that says the range.
+    mutating func seconds(_ name: String, atMost maximum: Double) throws(UsageError) -> Duration? {
+        try option(name, expecting: "a number of seconds above 0 and at most \(Int(maximum)), such as 2 or 0.5") { text in
+            guard let s = Double(text), s > 0, s <= maximum else { return nil }
+            return .microseconds(Int64((s * 1e6).rounded(.up)))
+        }
+    }
+
     /// The next positional argument (consumed), or nil.
     mutating func positional() -> String? {
         guard let i = remaining.firstIndex(where: { !$0.hasPrefix("--") || $0 == "-" }) else { return nil }

@@ -14,6 +14,11 @@ enum CheckCommand {
         No GPIO line is requested. Exit status 0 when the config is valid, 1 when it is not, 2 for a usage error.
         systemd runs it as ExecStartPre, so a broken config never moves an output.
 
+        What check accepts, run starts: values that do not fit where they go are refused here (a safe value
+        outside its Modbus point's range, a switch_at the model never reaches, a stale_after shorter than two
+        polls, durations over 168h, a name too long for the socket paths, a host with a port in it). FILE must be
+        a regular file of at most 1 MiB; a FIFO or a device is refused without being read.
+
         EXAMPLES:
           fieldagent check --config Examples/sim-basic.yaml
           fieldagent check --config /etc/fieldagent/fieldagent.yaml && sudo systemctl restart fieldagent

@@ -71,7 +71,7 @@ final class FleetView {
                 guard let i = bank.index(of: feature) else { continue }
                 senses.append("\(label) " + (bank.features[i].value.map { formatFixed($0, digits: 2) + unit } ?? "--"))
             }
-            if let machine = m.machine { senses.append("wear \(Int((machine.severity * 100).rounded()))%") }
+            if let machine = m.machine { senses.append("wear \(formatFixed(machine.severity * 100, digits: 0))%") }
             if !senses.isEmpty { parts.append(senses.joined(separator: " ")) }
         }
         // Decides.
@@ -79,7 +79,7 @@ final class FleetView {
             switch d.state {
             case .deciding:
                 let c = d.currentClass ?? 0
-                parts.append("\(d.decision.labels[c]) \(Int((d.probabilities[c] * 100).rounded()))%")
+                parts.append("\(d.decision.labels[c]) \(formatFixed(d.probabilities[c] * 100, digits: 0))%")
             case .failSafe: parts.append("FAIL-SAFE")
             default: parts.append("starting")
             }

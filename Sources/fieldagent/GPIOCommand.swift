@@ -64,8 +64,8 @@ enum GPIOCommand {
         let bias = try args.option("--bias", expecting: "as-is, disable, pull-up or pull-down") { Bias(rawValue: $0) } ?? .asIs
         let activeLow = args.flag("--active-low")
         let edges = try args.option("--edges", expecting: "both, rising or falling") { EdgeDetection(rawValue: $0) } ?? .both
-        let count = try args.option("--count", expecting: "a number") { Int($0) }
-        let hold = try args.option("--hold", expecting: "a number of seconds") { Double($0) }
+        let count = try args.option("--count", expecting: "a number of events ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } }
+        let hold = try args.seconds("--hold", atMost: 7 * 24 * 3600)
         var pins: [String] = []
         while let p = args.positional() { pins.append(p) }
         try args.finish()
@@ -114,7 +114,7 @@ enum GPIOCommand {
             }
             try loop.onSignal(SIGINT) { loop.stop() }
             try loop.onSignal(SIGTERM) { loop.stop() }
-            if let hold { loop.schedule(after: .milliseconds(Int64(hold * 1000))) { loop.stop() } }
+            if let hold { loop.schedule(after: hold) { loop.stop() } }
             try loop.run()
             for l in lines { l.release() }
             return 0

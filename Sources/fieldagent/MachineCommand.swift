@@ -71,7 +71,7 @@ enum MachineCommand {
         run: { args in try run(&args) })
 
     private static func duration(_ args: inout Arguments, _ name: String) throws -> Duration? {
-        try args.option(name, expecting: "a duration such as 500ms, 10s or 1.5m") { ConfigReader.parseDuration($0) }
+        try args.option(name, expecting: "a duration such as 500ms, 10s or 1.5m, at most 168h") { ConfigReader.parseDuration($0) }
     }
 
     private static func run(_ args: inout Arguments) throws -> Int32 {

@@ -81,12 +81,12 @@ enum ModbusCommand {
         guard let address = try args.option("--address", expecting: "an address 0…65535", { UInt16($0) }) else {
             throw UsageError("\(args.command): --address is required (0-based, 0…65535)")
         }
-        let count = try args.option("--count", expecting: "a count of at least 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 1
+        let count = try args.option("--count", expecting: "a count from 1 to 2000") { Int($0).flatMap { (1...2000).contains($0) ? $0 : nil } } ?? 1
         let type = try args.option("--type", expecting: "bool, uint16, int16, uint32, int32 or float32") { PointType(rawValue: $0) }
             ?? (table.isBits ? .bool : .uint16)
         let order = try args.option("--word-order", expecting: "big or little") { WordOrder(rawValue: $0) } ?? .big
-        let timeout = try args.option("--timeout", expecting: "seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 1
-        let retries = try args.option("--retries", expecting: "a number") { Int($0) } ?? 0
+        let timeout = try args.seconds("--timeout", atMost: 3600) ?? .seconds(1)
+        let retries = try args.option("--retries", expecting: "a number from 0 to 10") { Int($0).flatMap { (0...10).contains($0) ? $0 : nil } } ?? 0
         var values: [String] = []
         while let v = args.positional() { values.append(v) }
         try args.finish()
@@ -108,7 +108,7 @@ enum ModbusCommand {
         }
 
         let loop = try EpollLoop()
-        let options = ModbusClientOptions(responseTimeout: .nanoseconds(Int64(timeout * 1e9)), retries: retries)
+        let options = ModbusClientOptions(responseTimeout: timeout, retries: retries)
         let client = try ModbusClient(loop: loop, endpoint: endpoint, options: options)
         var outcome: Result<ModbusResponse, ModbusError>?
         client.send(request, unit: unit) { result in
@@ -151,6 +151,7 @@ enum ModbusCommand {
                 default: throw UsageError("\(command): coil value '\(text)': expected 1, 0, on, off, true or false")
                 }
             }
+            guard bits.count <= 1968 else { throw UsageError("\(command): one write covers at most 1968 coils") }
             return bits.count == 1 ? .writeSingleCoil(address: address, value: bits[0]) : .writeMultipleCoils(address: address, values: bits)
         }
         var registers: [UInt16] = []
@@ -184,7 +185,7 @@ enum ModbusCommand {
         let bind = try args.option("--bind") ?? "0.0.0.0"
         let port = try args.option("--port", expecting: "a port 0…65535") { UInt16($0) }
         let maxConnections = try args.option("--max-connections", expecting: "a number ≥ 1") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 16
-        let idle = try args.option("--idle-timeout", expecting: "seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 60
+        let idle = try args.seconds("--idle-timeout", atMost: 7 * 24 * 3600) ?? .seconds(60)
         let size = try args.option("--size", expecting: "a table size 1…65536") { Int($0).flatMap { (1...65536).contains($0) ? $0 : nil } } ?? 10_000
         let sets = try args.options("--set")
         let rtu = try args.option("--rtu")
@@ -224,7 +225,7 @@ enum ModbusCommand {
             return 0
         }
         let configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
-                                                      idleTimeout: .nanoseconds(Int64(idle * 1e9)))
+                                                      idleTimeout: idle)
         let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger)
         try server.start()
         writeStandardOutput("listening \(server.localAddress!)\n")

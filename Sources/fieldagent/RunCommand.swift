@@ -15,7 +15,10 @@ enum RunCommand {
 
         Loads and validates FILE (nothing moves if it is wrong), requests the GPIO lines, drives the outputs to
         their initial values and reacts to input edges until SIGTERM or SIGINT, which drive every output to its
-        safe value before exiting. Logs go to stderr, one key=value line per event (journald keeps them as is).
+        safe value before exiting (status 0). Every other signal that would end the process (SIGQUIT, SIGUSR1,
+        SIGUSR2, SIGALRM, real-time signals …) does the same and exits with 128 + its number; SIGHUP is logged
+        and ignored (restart to load a changed config); SIGPIPE is ignored. Logs go to stderr, one key=value line
+        per event (journald keeps them as is).
 
         OPTIONS:
           --config FILE        the agent's YAML config (see README: Configuration)
@@ -42,19 +45,34 @@ enum RunCommand {
             let socket = try args.option("--mock-socket")
             let statusSocket = try args.option("--status-socket")
             let metricsDir = try args.option("--metrics-dir")
-            let metricsEvery = try args.option("--metrics-every", expecting: "a duration such as 10s") { ConfigReader.parseDuration($0) }
+            let metricsEvery = try args.option("--metrics-every", expecting: "a duration such as 10s, at most 168h") { ConfigReader.parseDuration($0) }
             try args.finish()
             let (config, catalog) = try options.loadConfig()
             _ = catalog
             let chosen = backend ?? (config.board.isSimulated ? .mock : .libgpiod)
-            let runtime = try AgentRuntime(config: config, backend: chosen, logger: options.logger)
-            if chosen == .mock {
-                try runtime.serveMockChips(path: socket ?? "/tmp/fieldagent-\(config.name).sock")
-            }
+            let mockPath = socket ?? "/tmp/fieldagent-\(config.name).sock"
             let status = statusSocket ?? StatusSocket.defaultPath(name: config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
-            let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
-            try runtime.startObservability(statusPath: status == "none" ? nil : status, metricsDirectory: metrics == "none" ? nil : metrics,
-                                           metricsInterval: metricsEvery ?? TextfileExporter.defaultInterval)
+            // Socket paths that cannot be bound are refused before any line is requested.
+            var paths = status == "none" ? [] : [status]
+            if chosen == .mock { paths += [mockPath] + config.board.chips.dropFirst().map { mockPath + "." + $0.label } }
+            for path in paths where path.utf8.count > AgentConfig.maximumSocketPath {
+                throw UsageError("\(args.command): socket path \(path) is \(path.utf8.count) bytes; a Unix socket path holds at most \(AgentConfig.maximumSocketPath)")
+            }
+            // From here on the loop takes every signal (SignalPolicy): one that arrives while the lines are requested
+            // waits in the signalfd for the runtime's handlers instead of killing the agent with its outputs driven.
+            let loop = try EpollLoop()
+            try SignalPolicy.install(on: loop, stop: { _ in }, hangup: {})
+            let runtime = try AgentRuntime(config: config, backend: chosen, logger: options.logger, loop: loop)
+            do {
+                if chosen == .mock { try runtime.serveMockChips(path: mockPath) }
+                let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
+                try runtime.startObservability(statusPath: status == "none" ? nil : status, metricsDirectory: metrics == "none" ? nil : metrics,
+                                               metricsInterval: metricsEvery ?? TextfileExporter.defaultInterval)
+            } catch {
+                // The outputs are already driven: a socket that cannot be served ends the agent through its safe values.
+                runtime.agent.shutdown(reason: "start failed")
+                throw error
+            }
             return try runtime.runUntilSignalled()
         })
 }

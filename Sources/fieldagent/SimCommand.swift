@@ -55,8 +55,8 @@ enum SimCommand {
             var configPaths: [String] = []
             while let c = try args.option("--config") { configPaths.append(c) }
             let only = try args.option("--only")
-            let drift = try args.option("--drift", expecting: "a duration such as 60s") { ConfigReader.parseDuration($0) }
-            let duration = try args.option("--duration", expecting: "a number of seconds") { Double($0) }
+            let drift = try args.option("--drift", expecting: "a duration such as 60s, at most 168h") { ConfigReader.parseDuration($0) }
+            let duration = try args.seconds("--duration", atMost: 7 * 24 * 3600)
             let quiet = args.flag("--quiet")
             let reportRSS = args.flag("--report-rss")
             let socket = try args.option("--mock-socket")
@@ -134,11 +134,13 @@ enum SimCommand {
                     r.stop(reason: reason)
                 }
             }
-            for sig in [SIGTERM, SIGINT] {
-                try loop.onSignal(sig) { stopAll(sig == SIGTERM ? "SIGTERM" : "SIGINT") }
-            }
+            var exitStatus: Int32 = 0
+            try SignalPolicy.install(on: loop, stop: { signal in
+                if !stopping { exitStatus = SignalPolicy.exitStatus(after: signal) }
+                stopAll(SignalPolicy.name(of: signal))
+            }, hangup: {})
             if let duration {
-                loop.schedule(after: .milliseconds(Int64(duration * 1000))) { stopAll("duration elapsed") }
+                loop.schedule(after: duration) { stopAll("duration elapsed") }
             }
             try loop.run()
             if !quiet {
@@ -150,7 +152,7 @@ enum SimCommand {
                 }
             }
             if reportRSS { print("peak RSS: \(peakRSSKilobytes()) kB") }
-            return 0
+            return exitStatus
         })
 
     private static func banner(_ runtimes: [AgentRuntime], _ machines: [String: SimulatedMachine]) -> String {

@@ -80,4 +80,7 @@ let commands: [Command] = [
     }
 }
 
+// A closed stdout or stderr (`fieldagent run … | head`, `fieldagent status | head -1`) makes writes fail with EPIPE
+// instead of killing the process; see SignalPolicy for what the agent does with every other signal.
+_ = signal(SIGPIPE, SIG_IGN)
 exit(runMain())

@@ -9,11 +9,12 @@ import YAML
     static let fixtures = [
         "malformed-yaml", "unknown-board", "unknown-pin", "pin-used-twice", "output-on-power-pin", "fixed-role-pin",
         "rule-unknown-line", "rule-never-fires", "duplicate-name", "bad-duration", "bad-values", "unknown-key",
-        "decision-mistakes",
+        "decision-mistakes", "point-values", "durations-out-of-range", "names-and-hosts",
     ]
 
     /// A small stand-in for the compiled-in model, so the fixtures do not change when the model does.
-    static let model = ModelSignature(labels: ["normal", "degraded", "fault"], features: ["rms", "temp"])
+    /// Its outputs top out at 255/256, as an int8 softmax's do.
+    static let model = ModelSignature(labels: ["normal", "degraded", "fault"], features: ["rms", "temp"], maximumProbability: 255.0 / 256)
     let loader = ConfigLoader(catalog: try! BoardCatalog.builtIn(), model: model)
 
     @Test(arguments: fixtures)

@@ -5,7 +5,8 @@ import Modbus
 /// Every configured feature: its window, the samples routed to it from its source, and garbage rejection.
 ///
 /// A sample that is NaN, infinite or outside the feature's `range` is rejected (counted, logged when a source
-/// starts or stops sending garbage) and makes the feature invalid until a good sample arrives. A feature is
+/// starts or stops sending garbage) and makes the feature invalid until a good sample arrives; so does a window
+/// whose reduction overflows (finite samples so large that their mean or slope is not finite). A feature is
 /// also invalid while its source's link is not up, or while its window holds too few samples. The reason is
 /// kept, so fail-safe logs and status say which feature and why.
 public final class FeatureBank {
@@ -97,7 +98,9 @@ public final class FeatureBank {
                 if features[i].rejecting {
                     reason = "\(source) sends garbage (NaN, infinite or out of range)"
                 } else if let v = features[i].window.value(at: now) {
-                    value = v
+                    // Finite samples can still add up past Double's range (a mean or RMS of values near 1e308,
+                    // a slope of huge ones); such a feature is invalid, never an infinity or NaN for the model.
+                    if v.isFinite { value = v } else { reason = "the \(features[i].config.reduction.rawValue) of \(source) overflowed (samples too large)" }
                 } else {
                     reason = features[i].window.count == 0 ? "no samples from \(source) within \(features[i].config.window)"
                         : "too few samples from \(source) for a slope"

@@ -61,7 +61,9 @@ public final class AgentRegisterMap: RegisterMap {
         case RegisterLayout.healthClass: return engine?.currentClass.map { UInt16($0) } ?? RegisterLayout.noClass
         case RegisterLayout.confidence:
             guard let engine, let c = engine.currentClass else { return 0 }
-            return UInt16((engine.probabilities[c] * 1000).rounded())
+            // Per mille of a probability; clamped first, so that no model output can make the conversion trap.
+            let p = min(max(engine.probabilities[c], 0), 1)
+            return p.isNaN ? 0 : UInt16((p * 1000).rounded())
         case RegisterLayout.state: return (engine?.state ?? .noModel).rawValue
         case RegisterLayout.alarms: return agent.alarms.rawValue
         case RegisterLayout.inferences: return high(engine?.inferences ?? 0)

@@ -7,8 +7,9 @@ import Service
 
 /// One agent process: the loop, the chips, the agent, signals and systemd, wired together.
 ///
-/// SIGTERM and SIGINT drive every output to its safe value, tell systemd STOPPING and stop the loop;
-/// SIGHUP logs that a reload needs a restart (the config is validated by `ExecStartPre` first).
+/// Every signal has the outcome ``SignalPolicy`` gives it: SIGTERM and SIGINT (and every other signal whose default
+/// would end the process) drive every output to its safe value, tell systemd STOPPING and stop the loop; SIGHUP
+/// logs that a reload needs a restart (the config is validated by `ExecStartPre` first); SIGPIPE is ignored.
 public final class AgentRuntime {
     public let loop: EpollLoop
     public let chips: ChipSet
@@ -83,20 +84,19 @@ public final class AgentRuntime {
         }
     }
 
-    /// Installs the signal handlers, tells systemd READY and runs the loop until a signal stops it.
-    /// Returns the process exit status.
+    /// Installs the signal handlers (``SignalPolicy``), tells systemd READY and runs the loop until a signal stops it.
+    /// Returns the process exit status: 0 after SIGTERM or SIGINT, 128 + the signal's number after another one.
     public func runUntilSignalled(beforeStop: (() -> Void)? = nil) throws -> Int32 {
-        for sig in [SIGTERM, SIGINT] {
-            try loop.onSignal(sig) { [unowned self] in
-                let name = sig == SIGTERM ? "SIGTERM" : "SIGINT"
-                self.logger.notice("agent.signal", ["signal": name])
-                beforeStop?()
-                self.stop(reason: name)
-            }
-        }
-        try loop.onSignal(SIGHUP) { [unowned self] in
+        try SignalPolicy.install(on: loop, stop: { [unowned self] signal in
+            guard !self.stopping else { return }
+            let name = SignalPolicy.name(of: signal)
+            self.exitStatus = SignalPolicy.exitStatus(after: signal)
+            self.logger.notice("agent.signal", ["signal": name, "action": "safe shutdown", "exit_status": self.exitStatus])
+            beforeStop?()
+            self.stop(reason: name)
+        }, hangup: { [unowned self] in
             self.logger.notice("agent.sighup", ["action": "none; restart the service to load a changed config"])
-        }
+        })
         _ = try? notifier.ready(status: agent.oneLineStatus())
         if notifier.isEnabled { updateStatus() }
         let watchdog = Watchdog(loop: loop, notifier: notifier, logger: logger)

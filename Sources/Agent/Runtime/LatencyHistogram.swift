@@ -27,7 +27,7 @@ public struct LatencyHistogram: Sendable {
     /// The latency below which `fraction` (0…1) of the samples fall, to the microsecond; nil when empty.
     public func percentile(_ fraction: Double) -> Duration? {
         guard count > 0 else { return nil }
-        let rank = UInt64((Double(count) * fraction).rounded(.up))
+        let rank = UInt64((Double(count) * (fraction.isNaN ? 1 : Swift.min(Swift.max(fraction, 0), 1))).rounded(.up))
         var seen: UInt64 = 0
         for (us, n) in buckets.enumerated() where n > 0 {
             seen += UInt64(n)
@@ -57,12 +57,18 @@ public func formatMicroseconds(_ d: Duration) -> String {
     return formatFixed(us, digits: 1) + "µs"
 }
 
-/// A number with a fixed count of decimals, without Foundation's `String(format:)`.
+/// A number with a fixed count of decimals (0…15), without Foundation's `String(format:)`.
+///
+/// Total: any value prints. Beyond 2^53 (about 9.0e15, scaled by the decimals) a `Double` no longer holds every
+/// whole number and soon no `Int` holds it at all, so such a value prints in the shortest exponent form that
+/// reads back to it (`9.3e+15`); NaN and the infinities print as `nan`, `inf`, `-inf`.
 public func formatFixed(_ value: Double, digits: Int) -> String {
     guard value.isFinite else { return "\(value)" }
+    let digits = min(max(digits, 0), 15)
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let scaled = (abs(value) * scale).rounded()
+    guard scaled < 9_007_199_254_740_992 else { return "\(value)" }
     let whole = Int(scaled / scale)
     var fraction = String(Int(scaled) - whole * Int(scale))
     while fraction.count < digits { fraction = "0" + fraction }

@@ -3,7 +3,19 @@ import Glibc
 
 /// Serves a ``MockChip`` on a Unix socket so that inputs can be driven and outputs read from outside the
 /// running process (`socat - UNIX-CONNECT:PATH`, a test, a HIL rig). Speaks ``MockControlCommand``.
+///
+/// Its memory is bounded whatever clients do: at most ``maxClients`` at once (one more gets
+/// `error: too many clients …` and is closed), and each client's queued answers (a `watch` client that never
+/// reads) at most ``maxQueuedBytes`` before it is disconnected.
 public final class MockControlServer {
+    /// Clients served at once.
+    public let maxClients: Int
+    /// Answer bytes queued for one client before it is dropped as not reading.
+    public let maxQueuedBytes: Int
+    /// Clients refused because ``maxClients`` were connected.
+    public private(set) var refused = 0
+    /// Clients connected now.
+    public var clientCount: Int { clients.count }
     private let chip: MockChip
     private let loop: EventLoop
     private let logger: Logger
@@ -12,9 +24,14 @@ public final class MockControlServer {
     private var clients: [Int32: LineConnection] = [:]
     private var watchers: Set<Int32> = []
     private var observer: Int?
+    private var refusing = false
 
     /// Creates the socket at `path` and starts accepting clients on the loop.
-    public init(chip: MockChip, path: String, loop: EventLoop, logger: Logger) throws(SystemError) {
+    public init(chip: MockChip, path: String, loop: EventLoop, logger: Logger, maxClients: Int = 16,
+                maxQueuedBytes: Int = 64 * 1024) throws(SystemError) {
+        precondition(maxClients > 0 && maxQueuedBytes > 0, "limits must be positive")
+        self.maxClients = maxClients
+        self.maxQueuedBytes = maxQueuedBytes
         self.chip = chip
         self.loop = loop
         self.logger = logger
@@ -39,10 +56,22 @@ public final class MockControlServer {
 
     private func acceptClients() {
         while let fd = UnixSocket.accept(listener) {
-            let connection = LineConnection(fd: fd, loop: loop)
+            guard clients.count < maxClients else {
+                // A new socket's send buffer is empty: the one line goes out whole before the close.
+                var refusal = "error: too many clients (at most \(maxClients)); close one and try again\n"
+                _ = refusal.withUTF8 { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+                Glibc.close(fd)
+                refused += 1
+                // Once per run of refusals, not per client: a loop of connects must not flood the log.
+                if !refusing { logger.warning("mock.client_refused", ["chip": chip.label, "clients": clients.count, "limit": maxClients]) }
+                refusing = true
+                continue
+            }
+            let connection = LineConnection(fd: fd, loop: loop, maxOutput: maxQueuedBytes)
             do {
                 try connection.start(onLine: { [unowned self] c, line in self.handle(line, from: c) },
                                      onClose: { [unowned self] c in
+                                         self.refusing = false
                                          self.clients[c.fd] = nil
                                          self.watchers.remove(c.fd)
                                      })

@@ -176,6 +176,19 @@ public final class ModbusClient {
         responseTimer = nil
         inFlight = nil
         nextSendAt = loop.now + link.turnaround
+        guard unit == p.unit else {
+            // A server must echo the unit id (a TCP gateway answers for the unit behind it). Another id is a
+            // protocol error: the answer may be another device's data, so it is refused, never decoded. (On RTU
+            // the framer already drops frames from other units as bus traffic.)
+            counters.failures += 1
+            counters.unitMismatches += 1
+            if counters.unitMismatches == 1 || counters.unitMismatches % 1000 == 0 {
+                logger.warning("modbus.client.unit_mismatch", ["expected": p.unit, "answered": unit, "count": counters.unitMismatches,
+                                                              "action": "answer refused"])
+            }
+            p.completion(.failure(.malformedResponse("unit id \(unit) in the answer, expected \(p.unit)")))
+            return pump()
+        }
         switch ResponseParser.parse(pdu, for: p.request) {
         case .response(let response):
             counters.responses += 1

@@ -8,6 +8,8 @@ public struct ModbusClientCounters: Sendable, Equatable {
     public var timeouts = 0
     /// Requests that failed otherwise (connection, malformed answer, full queue).
     public var failures = 0
+    /// Answers refused because they carried another unit id than the request's (also counted in ``failures``).
+    public var unitMismatches = 0
     /// Retries sent after a timeout or a broken connection.
     public var retries = 0
     /// Connections (or port openings) that succeeded.

@@ -22,17 +22,18 @@ public enum ModbusEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
                 host = rest[rest.index(after: rest.startIndex)..<close]
                 let after = rest[rest.index(after: close)...]
                 if after.hasPrefix(":") {
-                    guard let p = UInt16(after.dropFirst()) else { throw ParseError(description: "\(text): bad port '\(after.dropFirst())'") }
+                    guard let p = UInt16(after.dropFirst()), p > 0 else { throw ParseError(description: "\(text): bad port '\(after.dropFirst())' (expected 1…65535)") }
                     port = p
                 }
             } else if let colon = rest.lastIndex(of: ":") {
                 host = rest[..<colon]
-                guard let p = UInt16(rest[rest.index(after: colon)...]) else {
+                guard let p = UInt16(rest[rest.index(after: colon)...]), p > 0 else {
                     throw ParseError(description: "\(text): bad port '\(rest[rest.index(after: colon)...])' (expected 1…65535)")
                 }
                 port = p
             }
             guard !host.isEmpty else { throw ParseError(description: "\(text): missing host (example: tcp://192.168.1.20:502)") }
+            if let problem = HostName.problem(String(host)) { throw ParseError(description: "\(text): \(problem)") }
             return .tcp(host: String(host), port: port)
         }
         if text.hasPrefix("rtu:") {

@@ -12,6 +12,8 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// Parses a numeric IPv4 or IPv6 address (no name lookup). The corresponding C function is `inet_pton`.
     public init?(numericHost host: String, port: UInt16) {
+        // C would read "10.0.0.5\0anything" as 10.0.0.5: a string with a NUL is no address.
+        guard !host.utf8.contains(0) else { return nil }
         var v4 = sockaddr_in()
         if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
