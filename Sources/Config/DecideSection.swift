@@ -46,7 +46,7 @@ enum DecideSection {
         if !missing.isEmpty {
             r.error(node.mark, "decide: the model takes \(model.features.count) features and \(missing.count) of them have no 'features:' entry: \(missing.joined(separator: ", ")) (the model's inputs, in order: \(model.features.joined(separator: ", ")))")
         }
-        let every = f["every"].map { r.positiveDuration($0, "every") } ?? .seconds(1)
+        let every = f["every"].map { r.cadence($0, "every") } ?? .seconds(1)
         var switchAt: Double? = 0.6
         if let n = f["switch_at"], let s = r.string(n, "switch_at") {
             switchAt = Double(s)

@@ -109,7 +109,7 @@ enum ModbusSection {
             let order = f["word_order"].map { r.choice($0, "word_order", WordOrder.allCases) } ?? .big
             let scale = f["scale"].map { number($0, "scale", r) } ?? 1
             let offset = f["offset"].map { number($0, "offset", r) } ?? 0
-            let poll: Duration?? = f["poll"].map { r.positiveDuration($0, "poll") }
+            let poll: Duration?? = f["poll"].map { r.cadence($0, "poll") }
             let writable = f["writable"].map { r.bool($0, "writable") } ?? false
             var safe: Double?? = .some(nil)
             if let n = f["safe"], let text = r.string(n, "safe") {

@@ -28,7 +28,7 @@ enum PeersSection {
             let host = r.required(f, "host", in: what, at: item.mark)
             let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
             let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
-            let interval = f["interval"].flatMap { r.positiveDuration($0, "interval") } ?? .seconds(1)
+            let interval = f["interval"].flatMap { r.cadence($0, "interval") } ?? .seconds(1)
             let timeout = f["timeout"].flatMap { r.positiveDuration($0, "timeout") } ?? .milliseconds(500)
             let stale: Duration?? = f["stale_after"].map { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].flatMap { r.int($0, "down_after", in: 1...100) } ?? 3
