@@ -45,6 +45,9 @@ public final class Agent {
     public private(set) var commands: CommandBlock!
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
+    /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
+    /// (simulation, HIL, tests). Set before ``start()``.
+    public var latchStore: LatchStore?
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -131,12 +134,26 @@ public final class Agent {
             }
         }
         commands.onChange = { [unowned self] _ in self.decision?.reapply() }
+        commands.onReset = { [unowned self] writer in self.requestReset(source: "command bit reset from \(writer)") }
         if let d = config.decision {
             let plan = ActuatorPlan(decision: d, outputs: outputs, devices: config.modbus, writer: sensors, logger: logger)
-            decision = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
-                                      condition: { [unowned self] c in self.holds(c) },
-                                      remoteStop: { commands.isSet(0) },
-                                      beforeTick: { [unowned self] in self.sampleInputFeatures() })
+            let stored = latchStore?.load()
+            let latched = stored.flatMap { d.labels.firstIndex(of: $0) }
+            if let stored, latched == nil || !d.latching.contains(latched!) {
+                logger.warning("decision.latch_dropped", ["file": latchStore!.path, "class": stored, "reason": "not a latching class of this config"])
+            }
+            let engine = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
+                                        condition: { [unowned self] c in self.holds(c) },
+                                        remoteStop: { commands.isSet(0) },
+                                        beforeTick: { [unowned self] in self.sampleInputFeatures() }, latched: latched)
+            if let store = latchStore {
+                engine.onLatchChange = { [logger] latched in
+                    if let problem = store.save(latched.map { d.labels[$0] }) {
+                        logger.error("decision.latch_not_kept", ["file": store.path, "reason": problem, "risk": "a restart would forget the latch"])
+                    }
+                }
+            }
+            decision = engine
         }
         sensors?.start()
         peers?.start()
@@ -180,6 +197,23 @@ public final class Agent {
         }
     }
 
+    /// Asks the decision to reset a latched class (see ``DecisionEngine/requestReset(source:)``): from the
+    /// command bit `reset`, the config's `reset_input`, or `fieldagent reset` on the status socket.
+    @discardableResult
+    public func requestReset(source: String) -> ClassLatch.ResetOutcome {
+        decision?.requestReset(source: source) ?? .notLatched
+    }
+
+    /// What `fieldagent reset` gets back on the status socket: one line, `reset: …`.
+    public func resetAnswer(source: String) -> String {
+        guard let d = decision else { return "error: this agent has no decide: section, so nothing latches\n" }
+        switch requestReset(source: source) {
+        case .cleared(let c): return "reset: \(d.decision.labels[c]) cleared; deciding afresh (actuators safe until a class is confirmed)\n"
+        case .refused(let why): return "error: reset refused: \(why)\n"
+        case .notLatched: return "reset: nothing is latched\n"
+        }
+    }
+
     /// Feature `slot`'s value for the register map (nil: invalid or no such feature).
     public func exportedValue(_ slot: Int) -> Double? {
         guard let features, slot < features.features.count else { return nil }
@@ -199,6 +233,7 @@ public final class Agent {
                 if c > 0 { a.insert(.notNormal) }
                 if c == d.decision.labels.count - 1 { a.insert(.worst) }
             }
+            if d.latchedClass != nil { a.insert(.latched) }
         }
         if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
@@ -271,6 +306,7 @@ public final class Agent {
         edgeCount &+= 1
         logger.debug("input.edge", ["input": monitor.name, "edge": edge.edge.rawValue])
         onInputEdge?(monitor, edge)
+        if edge.edge == .rising, monitor.name == config.decision?.resetInput { requestReset(source: "input \(monitor.name)") }
         var fired = false
         rules.forEachFired(input: index, rising: edge.edge == .rising) { entry in
             fired = true

@@ -38,7 +38,8 @@ final class FleetView {
                 switch engine.state {
                 case .deciding:
                     let c = engine.currentClass ?? 0
-                    self.event(name, "decide  \(engine.decision.labels[c].uppercased()) (p=\(formatFixed(engine.probabilities[c], digits: 2)))")
+                    let latched = engine.latchedClass == c ? ", latched until reset: fieldagent reset \(name)" : ""
+                    self.event(name, "decide  \(engine.decision.labels[c].uppercased()) (p=\(formatFixed(engine.probabilities[c], digits: 2))\(latched))")
                 case .failSafe: self.event(name, "SAFE    \(engine.reason)")
                 default: self.event(name, "decide  waiting: \(engine.reason)")
                 }
@@ -79,7 +80,7 @@ final class FleetView {
             switch d.state {
             case .deciding:
                 let c = d.currentClass ?? 0
-                parts.append("\(d.decision.labels[c]) \(Int((d.probabilities[c] * 100).rounded()))%")
+                parts.append("\(d.decision.labels[c]) \(Int((d.probabilities[c] * 100).rounded()))%" + (d.latchedClass == c ? " LATCHED" : ""))
             case .failSafe: parts.append("FAIL-SAFE")
             default: parts.append("starting")
             }
@@ -103,6 +104,9 @@ final class FleetView {
         }
         writeStandardOutput("\(stamp()) \(agent.config.name.padded(7)) | " + parts.joined(separator: " | ") + "\n")
     }
+
+    /// A line about `agent` from outside it (the simulated technician).
+    func note(_ agent: String, _ text: String) { event(agent, text) }
 
     private func event(_ agent: String, _ text: String) {
         writeStandardOutput("\(stamp()) \(agent.padded(7))   \(text)\n")

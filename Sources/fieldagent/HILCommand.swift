@@ -41,8 +41,10 @@ enum HILCommand {
               expect_map:                      # read over Modbus TCP, as a peer reads it
                 line-a: {class: fault, state: deciding, alarms: [worst-class]}
               within: 5s
+              hold: 10s                        # once met, the expectations must hold this long (the motor
+                                               # stays off until a reset: see Scenarios/fault-latch.yaml)
           States: starting, deciding, fail-safe. Alarms: fail-safe, sensor-down, peer-down, bad-sample,
-          remote-stop, not-normal, worst-class.
+          remote-stop, not-normal, worst-class, latched.
 
         EXAMPLES:
           fieldagent hil Scenarios/sim-basic.yaml

@@ -36,6 +36,8 @@ public struct Scenario: Sendable {
         public var expectMap: [MapExpectation]
         /// How long the expectations may take.
         public var within: Duration
+        /// Once met, how long the expectations must go on holding (zero: the step passes when they are met).
+        public var hold: Duration
         /// Stop the agent as SIGTERM would before checking (expect the safe states).
         public var stop: Bool
         /// Agents to stop as SIGTERM would (a peer disappearing); their register maps stop answering.
@@ -45,7 +47,8 @@ public struct Scenario: Sendable {
 
         public init(at: Duration, set: [(name: String, level: Bool?)], machines: [(agent: String, severity: Double)] = [],
                     inject: [(agent: String, fault: String)] = [], expect: [(name: String, level: Bool)],
-                    expectMap: [MapExpectation] = [], within: Duration, stop: Bool, kill: [String] = [], location: String) {
+                    expectMap: [MapExpectation] = [], within: Duration, hold: Duration = .zero, stop: Bool, kill: [String] = [],
+                    location: String) {
             self.at = at
             self.set = set
             self.machines = machines
@@ -53,6 +56,7 @@ public struct Scenario: Sendable {
             self.expect = expect
             self.expectMap = expectMap
             self.within = within
+            self.hold = hold
             self.stop = stop
             self.kill = kill
             self.location = location

@@ -5,7 +5,7 @@ import YAML
 public struct ScenarioLoader {
     public init() {}
 
-    static let stepKeys = ["at", "set", "machine", "inject", "expect", "expect_map", "within", "stop", "kill"]
+    static let stepKeys = ["at", "set", "machine", "inject", "expect", "expect_map", "within", "hold", "stop", "kill", "connect"]
 
     public func load(path: String) throws -> Scenario {
         let root = try YAMLParser.parse(path: path)
@@ -27,6 +27,7 @@ public struct ScenarioLoader {
             guard let f = r.fields(item, what: "a step", known: Self.stepKeys) else { continue }
             let at = f["at"].map { r.duration($0, "at") } ?? lastAt
             let within = f["within"].map { r.duration($0, "within") } ?? .milliseconds(50)
+            let hold = f["hold"].map { r.duration($0, "hold") } ?? .zero
             let stop = f["stop"].map { r.bool($0, "stop") } ?? false
             var sets: [(name: String, level: Bool?)] = []
             if let node = f["set"], let pairs = levels(node, "set", r, allowFloat: true) { sets = pairs }
@@ -52,11 +53,11 @@ public struct ScenarioLoader {
             if let node = f["kill"] {
                 if let one = node.scalarValue { kills = [one] } else { kills = r.list(node, "kill").compactMap { r.string($0, "kill") } }
             }
-            guard let at, let within, let stop else { continue }
+            guard let at, let within, let hold, let stop else { continue }
             if at < lastAt { r.error(item.mark, "at: \(at) is before the previous step's \(lastAt); steps run in order") }
             lastAt = at
             steps.append(Scenario.Step(at: at, set: sets, machines: moves, inject: injects, expect: expects, expectMap: maps,
-                                       within: within, stop: stop, kill: kills,
+                                       within: within, hold: hold, stop: stop, kill: kills,
                                        location: "\(item.mark.file.split(separator: "/").last ?? ""):\(item.mark.line)"))
         }
         if steps.isEmpty { r.error(root.mark, "a scenario needs steps:") }

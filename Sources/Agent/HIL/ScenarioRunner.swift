@@ -153,7 +153,7 @@ public final class ScenarioRunner {
         let wanted = (targets.map { "\($0.name)=\($0.level ? 1 : 0)" } + step.expectMap.map(describe)).joined(separator: " ")
         func outputsSatisfied() -> Bool { targets.allSatisfy { $0.chip.level(ofLine: $0.line) == $0.level } }
         if step.expectMap.isEmpty && outputsSatisfied() {
-            finish(index, passed: true, did + (targets.isEmpty ? "ok" : wanted + " at once"))
+            reached(index, targets: targets, did + (targets.isEmpty ? "ok" : wanted + " at once"))
             return
         }
         var done = false
@@ -170,7 +170,7 @@ public final class ScenarioRunner {
             guard !done else { return }
             done = true
             cleanup()
-            finish(index, passed: true, did + wanted + " after " + formatMicroseconds(loop.preciseNow() - stepStart))
+            reached(index, targets: targets, did + wanted + " after " + formatMicroseconds(loop.preciseNow() - stepStart))
         }
         if step.expectMap.isEmpty {
             // Outputs only: observers give the exact reaction time.
@@ -205,6 +205,50 @@ public final class ScenarioRunner {
             actual += step.expectMap.map { "\($0.agent) map: \(mapSeen[$0.agent] ?? "no answer")" }
             self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(step.within)), got \(actual.joined(separator: " "))")
         })
+    }
+
+    /// The step's expectations are met: it passes, or, with `hold:`, they must go on holding that long.
+    private func reached(_ index: Int, targets: [(name: String, chip: MockChip, line: Int, level: Bool)], _ detail: String) {
+        let step = scenario.steps[index]
+        guard step.hold > .zero else { return finish(index, passed: true, detail) }
+        let holdStart = loop.preciseNow()
+        var done = false
+        var observerIDs: [(MockChip, Int)] = []
+        var timers: [TimerID] = []
+        func end(_ passed: Bool, _ text: String) {
+            guard !done else { return }
+            done = true
+            for (chip, id) in observerIDs { chip.removeObserver(id) }
+            for t in timers { loop.cancel(t) }
+            finish(index, passed: passed, detail + text)
+        }
+        func broken(_ what: String) {
+            end(false, ", but \(what) after \(formatMicroseconds(loop.preciseNow() - holdStart)) of the \(formatMicroseconds(step.hold)) hold")
+        }
+        var chips: [MockChip] = []
+        for t in targets where !chips.contains(where: { $0 === t.chip }) { chips.append(t.chip) }
+        for chip in chips {
+            observerIDs.append((chip, chip.addObserver { _ in
+                if let t = targets.first(where: { $0.chip.level(ofLine: $0.line) != $0.level }) {
+                    broken("\(t.name)=\(t.level ? 0 : 1)")
+                }
+            }))
+        }
+        var reading = Set<String>()
+        func poll() {
+            guard !done else { return }
+            for e in step.expectMap where !reading.contains(e.agent) {
+                reading.insert(e.agent)
+                read(e.agent) { status in
+                    reading.remove(e.agent)
+                    let (ok, seen) = self.check(e, status)
+                    if !ok { broken("\(e.agent) map: \(seen)") }
+                }
+            }
+            if !done { timers.append(loop.schedule(after: .milliseconds(50)) { poll() }) }
+        }
+        poll()
+        timers.append(loop.schedule(after: step.hold) { end(true, ", held for \(formatMicroseconds(step.hold))") })
     }
 
     private func describe(_ e: Scenario.MapExpectation) -> String {

@@ -1,11 +1,15 @@
+import Config
 import EventLoop
 import Modbus
 
 /// The command block of the register map (holding registers 0–1): what allowed peers may write, and the
 /// write allowlist itself. Writes anywhere else, or from an address not on the list, are refused with
 /// *illegal data address* / *illegal function* and logged.
+///
+/// Bit 2, `reset`, is a pulse: a write that sets it asks for a reset of a latched class (``onReset``), and the
+/// agent clears it at once, so the next reset is a new write of 1.
 public final class CommandBlock {
-    /// Holding register 0: `stop`, `reduce-load`, `flag2`…`flag15`.
+    /// Holding register 0: `stop`, `reduce-load`, `reset` (self-clearing), `flag3`…`flag15`.
     public private(set) var bits: UInt16 = 0
     /// Holding register 1: the writer's sequence number.
     public private(set) var sequence: UInt16 = 0
@@ -17,6 +21,10 @@ public final class CommandBlock {
     public private(set) var refused: UInt64 = 0
     /// Called after an accepted write changed the bits.
     public var onChange: (UInt16) -> Void = { _ in }
+    /// Called when an accepted write set the `reset` bit, with the writer (`192.0.2.7:50312#4`).
+    public var onReset: (String) -> Void = { _ in }
+    /// The client whose write was authorized last: the one whose write ``apply(_:from:)`` applies next.
+    private var authorizedWriter: String?
     /// The numeric addresses allowed to write.
     public let allowed: Set<String>
     private let loop: EventLoop
@@ -47,12 +55,15 @@ public final class CommandBlock {
                                                  "reason": "outside the command block (holding registers 0-1)"])
             return .reject(.illegalDataAddress)
         }
+        authorizedWriter = client.description
         return .allow
     }
 
     /// Applies an authorized write (called by the register map).
-    func apply(_ write: RegisterWrite, from writer: String = "peer") -> ModbusExceptionCode? {
+    func apply(_ write: RegisterWrite, from writer: String? = nil) -> ModbusExceptionCode? {
         guard case .registers(let address, let values) = write else { return .illegalDataAddress }
+        let writer = writer ?? authorizedWriter ?? "peer"
+        authorizedWriter = nil
         let before = bits
         for (k, v) in values.enumerated() {
             switch Int(address) + k {
@@ -63,8 +74,13 @@ public final class CommandBlock {
         }
         accepted += 1
         lastWrite = loop.now
-        logger.notice("m2m.command", ["bits": "0x" + String(bits, radix: 16), "sequence": sequence])
+        lastWriter = writer
+        logger.notice("m2m.command", ["bits": "0x" + String(bits, radix: 16), "sequence": sequence, "writer": writer])
+        let resetMask = UInt16(1) << UInt16(DecisionConfig.resetBit)
+        let reset = bits & resetMask != 0
+        bits &= ~resetMask
         if bits != before { onChange(bits) }
+        if reset { onReset(writer) }
         return nil
     }
 

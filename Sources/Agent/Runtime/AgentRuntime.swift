@@ -29,12 +29,14 @@ public final class AgentRuntime {
     public var onStopped: (() -> Void)?
 
     /// Creates the chips and starts the agent (requests lines, initial values) on `loop`, or on a loop of its own.
-    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger, loop: EpollLoop? = nil) throws {
+    /// With `stateDirectory`, a latched class is kept there across restarts (``LatchStore``).
+    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger, loop: EpollLoop? = nil, stateDirectory: String? = nil) throws {
         self.loop = try loop ?? EpollLoop()
         let board = config.board
         chips = ChipSet(backend: backend, loop: self.loop) { label in board.lineNames(ofChip: label) }
         agent = Agent(config: config, chips: chips, loop: self.loop, logger: logger)
         self.logger = logger
+        agent.latchStore = stateDirectory.map { LatchStore(directory: $0, name: config.name) }
         try agent.start()
         if let serverConfig = config.server {
             let commands = agent.commands!
@@ -69,7 +71,8 @@ public final class AgentRuntime {
         let agent = self.agent
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
-                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() })
+                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() },
+                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
         if let metricsDirectory {
