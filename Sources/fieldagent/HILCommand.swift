@@ -37,6 +37,8 @@ enum HILCommand {
               machine: {line-a: 1.0}           # move a machine (constant severity from now on)
               inject: {line-a: nan}            # make it send garbage: nan | out-of-range | none
               kill: line-b                     # stop an agent as SIGTERM does (a peer disappearing)
+              strangers: {line-a: 16}          # open idle connections to line-a's map from 127.0.0.2, a
+                                               # stranger's address (see Scenarios/slot-reservation.yaml)
               expect: {line-a.motor: 0, line-b.standby: 1}     # agent.line with several agents
               expect_map:                      # read over Modbus TCP, as a peer reads it
                 line-a: {class: fault, state: deciding, alarms: [worst-class]}

@@ -42,13 +42,16 @@ public struct Scenario: Sendable {
         public var stop: Bool
         /// Agents to stop as SIGTERM would (a peer disappearing); their register maps stop answering.
         public var kill: [String]
+        /// Idle connections to open to an agent's register map from a stranger's address (127.0.0.2), kept open
+        /// until the scenario ends: agent name → how many.
+        public var strangers: [(agent: String, count: Int)]
         /// Where the step is written, `scenario.yaml:12`.
         public var location: String
 
         public init(at: Duration, set: [(name: String, level: Bool?)], machines: [(agent: String, severity: Double)] = [],
                     inject: [(agent: String, fault: String)] = [], expect: [(name: String, level: Bool)],
                     expectMap: [MapExpectation] = [], within: Duration, hold: Duration = .zero, stop: Bool, kill: [String] = [],
-                    location: String) {
+                    strangers: [(agent: String, count: Int)] = [], location: String) {
             self.at = at
             self.set = set
             self.machines = machines
@@ -59,6 +62,7 @@ public struct Scenario: Sendable {
             self.hold = hold
             self.stop = stop
             self.kill = kill
+            self.strangers = strangers
             self.location = location
         }
     }

@@ -1,5 +1,6 @@
 import EventLoop
 import GPIO
+import Glibc
 import Modbus
 
 /// Runs a ``Scenario`` against started agents on mock chips (and their simulated machines), in real time on
@@ -41,6 +42,8 @@ public final class ScenarioRunner {
     private var results: [StepResult] = []
     private var start: Instant = .zero
     private var clients: [String: ModbusClient] = [:]
+    /// Stranger connections opened by steps (`strangers:`), per step index; closed when the scenario ends.
+    private var strangerFDs: [Int: [Int32]] = [:]
 
     public init(scenario: Scenario, members: [Member], loop: EpollLoop) {
         self.scenario = scenario
@@ -59,6 +62,7 @@ public final class ScenarioRunner {
         scheduleStep(0, notBefore: start)
         try loop.run()
         for c in clients.values { c.close() }
+        for fds in strangerFDs.values { for fd in fds { close(fd) } }
         return results
     }
 
@@ -123,6 +127,24 @@ public final class ScenarioRunner {
             let code: SimulatedMachine.InjectedFault = fault == "nan" ? .nanVibration : fault == "out-of-range" ? .outOfRangeTemperature : .none
             machine.map.holdingRegisters[Int(SimulatedMachine.Address.fault)] = code.rawValue
             actions.append("\(agent) machine \(fault)")
+        }
+        for (agent, count) in step.strangers {
+            guard let m = member(agent), let server = m.agent.config.server, let port = m.mapPort else {
+                finish(index, passed: false, "strangers: agent '\(agent)' serves no register map (no server: in its config, or no such agent)")
+                return
+            }
+            let host = server.bindAddress == "0.0.0.0" ? "127.0.0.1" : server.bindAddress
+            guard let address = SocketAddress(numericHost: host, port: port), address.family == AF_INET,
+                  let source = SocketAddress(numericHost: "127.0.0.2", port: 0) else {
+                finish(index, passed: false, "strangers: \(agent) listens on \(host), not on IPv4 loopback")
+                return
+            }
+            var fds: [Int32] = []
+            for _ in 0..<count {
+                if let fd = try? TCPSocket.startConnect(to: address, from: source) { fds.append(fd) }
+            }
+            strangerFDs[index, default: []] += fds
+            actions.append("\(fds.count) stranger connections to \(agent)")
         }
         for agent in step.kill {
             guard let m = member(agent) else {
@@ -296,6 +318,11 @@ public final class ScenarioRunner {
     }
 
     private func finish(_ index: Int, passed: Bool, _ detail: String) {
+        var detail = detail
+        if let fds = strangerFDs[index] {
+            let closed = fds.filter(closedByServer).count
+            detail += " (strangers: \(fds.count - closed) held, \(closed) closed by the server)"
+        }
         results.append(StepResult(index: index, passed: passed, detail: detail))
         if !passed {
             // Later steps build on this one; stop here.
@@ -303,5 +330,12 @@ public final class ScenarioRunner {
             return
         }
         scheduleStep(index + 1, notBefore: loop.preciseNow())
+    }
+
+    /// True when the server has closed this stranger's connection (end of stream or reset, without blocking).
+    private func closedByServer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN)
     }
 }

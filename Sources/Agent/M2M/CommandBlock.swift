@@ -25,16 +25,29 @@ public final class CommandBlock {
     public var onReset: (String) -> Void = { _ in }
     /// The client whose write was authorized last: the one whose write ``apply(_:from:)`` applies next.
     private var authorizedWriter: String?
-    /// The numeric addresses allowed to write.
-    public let allowed: Set<String>
+    /// The numeric addresses allowed to write (and given the server's reserved connection slots).
+    public private(set) var allowed: Set<String>
     private let loop: EventLoop
     private let logger: Logger
+    /// Refused writes, logged once per client address per 10 s with a count.
+    private let refusals: RateLimitedLog
 
     public init(allowed: Set<String>, loop: EventLoop, logger: Logger) {
-        self.allowed = allowed
+        self.allowed = Set(allowed.map(Self.normalized))
         self.loop = loop
         self.logger = logger
+        refusals = RateLimitedLog(event: "m2m.write_refused", loop: loop, logger: logger)
     }
+
+    /// Adds an address to the allowlist (a peer given by name, once it resolves).
+    public func allow(_ host: String) {
+        let host = Self.normalized(host)
+        guard allowed.insert(host).inserted else { return }
+        logger.notice("m2m.writer_allowed", ["address": host])
+    }
+
+    /// Whether `host` (as a client address reads, `::ffff:` or not) is on the allowlist.
+    public func isAllowed(_ host: String) -> Bool { allowed.contains(Self.normalized(host)) }
 
     /// Whether bit `n` is set.
     public func isSet(_ bit: Int) -> Bool { bits & (1 << UInt16(bit)) != 0 }
@@ -44,15 +57,15 @@ public final class CommandBlock {
         let host = Self.normalized(client.host)
         guard allowed.contains(host) else {
             refused += 1
-            logger.warning("m2m.write_refused", ["client": client.description, "reason": "not an allowed writer",
-                                                 "allowed": allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ",")])
+            refusals.record(source: host, [("client", client.description), ("reason", "not an allowed writer"),
+                                           ("allowed", allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ","))])
             return .reject(.illegalFunction)
         }
         guard write.table == .holdingRegisters, Int(write.address) + write.count <= RegisterLayout.commandRegisters else {
             refused += 1
-            logger.warning("m2m.write_refused", ["client": client.description, "table": write.table.rawValue,
-                                                 "address": write.address, "count": write.count,
-                                                 "reason": "outside the command block (holding registers 0-1)"])
+            refusals.record(source: host, [("client", client.description), ("table", write.table.rawValue),
+                                           ("address", "\(write.address)"), ("count", "\(write.count)"),
+                                           ("reason", "outside the command block (holding registers 0-1)")])
             return .reject(.illegalDataAddress)
         }
         authorizedWriter = client.description

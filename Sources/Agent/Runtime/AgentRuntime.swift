@@ -42,7 +42,8 @@ public final class AgentRuntime {
             let commands = agent.commands!
             let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
-                                         authorize: { client, unit, write in commands.authorize(client, unit, write) })
+                                         authorize: { client, unit, write in commands.authorize(client, unit, write) },
+                                         trusted: { host in commands.isAllowed(host) })
             do {
                 try server.start()
             } catch {
@@ -51,7 +52,8 @@ public final class AgentRuntime {
             }
             modbusServer = server
             logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion,
-                                             "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ",")])
+                                             "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ","),
+                                             "slots": serverConfig.maxConnections, "reserved_for_writers": serverConfig.maxConnections - server.strangerSlots])
         }
     }
 
