@@ -8,7 +8,7 @@ import YAML
 ///   bind: 0.0.0.0          # numeric IPv4 or IPv6 address; default 0.0.0.0 (all IPv4)
 ///   port: 1502             # default: 502 when the agent may bind it, else 1502
 ///   max_connections: 16    # clients at once, default 16
-///   reserved: 4            # of those, slots only peers and writers may use, default 4 (strangers get the rest;
+///   reserved: 4            # of those, slots only peers and writers may use, default a quarter, at most 4 (strangers get the rest;
 ///                          # a peer or writer that finds every slot taken gets in anyway: the longest idle
 ///                          # stranger is closed for it)
 ///   idle_timeout: 60s      # close a client without a complete request for this long, default 60s
@@ -37,7 +37,7 @@ enum ServerSection {
         }
         if let n = f["port"], let port = r.int(n, "port", in: 1...65535) { config.port = UInt16(port) }
         if let n = f["max_connections"], let v = r.int(n, "max_connections", in: 1...1024) { config.maxConnections = v }
-        config.reservedConnections = min(config.reservedConnections, config.maxConnections - 1)
+        config.reservedConnections = ModbusServerConfiguration.defaultReserved(maxConnections: config.maxConnections)
         if let n = f["reserved"], let v = r.int(n, "reserved", in: 0...1024) {
             if v > config.maxConnections {
                 r.error(n.mark, "reserved: \(v) is more than max_connections \(config.maxConnections); use 0…\(config.maxConnections) (\(config.maxConnections): strangers get no slot)")

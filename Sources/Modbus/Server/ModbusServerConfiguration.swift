@@ -18,13 +18,17 @@ public struct ModbusServerConfiguration: Sendable, Equatable {
     /// Units answered; nil answers every unit id. Others get ``ModbusExceptionCode/gatewayPathUnavailable``.
     public var units: Set<UInt8>?
 
-    public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16, reservedConnections: Int = 4,
+    /// `reservedConnections` defaults to a quarter of `maxConnections`, at most 4.
+    public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16, reservedConnections: Int? = nil,
                 idleTimeout: Duration = .seconds(60), units: Set<UInt8>? = nil) {
         self.bindAddress = bindAddress
         self.port = port
         self.maxConnections = maxConnections
-        self.reservedConnections = reservedConnections
+        self.reservedConnections = reservedConnections ?? Self.defaultReserved(maxConnections: maxConnections)
         self.idleTimeout = idleTimeout
         self.units = units
     }
+
+    /// A quarter of the slots, at most 4: 4 of the default 16.
+    public static func defaultReserved(maxConnections: Int) -> Int { min(4, max(0, maxConnections / 4)) }
 }
