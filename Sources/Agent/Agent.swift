@@ -48,6 +48,9 @@ public final class Agent {
     /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
     /// (simulation, HIL, tests). Set before ``start()``.
     public var latchStore: LatchStore?
+    /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
+    /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
+    public var resolver: NameResolver?
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -117,8 +120,10 @@ public final class Agent {
         for p in config.peers where SocketAddress(numericHost: p.host, port: 0) != nil { writers.insert(CommandBlock.normalized(p.host)) }
         let commands = CommandBlock(allowed: writers, loop: loop, logger: logger)
         self.commands = commands
-        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger) }
-        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger) }
+        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver) }
+        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver) }
+        // A peer given by name may write (and gets a reserved server slot) from the address it resolves to.
+        peers?.onResolved = { [unowned commands] _, address in commands.allow(address.host) }
         let features = FeatureBank(configs: config.features, logger: logger) { [unowned self] source in self.linkProblem(source) }
         self.features = features
         sensors?.onSample = { sample in features.ingest(sample) }
@@ -172,11 +177,11 @@ public final class Agent {
         switch source {
         case .modbus(let device, _, _):
             let state = sensors?.link(of: device)?.state ?? .down
-            return state == .up ? nil : "sensor \(device) is \(state.rawValue)"
+            return state == .up ? nil : "sensor \(device) is \(state.rawValue)" + (sensors?.problem(of: device).map { " (\($0))" } ?? "")
         case .peer(let name, _):
             guard let peers, let i = peers.index(of: name) else { return "peer \(name) unknown" }
             let p = peers.peers[i]
-            return p.link == .up ? nil : "peer \(name) is \(p.link.rawValue)" + (p.problem.map { " (\($0))" } ?? "")
+            return p.link == .up ? nil : "peer \(name) is \(p.link.rawValue)" + (peers.reason(i).map { " (\($0))" } ?? "")
         case .input:
             return nil
         }

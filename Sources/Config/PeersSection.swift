@@ -1,3 +1,4 @@
+import Modbus
 import YAML
 
 /// `peers:`: other agents whose register maps this agent polls (point-to-point Modbus TCP, no broker).
@@ -5,7 +6,7 @@ import YAML
 /// ```yaml
 /// peers:
 ///   - name: line-b            # required; unique among peers and Modbus devices
-///     host: 192.168.1.21      # required; name or numeric address (numeric ones are also allowed to write)
+///     host: 192.168.1.21      # required; name or numeric address (allowed to write; a name once it resolves)
 ///     port: 1502              # default 1502
 ///     unit: 1                 # default 1
 ///     interval: 1s            # how often its status is read, default 1s
@@ -35,6 +36,9 @@ enum PeersSection {
             // A peer with a bad value is still declared (its errors are recorded), so features and overrides naming
             // it are not reported as well.
             guard let name, let host else { continue }
+            if let h = f["host"], SocketAddress(numericHost: host, port: 0) == nil {
+                r.warning(h.mark, "\(what): host '\(host)' is a name; it is resolved in the background (the peer is down until it resolves), and writes from this peer are accepted only once it has resolved: writers are matched by IP address")
+            }
             if let t = f["timeout"], timeout >= interval {
                 r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")
             }

@@ -49,7 +49,8 @@ extension Agent {
             for dev in sensors.devices {
                 let link = sensors.link(of: dev.name)
                 let c = sensors.counters(of: dev.name) ?? DeviceCounters()
-                out.append("  \(dev.name) \(dev.endpoint): \(link?.state.rawValue ?? "?"), last answer \(ago(link?.lastSeen)), \(c.requests) requests, \(c.failures) failures, \(c.exceptions) exceptions")
+                out.append("  \(dev.name) \(dev.endpoint): \(link?.state.rawValue ?? "?"), last answer \(ago(link?.lastSeen)), \(c.requests) requests, \(c.failures) failures, \(c.exceptions) exceptions"
+                           + (sensors.problem(of: dev.name).map { " [\($0)]" } ?? ""))
             }
         }
         if let peers {
@@ -61,7 +62,7 @@ extension Agent {
                     let c = s.healthClass.map { $0 < labels.count ? labels[$0] : "class \($0)" } ?? "no class"
                     line += ", \(p.link == .up ? "" : "last known: ")\(s.name): \(s.state?.description ?? "?"), \(c) (\(formatFixed(s.confidence, digits: 2))), alarms \(s.alarms)"
                 }
-                if let problem = p.problem { line += " [\(problem)]" }
+                if let i = peers.index(of: p.config.name), let problem = peers.reason(i) { line += " [\(problem)]" }
                 out.append(line)
             }
         }
