@@ -31,6 +31,9 @@ public final class Agent {
     /// Called after every debounced input edge.
     public var onInputEdge: ((InputMonitor, EdgeEvent) -> Void)?
     private var running = false
+    private var stopReason: String?
+    private var gpioConfirmed: [String] = []
+    private var gpioUnconfirmed: [String] = []
     /// When the agent started (uptime, heartbeat).
     public private(set) var startedAt: Instant = .zero
     /// The Modbus sensors and actuators (`modbus:`); nil without devices.
@@ -247,23 +250,66 @@ public final class Agent {
         return a
     }
 
-    /// Drives every output to its safe value (Modbus actuators: the safe writes are sent; see
-    /// ``safeWritesPending``) and releases all lines. Safe to call twice.
+    /// Drives every output to its safe value, reads each GPIO line back, and releases all lines; Modbus
+    /// actuators get their safe writes sent (see ``safeWritesPending``; ``logStopped()`` reports what the devices
+    /// confirmed). Safe to call twice.
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
         peers?.stop()
+        if stopReason == nil { stopReason = reason }
         for output in outputs {
             output.driveSafe(reason: reason)
+            switch output.readBack() {
+            case .success(let value) where value == output.safeValue:
+                gpioConfirmed.append(output.name)
+            case .success(let value):
+                gpioUnconfirmed.append("\(output.name) (reads \(value ? "on" : "off"))")
+            case .failure(let error):
+                gpioUnconfirmed.append("\(output.name) (\(error.message))")
+            }
             output.release()
         }
         for input in inputs { input.release() }
-        if !outputs.isEmpty || !inputs.isEmpty {
-            logger.notice("agent.stopped", ["reason": reason, "outputs_safe": outputs.count, "edges": edgeCount,
-                                            "edge_to_output": edgeToOutput.summary])
+        if !outputs.isEmpty {
+            logger.notice("agent.outputs_safe", ["reason": reason, "confirmed": "\(gpioConfirmed.count)/\(gpioConfirmed.count + gpioUnconfirmed.count)",
+                                                 "unconfirmed": gpioUnconfirmed.isEmpty ? "none" : gpioUnconfirmed.joined(separator: ", ")])
         }
         outputs = []
         inputs = []
         running = false
+    }
+
+    /// What the devices confirmed since ``shutdown(reason:)``: GPIO lines read back at their safe values, and
+    /// Modbus actuators whose safe write the device acknowledged; the rest with why not.
+    public var stopConfirmations: (confirmed: [String], unconfirmed: [String]) {
+        var confirmed = gpioConfirmed
+        var unconfirmed = gpioUnconfirmed
+        for t in decision?.plan.targets ?? [] {
+            guard case .modbus = t.target else { continue }
+            if t.confirmedSafe {
+                confirmed.append(t.target.description)
+            } else {
+                let why = t.inFlight ? "write not answered" : t.lastError ?? "not written"
+                unconfirmed.append("\(t.target) (\(why))")
+            }
+        }
+        return (confirmed, unconfirmed)
+    }
+
+    /// Logs `agent.stopped` with what was confirmed written, not what was attempted: call it once the Modbus
+    /// safe writes have been answered (or given up on). An error when anything is unconfirmed.
+    public func logStopped() {
+        let (confirmed, unconfirmed) = stopConfirmations
+        let total = confirmed.count + unconfirmed.count
+        if unconfirmed.isEmpty {
+            logger.notice("agent.stopped", ["reason": stopReason ?? "stopped", "confirmed_safe": "\(confirmed.count)/\(total)",
+                                            "edges": edgeCount, "edge_to_output": edgeToOutput.summary])
+        } else {
+            logger.error("agent.stopped", ["reason": stopReason ?? "stopped", "confirmed_safe": "\(confirmed.count)/\(total)",
+                                           "unconfirmed": unconfirmed.joined(separator: ", "),
+                                           "action": "not known to be safe; under systemd, ExecStopPost runs fieldagent safe",
+                                           "edges": edgeCount, "edge_to_output": edgeToOutput.summary])
+        }
     }
 
     /// True while safe-value writes to Modbus actuators are still on their way (the runtime waits for them,

@@ -107,11 +107,12 @@ public final class DecisionEngine {
         schedule(at: loop.now + decision.every)
     }
 
-    /// Stops ticking and drives every decided actuator safe.
+    /// Stops ticking and drives every decided actuator safe, writing every Modbus actuator again so that
+    /// ``ActuatorPlan/Target/confirmedSafe`` reports the device's answer to this stop.
     public func stop(reason: String) {
         if let timer { loop.cancel(timer) }
         timer = nil
-        plan.driveSafe(reason: reason)
+        plan.driveSafeAndConfirm(reason: reason)
     }
 
     /// Re-applies the actuators now (an override's condition may have changed: a peer, a command).

@@ -141,6 +141,7 @@ public final class AgentRuntime {
             if agent.safeWritesPending {
                 logger.warning("agent.safe_writes_unconfirmed", ["after": durationText(Self.safeWriteGrace)])
             }
+            agent.logStopped()
             agent.closeModbus()
             if let onStopped { onStopped() } else { loop.stop() }
         }
