@@ -97,7 +97,8 @@ import Testing
         var answer: Result<SocketAddress, NameResolver.Failure>?
         resolver.lookup(host: "localhost", port: 1502) { answer = $0 }
         TestEnvironment.run(loop, timeout: .seconds(5)) { answer != nil }
-        let address = try #require(try? answer?.get())
+        let resolved = try? answer?.get()
+        let address = try #require(resolved)
         #expect(address.port == 1502)
         #expect(address.host == "127.0.0.1" || address.host == "::1")
     }
