@@ -98,9 +98,10 @@ import Testing
         let path = dir + "/doomed.yaml"
         let text = Self.config(machinePort: port)
         #expect(Self.writeFile(path, text))
-        setenv("SWIFT_BACKTRACE", "enable=no", 1)  // the runtime's crash reporter would delay the trap's exit
+        // SWIFT_BACKTRACE: the runtime's crash reporter would delay the trap's exit.
         let agent = try ChildProcess(Self.binary, ["run", "--config", path, "--gpio", "mock", "--mock-socket", dir + "/mock.sock",
-                                                   "--status-socket", "none", "--metrics-dir", "none", "--state-dir", "none"])
+                                                   "--status-socket", "none", "--metrics-dir", "none", "--state-dir", "none"],
+                                     environment: ["SWIFT_BACKTRACE": "enable=no"])
         // The agent decides normal and drives load 100: a value that is not safe.
         #expect(Self.waitFor(.seconds(15)) { Self.load(port: port) == 100 }, "the agent never drove the load: \(agent.text)")
         kill(agent.pid, signal)

@@ -43,7 +43,7 @@ import Testing
     /// True when the server has closed this client's connection.
     func closedByServer(_ fd: Int32) -> Bool {
         var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
         return n == 0 || (n < 0 && errno != EAGAIN)
     }
 

@@ -335,7 +335,7 @@ public final class ScenarioRunner {
     /// True when the server has closed this stranger's connection (end of stream or reset, without blocking).
     private func closedByServer(_ fd: Int32) -> Bool {
         var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
         return n == 0 || (n < 0 && errno != EAGAIN)
     }
 }
