@@ -80,7 +80,11 @@ final class FleetView {
             switch d.state {
             case .deciding:
                 let c = d.currentClass ?? 0
-                parts.append("\(d.decision.labels[c]) \(Int((d.probabilities[c] * 100).rounded()))%" + (d.latchedClass == c ? " LATCHED" : ""))
+                if d.latchedClass == c, let top = d.lastTop, top != c {
+                    parts.append("\(d.decision.labels[c]) LATCHED (model: \(d.decision.labels[top]) \(Int((d.probabilities[top] * 100).rounded()))%)")
+                } else {
+                    parts.append("\(d.decision.labels[c]) \(Int((d.probabilities[c] * 100).rounded()))%" + (d.latchedClass == c ? " LATCHED" : ""))
+                }
             case .failSafe: parts.append("FAIL-SAFE")
             default: parts.append("starting")
             }
