@@ -31,6 +31,9 @@ public final class Agent {
     /// Called after every debounced input edge.
     public var onInputEdge: ((InputMonitor, EdgeEvent) -> Void)?
     private var running = false
+    private var stopReason: String?
+    private var gpioConfirmed: [String] = []
+    private var gpioUnconfirmed: [String] = []
     /// When the agent started (uptime, heartbeat).
     public private(set) var startedAt: Instant = .zero
     /// The Modbus sensors and actuators (`modbus:`); nil without devices.
@@ -45,6 +48,12 @@ public final class Agent {
     public private(set) var commands: CommandBlock!
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
+    /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
+    /// (simulation, HIL, tests). Set before ``start()``.
+    public var latchStore: LatchStore?
+    /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
+    /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
+    public var resolver: NameResolver?
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -114,8 +123,10 @@ public final class Agent {
         for p in config.peers where SocketAddress(numericHost: p.host, port: 0) != nil { writers.insert(CommandBlock.normalized(p.host)) }
         let commands = CommandBlock(allowed: writers, loop: loop, logger: logger)
         self.commands = commands
-        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger) }
-        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger) }
+        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver) }
+        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver) }
+        // A peer given by name may write (and gets a reserved server slot) from the address it resolves to.
+        peers?.onResolved = { [unowned commands] _, address in commands.allow(address.host) }
         let features = FeatureBank(configs: config.features, logger: logger) { [unowned self] source in self.linkProblem(source) }
         self.features = features
         sensors?.onSample = { sample in features.ingest(sample) }
@@ -131,12 +142,26 @@ public final class Agent {
             }
         }
         commands.onChange = { [unowned self] _ in self.decision?.reapply() }
+        commands.onReset = { [unowned self] writer in self.requestReset(source: "command bit reset from \(writer)") }
         if let d = config.decision {
             let plan = ActuatorPlan(decision: d, outputs: outputs, devices: config.modbus, writer: sensors, logger: logger)
-            decision = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
-                                      condition: { [unowned self] c in self.holds(c) },
-                                      remoteStop: { commands.isSet(0) },
-                                      beforeTick: { [unowned self] in self.sampleInputFeatures() })
+            let stored = latchStore?.load()
+            let latched = stored.flatMap { d.labels.firstIndex(of: $0) }
+            if let stored, latched == nil || !d.latching.contains(latched!) {
+                logger.warning("decision.latch_dropped", ["file": latchStore!.path, "class": stored, "reason": "not a latching class of this config"])
+            }
+            let engine = DecisionEngine(decision: d, features: features, plan: plan, model: model, loop: loop, logger: logger,
+                                        condition: { [unowned self] c in self.holds(c) },
+                                        remoteStop: { commands.isSet(0) },
+                                        beforeTick: { [unowned self] in self.sampleInputFeatures() }, latched: latched)
+            if let store = latchStore {
+                engine.onLatchChange = { [logger] latched in
+                    if let problem = store.save(latched.map { d.labels[$0] }) {
+                        logger.error("decision.latch_not_kept", ["file": store.path, "reason": problem, "risk": "a restart would forget the latch"])
+                    }
+                }
+            }
+            decision = engine
         }
         sensors?.start()
         peers?.start()
@@ -155,11 +180,11 @@ public final class Agent {
         switch source {
         case .modbus(let device, _, _):
             let state = sensors?.link(of: device)?.state ?? .down
-            return state == .up ? nil : "sensor \(device) is \(state.rawValue)"
+            return state == .up ? nil : "sensor \(device) is \(state.rawValue)" + (sensors?.problem(of: device).map { " (\($0))" } ?? "")
         case .peer(let name, _):
             guard let peers, let i = peers.index(of: name) else { return "peer \(name) unknown" }
             let p = peers.peers[i]
-            return p.link == .up ? nil : "peer \(name) is \(p.link.rawValue)" + (p.problem.map { " (\($0))" } ?? "")
+            return p.link == .up ? nil : "peer \(name) is \(p.link.rawValue)" + (peers.reason(i).map { " (\($0))" } ?? "")
         case .input:
             return nil
         }
@@ -177,6 +202,23 @@ public final class Agent {
             guard let peers, let i = peers.index(of: name) else { return false }
             let p = peers.peers[i]
             return p.link == .up && p.status?.healthClass == c
+        }
+    }
+
+    /// Asks the decision to reset a latched class (see ``DecisionEngine/requestReset(source:)``): from the
+    /// command bit `reset`, the config's `reset_input`, or `fieldagent reset` on the status socket.
+    @discardableResult
+    public func requestReset(source: String) -> ClassLatch.ResetOutcome {
+        decision?.requestReset(source: source) ?? .notLatched
+    }
+
+    /// What `fieldagent reset` gets back on the status socket: one line, `reset: …`.
+    public func resetAnswer(source: String) -> String {
+        guard let d = decision else { return "error: this agent has no decide: section, so nothing latches\n" }
+        switch requestReset(source: source) {
+        case .cleared(let c): return "reset: \(d.decision.labels[c]) cleared; deciding afresh (actuators safe until a class is confirmed)\n"
+        case .refused(let why): return "error: reset refused: \(why)\n"
+        case .notLatched: return "reset: nothing is latched\n"
         }
     }
 
@@ -199,6 +241,7 @@ public final class Agent {
                 if c > 0 { a.insert(.notNormal) }
                 if c == d.decision.labels.count - 1 { a.insert(.worst) }
             }
+            if d.latchedClass != nil { a.insert(.latched) }
         }
         if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
@@ -207,23 +250,66 @@ public final class Agent {
         return a
     }
 
-    /// Drives every output to its safe value (Modbus actuators: the safe writes are sent; see
-    /// ``safeWritesPending``) and releases all lines. Safe to call twice.
+    /// Drives every output to its safe value, reads each GPIO line back, and releases all lines; Modbus
+    /// actuators get their safe writes sent (see ``safeWritesPending``; ``logStopped()`` reports what the devices
+    /// confirmed). Safe to call twice.
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
         peers?.stop()
+        if stopReason == nil { stopReason = reason }
         for output in outputs {
             output.driveSafe(reason: reason)
+            switch output.readBack() {
+            case .success(let value) where value == output.safeValue:
+                gpioConfirmed.append(output.name)
+            case .success(let value):
+                gpioUnconfirmed.append("\(output.name) (reads \(value ? "on" : "off"))")
+            case .failure(let error):
+                gpioUnconfirmed.append("\(output.name) (\(error.message))")
+            }
             output.release()
         }
         for input in inputs { input.release() }
-        if !outputs.isEmpty || !inputs.isEmpty {
-            logger.notice("agent.stopped", ["reason": reason, "outputs_safe": outputs.count, "edges": edgeCount,
-                                            "edge_to_output": edgeToOutput.summary])
+        if !outputs.isEmpty {
+            logger.notice("agent.outputs_safe", ["reason": reason, "confirmed": "\(gpioConfirmed.count)/\(gpioConfirmed.count + gpioUnconfirmed.count)",
+                                                 "unconfirmed": gpioUnconfirmed.isEmpty ? "none" : gpioUnconfirmed.joined(separator: ", ")])
         }
         outputs = []
         inputs = []
         running = false
+    }
+
+    /// What the devices confirmed since ``shutdown(reason:)``: GPIO lines read back at their safe values, and
+    /// Modbus actuators whose safe write the device acknowledged; the rest with why not.
+    public var stopConfirmations: (confirmed: [String], unconfirmed: [String]) {
+        var confirmed = gpioConfirmed
+        var unconfirmed = gpioUnconfirmed
+        for t in decision?.plan.targets ?? [] {
+            guard case .modbus = t.target else { continue }
+            if t.confirmedSafe {
+                confirmed.append(t.target.description)
+            } else {
+                let why = t.inFlight ? "write not answered" : t.lastError ?? "not written"
+                unconfirmed.append("\(t.target) (\(why))")
+            }
+        }
+        return (confirmed, unconfirmed)
+    }
+
+    /// Logs `agent.stopped` with what was confirmed written, not what was attempted: call it once the Modbus
+    /// safe writes have been answered (or given up on). An error when anything is unconfirmed.
+    public func logStopped() {
+        let (confirmed, unconfirmed) = stopConfirmations
+        let total = confirmed.count + unconfirmed.count
+        if unconfirmed.isEmpty {
+            logger.notice("agent.stopped", ["reason": stopReason ?? "stopped", "confirmed_safe": "\(confirmed.count)/\(total)",
+                                            "edges": edgeCount, "edge_to_output": edgeToOutput.summary])
+        } else {
+            logger.error("agent.stopped", ["reason": stopReason ?? "stopped", "confirmed_safe": "\(confirmed.count)/\(total)",
+                                           "unconfirmed": unconfirmed.joined(separator: ", "),
+                                           "action": "not known to be safe; under systemd, ExecStopPost runs fieldagent safe",
+                                           "edges": edgeCount, "edge_to_output": edgeToOutput.summary])
+        }
     }
 
     /// True while safe-value writes to Modbus actuators are still on their way (the runtime waits for them,
@@ -271,6 +357,7 @@ public final class Agent {
         edgeCount &+= 1
         logger.debug("input.edge", ["input": monitor.name, "edge": edge.edge.rawValue])
         onInputEdge?(monitor, edge)
+        if edge.edge == .rising, monitor.name == config.decision?.resetInput { requestReset(source: "input \(monitor.name)") }
         var fired = false
         rules.forEachFired(input: index, rising: edge.edge == .rising) { entry in
             fired = true

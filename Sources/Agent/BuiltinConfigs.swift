@@ -58,6 +58,11 @@ public enum BuiltinConfigs {
         bias: pull-up
         active_low: true
         debounce: 10ms
+      - name: fault_reset       # a push button by the machine: acknowledges a latched fault once it is repaired
+        pin: GPIO27
+        bias: pull-up
+        active_low: true
+        debounce: 10ms
 
     outputs:
       - name: motor             # the machine's contactor
@@ -115,6 +120,8 @@ public enum BuiltinConfigs {
       switch_at: 0.6            # another class must reach 60 % ...
       confirm: 3                # ... three times in a row ...
       min_dwell: 5s             # ... and the current class must have held 5 s (a fault is never held back)
+      latch: [fault]            # a fault holds (motor off) until a reset, accepted once the machine reads normal:
+      reset_input: fault_reset  # this button, the command bit reset, or fieldagent reset NAME
       actions:
         normal:   [motor on, warn_lamp off, machine.load 100]
         degraded: [motor on, warn_lamp on, machine.load 70]
@@ -147,6 +154,11 @@ public enum BuiltinConfigs {
     inputs:
       - name: guard_door        # the machine's guard door contact: opening it sounds the buzzer
         pin: GPIO17
+        bias: pull-up
+        active_low: true
+        debounce: 10ms
+      - name: fault_reset       # a push button by the machine: acknowledges a latched fault once it is repaired
+        pin: GPIO27
         bias: pull-up
         active_low: true
         debounce: 10ms
@@ -207,6 +219,8 @@ public enum BuiltinConfigs {
       switch_at: 0.6            # another class must reach 60 % ...
       confirm: 3                # ... three times in a row ...
       min_dwell: 5s             # ... and the current class must have held 5 s (a fault is never held back)
+      latch: [fault]            # a fault holds (motor off) until a reset, accepted once the machine reads normal:
+      reset_input: fault_reset  # this button, the command bit reset, or fieldagent reset NAME
       actions:
         normal:   [motor on, warn_lamp off, machine.load 100]
         degraded: [motor on, warn_lamp on, machine.load 70]

@@ -99,7 +99,7 @@ public struct ConfigLoader: Sendable {
         }
         let features = FeaturesSection.decode(sections[FeaturesSection.key], context, devices: modbus, peers: peers)
         let decision = DecideSection.decode(sections[DecideSection.key], context,
-                                            .init(model: model, features: features, outputs: outputs, devices: modbus, peers: peers))
+                                            .init(model: model, features: features, outputs: outputs, inputs: inputs, devices: modbus, peers: peers))
         if let decision {
             let decided = Set(decision.decidedOutputs)
             for rule in rules where decided.contains(rule.action.output) {

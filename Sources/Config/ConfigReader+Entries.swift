@@ -24,4 +24,15 @@ extension ConfigReader {
         }
         return d
     }
+
+    /// The period of a repeating loop timer (`every`, `poll`, `interval`): longer than zero and at least
+    /// ``LoopLimits/minimumCadence``, which the message names.
+    func cadence(_ node: YAMLNode, _ what: String) -> Duration? {
+        guard let d = positiveDuration(node, what) else { return nil }
+        guard d >= LoopLimits.minimumCadence else {
+            error(node.mark, "\(what): \(YAMLScalar.format(d)) is shorter than the event loop can serve; the minimum is \(YAMLScalar.format(LoopLimits.minimumCadence))")
+            return nil
+        }
+        return d
+    }
 }

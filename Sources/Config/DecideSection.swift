@@ -18,18 +18,21 @@ import YAML
 ///   overrides:                # level conditions; while one holds its commands win (a later one wins over an earlier)
 ///     - when: line-b is fault # <peer> is <class>|down, or: command stop|reduce-load|flag<N>
 ///       do: [standby on]
+///   latch: [fault]            # classes that hold until reset, default: the last class (the worst); [] for none
+///   reset_input: fault_reset  # an input whose rising edge resets (also: command bit reset, fieldagent reset)
 /// ```
 /// Every target named here starts at its safe value and returns to it while the decision is invalid;
 /// a target the current class (and no active override) does not name is held at its safe value.
 enum DecideSection {
     static let key = "decide"
-    static let keys = ["every", "switch_at", "confirm", "min_dwell", "dwell_guards_fault", "actions", "overrides"]
+    static let keys = ["every", "switch_at", "confirm", "min_dwell", "dwell_guards_fault", "actions", "overrides", "latch", "reset_input"]
     static let overrideKeys = ["when", "do"]
 
     struct Context {
         var model: ModelSignature?
         var features: [FeatureConfig]
         var outputs: [OutputConfig]
+        var inputs: [InputConfig] = []
         var devices: [ModbusDeviceConfig]
         var peers: [PeerConfig]
     }
@@ -47,7 +50,7 @@ enum DecideSection {
         if !missing.isEmpty {
             r.error(node.mark, "decide: the model takes \(model.features.count) features and \(missing.count) of them have no 'features:' entry: \(missing.joined(separator: ", ")) (the model's inputs, in order: \(model.features.joined(separator: ", ")))")
         }
-        let every = f["every"].map { r.positiveDuration($0, "every") } ?? .seconds(1)
+        let every = f["every"].map { r.cadence($0, "every") } ?? .seconds(1)
         var switchAt: Double? = 0.6
         if let n = f["switch_at"], let s = r.string(n, "switch_at") {
             switchAt = Double(s)
@@ -97,11 +100,56 @@ enum DecideSection {
             let cmds = commands(doNode, "do", c, x)
             if let condition { overrides.append(.init(condition: condition, commands: cmds, location: item.mark)) }
         }
+        let latching: [Int]? = f["latch"].map { decodeLatch($0, r, model: model) } ?? [model.labels.count - 1]
+        let resetInput = f["reset_input"].flatMap { decodeResetInput($0, r, inputs: x.inputs, latching: latching ?? []) }
         // Features that failed to decode are reported where they are; the decision needs all of them.
-        guard let every, let switchAt, let confirm, let minDwell, let guardsFault, missing.isEmpty,
+        guard let every, let switchAt, let confirm, let minDwell, let guardsFault, let latching, missing.isEmpty,
               model.features.allSatisfy({ name in x.features.contains { $0.name == name } }) else { return nil }
         return DecisionConfig(every: every, inputs: model.features, labels: model.labels, switchAt: switchAt, confirm: confirm,
-                              minDwell: minDwell, dwellGuardsFault: guardsFault, actions: actions, overrides: overrides, location: node.mark)
+                              minDwell: minDwell, dwellGuardsFault: guardsFault, actions: actions, overrides: overrides,
+                              latching: latching, resetInput: resetInput, location: node.mark)
+    }
+
+    /// `latch: [fault]` (class labels), `latch: []` or `latch: none`: the latching classes' indexes.
+    private static func decodeLatch(_ node: YAMLNode, _ r: ConfigReader, model: ModelSignature) -> [Int]? {
+        if node.scalarValue == "none" { return [] }
+        guard node.sequenceItems != nil || node.scalarValue == "" else {
+            r.error(node.mark, "latch: a list of classes that hold until reset, e.g. latch: [fault]; latch: [] for none")
+            return nil
+        }
+        var out: [Int] = []
+        var ok = true
+        for item in r.list(node, "latch") {
+            guard let label = r.string(item, "latch") else { ok = false; continue }
+            guard let index = model.labels.firstIndex(of: label) else {
+                r.error(item.mark, "latch: '\(label)' is not one of the model's classes; \(Spelling.hint(for: label, among: model.labels))classes: \(model.labels.joined(separator: ", "))")
+                ok = false
+                continue
+            }
+            guard index > 0 else {
+                r.error(item.mark, "latch: '\(label)' is the first class, the healthy one a reset leads back to; it cannot latch")
+                ok = false
+                continue
+            }
+            if !out.contains(index) { out.append(index) }
+        }
+        return ok ? out.sorted() : nil
+    }
+
+    /// `reset_input: fault_reset`: an input whose rising edge asks for a reset.
+    private static func decodeResetInput(_ node: YAMLNode, _ r: ConfigReader, inputs: [InputConfig], latching: [Int]) -> String? {
+        guard let name = r.string(node, "reset_input") else { return nil }
+        guard let input = inputs.first(where: { $0.name == name }) else {
+            let names = inputs.map(\.name)
+            r.error(node.mark, "reset_input: unknown input '\(name)'; \(Spelling.hint(for: name, among: names))inputs: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+            return nil
+        }
+        guard input.edges == .both || input.edges == .rising else {
+            r.error(node.mark, "reset_input: input '\(name)' has edges: \(input.edges.rawValue), so its rising edge is never seen; use edges: both or rising")
+            return nil
+        }
+        if latching.isEmpty { r.warning(node.mark, "reset_input: no class latches (latch: []), so '\(name)' has nothing to reset") }
+        return name
     }
 
     /// `p` rounded down to three decimals, for a limit that the suggested value itself respects (0.99609375 → 0.996).
@@ -115,6 +163,10 @@ enum DecideSection {
                                        peers: [PeerConfig]) -> DecisionConfig.Condition? {
         let words = text.split(separator: " ").map(String.init)
         if words.count == 2, words[0] == "command" {
+            if words[1] == DecisionConfig.commandBits[DecisionConfig.resetBit] {
+                r.error(mark, "when: 'command reset': the reset bit is a pulse that clears a latched class (the agent clears it at once), not a condition")
+                return nil
+            }
             if let bit = DecisionConfig.commandBits.firstIndex(of: words[1]) { return .command(bit: bit, name: words[1]) }
             if words[1].hasPrefix("flag"), let n = Int(words[1].dropFirst(4)), (DecisionConfig.commandBits.count..<16).contains(n) {
                 return .command(bit: n, name: words[1])

@@ -67,8 +67,10 @@ public struct DecisionConfig: Sendable, Equatable {
         }
     }
 
-    /// The command block's named bits (holding register 0 of the register map); `flag2` … `flag15` name the others.
-    public static let commandBits = ["stop", "reduce-load"]
+    /// The command block's named bits (holding register 0 of the register map); `flag3` … `flag15` name the others.
+    public static let commandBits = ["stop", "reduce-load", "reset"]
+    /// The command bit that resets a latched class (see ``latching``); the agent clears it once acted on.
+    public static let resetBit = 2
 
     /// How often the model runs.
     public var every: Duration
@@ -89,12 +91,18 @@ public struct DecisionConfig: Sendable, Equatable {
     public var actions: [[Command]]
     /// Level overrides, in file order; a later one wins on the same target.
     public var overrides: [Override]
+    /// The classes (by index) that latch: once in force, they stay until an explicit reset (the command bit
+    /// `reset`, ``resetInput``, or `fieldagent reset`), accepted only when the machine reads healthy again.
+    /// By default the last class (the worst, `fault`); empty: no latching.
+    public var latching: [Int]
+    /// A local input whose rising edge asks for a reset of a latched class, or nil.
+    public var resetInput: String?
     /// Where the section starts.
     public var location: SourceLocation
 
     public init(every: Duration = .seconds(1), inputs: [String], labels: [String], switchAt: Double = 0.6, confirm: Int = 2,
                 minDwell: Duration = .seconds(5), dwellGuardsFault: Bool = false, actions: [[Command]], overrides: [Override] = [],
-                location: SourceLocation) {
+                latching: [Int]? = nil, resetInput: String? = nil, location: SourceLocation) {
         self.every = every
         self.inputs = inputs
         self.labels = labels
@@ -104,6 +112,8 @@ public struct DecisionConfig: Sendable, Equatable {
         self.dwellGuardsFault = dwellGuardsFault
         self.actions = actions
         self.overrides = overrides
+        self.latching = latching ?? (labels.count > 1 ? [labels.count - 1] : [])
+        self.resetInput = resetInput
         self.location = location
     }
 

@@ -116,7 +116,7 @@ enum ModbusSection {
                 scale = nil
             }
             let offset = f["offset"].map { number($0, "offset", r) } ?? 0
-            let poll: Duration?? = f["poll"].map { r.positiveDuration($0, "poll") }
+            let poll: Duration?? = f["poll"].map { r.cadence($0, "poll") }
             let writable = f["writable"].map { r.bool($0, "writable") } ?? false
             var safe: Double?? = .some(nil)
             if let n = f["safe"], let text = r.string(n, "safe") {

@@ -6,7 +6,7 @@ import YAML
 /// ```yaml
 /// peers:
 ///   - name: line-b            # required; unique among peers and Modbus devices
-///     host: 192.168.1.21      # required; name or numeric address (numeric ones are also allowed to write)
+///     host: 192.168.1.21      # required; name or numeric address (allowed to write; a name once it resolves)
 ///     port: 1502              # default 1502
 ///     unit: 1                 # default 1
 ///     interval: 1s            # how often its status is read, default 1s
@@ -30,7 +30,7 @@ enum PeersSection {
             if let h = host, let n = f["host"], let problem = HostName.problem(h) { r.error(n.mark, "\(what): host: \(problem)") }
             let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
             let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
-            let interval = f["interval"].flatMap { r.positiveDuration($0, "interval") } ?? .seconds(1)
+            let interval = f["interval"].flatMap { r.cadence($0, "interval") } ?? .seconds(1)
             let timeout = f["timeout"].flatMap { r.timeBudget($0, "timeout") } ?? .milliseconds(500)
             let stale: Duration?? = f["stale_after"].map { r.positiveDuration($0, "stale_after") }
             let downAfter = f["down_after"].flatMap { r.int($0, "down_after", in: 1...100) } ?? 3
@@ -40,6 +40,9 @@ enum PeersSection {
                 r.checkStaleWindow(staleAfter, at: n, interval: interval, source: "reads of the peer")
             }
             guard let name, let host else { continue }
+            if let h = f["host"], HostName.problem(host) == nil, SocketAddress(numericHost: host, port: 0) == nil {
+                r.warning(h.mark, "\(what): host '\(host)' is a name; it is resolved in the background (the peer is down until it resolves), and writes from this peer are accepted only once it has resolved: writers are matched by IP address")
+            }
             if let t = f["timeout"], timeout >= interval {
                 r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")
             }

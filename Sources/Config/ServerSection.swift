@@ -8,6 +8,9 @@ import YAML
 ///   bind: 0.0.0.0          # numeric IPv4 or IPv6 address; default 0.0.0.0 (all IPv4)
 ///   port: 1502             # default: 502 when the agent may bind it, else 1502
 ///   max_connections: 16    # clients at once, default 16
+///   reserved: 4            # of those, slots only peers and writers may use, default a quarter, at most 4 (strangers get the rest;
+///                          # a peer or writer that finds every slot taken gets in anyway: the longest idle
+///                          # stranger is closed for it)
 ///   idle_timeout: 60s      # close a client without a complete request for this long, default 60s
 ///   units: [1]             # unit ids answered; default all
 ///   writers: [10.0.0.5]    # numeric addresses that may write the command block, besides the peers' hosts
@@ -18,7 +21,7 @@ enum ServerSection {
     /// The top-level key.
     static let key = "server"
     /// The section's keys.
-    static let keys = ["bind", "port", "max_connections", "idle_timeout", "units", "writers"]
+    static let keys = ["bind", "port", "max_connections", "reserved", "idle_timeout", "units", "writers"]
 
     static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> (ModbusServerConfiguration, writers: [String])? {
         guard let node else { return nil }
@@ -34,6 +37,14 @@ enum ServerSection {
         }
         if let n = f["port"], let port = r.int(n, "port", in: 1...65535) { config.port = UInt16(port) }
         if let n = f["max_connections"], let v = r.int(n, "max_connections", in: 1...1024) { config.maxConnections = v }
+        config.reservedConnections = ModbusServerConfiguration.defaultReserved(maxConnections: config.maxConnections)
+        if let n = f["reserved"], let v = r.int(n, "reserved", in: 0...1024) {
+            if v > config.maxConnections {
+                r.error(n.mark, "reserved: \(v) is more than max_connections \(config.maxConnections); use 0…\(config.maxConnections) (\(config.maxConnections): strangers get no slot)")
+            } else {
+                config.reservedConnections = v
+            }
+        }
         if let n = f["idle_timeout"], let d = r.timeBudget(n, "idle_timeout") { config.idleTimeout = d }
         if let n = f["units"] {
             var units = Set<UInt8>()

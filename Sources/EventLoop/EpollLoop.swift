@@ -23,6 +23,7 @@ public final class EpollLoop: EventLoop {
     private var armedDeadline: Instant?
     private var stopped = false
     private var cachedNow: Instant
+    private var vitals = LoopVitals()
     private var events: UnsafeMutablePointer<epoll_event>
     private let maxEvents = 64
 
@@ -127,15 +128,28 @@ public final class EpollLoop: EventLoop {
         }
     }
 
-    /// One turn: runs due timers, waits (or, with `blocking: false`, only polls) and dispatches what became ready.
+    /// One turn: waits for descriptors (or, with `blocking: false` or when a timer is already due, only polls
+    /// them), dispatches what is ready, then runs the timers that were due when that phase began.
+    ///
+    /// A timer scheduled while timers run, even one already due, waits for the next turn: the loop reads its
+    /// descriptors (sockets, the signalfd) between any two runs of a timer that re-arms itself, however short
+    /// its period. Such a loop never catches up with its timers, which ``collectVitals()`` reports.
     public func runOnce(blocking: Bool = true) throws(SystemError) {
-        runDueTimers()
         if stopped { return }
-        try armTimer()
-        let timeout: Int32 = blocking ? -1 : 0
+        let enteredAt = MonotonicClock.now()
+        let earliest = timers.earliestDeadline()
+        let overdue = earliest.map { $0 <= enteredAt ? enteredAt - $0 : .zero } ?? .zero
+        let timeout: Int32
+        if blocking && earliest.map({ $0 > enteredAt }) ?? true {
+            try armTimer()
+            timeout = -1
+        } else {
+            timeout = 0
+        }
         let n = try retryingSyscall("epoll_wait") { epoll_wait(epollFD, events, Int32(maxEvents), timeout) }
         wakeups &+= 1
         cachedNow = MonotonicClock.now()
+        vitals.polled(returnedAt: cachedNow, overdue: overdue)
         for i in 0..<Int(n) {
             // events[i] is valid: epoll_wait filled the first n entries of the buffer we own.
             let ev = events[i]
@@ -154,9 +168,19 @@ public final class EpollLoop: EventLoop {
         runDueTimers()
     }
 
+    public func collectVitals() -> LoopVitals {
+        let current = vitals
+        vitals.startWindow()
+        return current
+    }
+
+    /// Runs every timer due at the start of this phase and scheduled before it, in deadline order.
     private func runDueTimers() {
         cachedNow = MonotonicClock.now()
-        while !stopped, let due = timers.popDue(now: cachedNow) {
+        let phaseStart = cachedNow
+        let scheduledBefore = timers.nextTimer
+        while !stopped, let due = timers.popDue(now: phaseStart, scheduledBefore: scheduledBefore) {
+            vitals.ranTimer(deadline: due.deadline, ranAt: cachedNow)
             due.task()
             cachedNow = MonotonicClock.now()
         }

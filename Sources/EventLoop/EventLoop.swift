@@ -33,6 +33,10 @@ public protocol EventLoop: AnyObject {
 
     /// Makes ``EpollLoop/run()`` return after the current turn.
     func stop()
+
+    /// What the loop observed about itself since the previous call (see ``LoopVitals``), then starts a new
+    /// window: the watchdog asks once per ping.
+    func collectVitals() -> LoopVitals
 }
 
 extension EventLoop {

@@ -50,11 +50,14 @@ public struct Logger: Sendable {
     /// Prepended to every line's fields, for example `agent=pump-a`.
     public var context: String
     private let journald: Bool
+    private let sink: (@Sendable (String) -> Void)?
 
-    public init(minimumLevel: Level = .info, context: String = "") {
+    /// A logger writing to standard error, or to `sink` (each line without its newline; for tests that count lines).
+    public init(minimumLevel: Level = .info, context: String = "", sink: (@Sendable (String) -> Void)? = nil) {
         self.minimumLevel = minimumLevel
         self.context = context
-        self.journald = getenv("JOURNAL_STREAM") != nil
+        self.journald = sink == nil && getenv("JOURNAL_STREAM") != nil
+        self.sink = sink
     }
 
     /// A logger that drops everything (for tests and benchmarks that measure the hot path).
@@ -93,13 +96,19 @@ public struct Logger: Sendable {
     /// Writes one line: `level=L event=E context... key=value...`. Values with spaces or quotes are quoted.
     public func log(_ level: Level, _ event: String, _ fields: KeyValuePairs<String, Any>) {
         guard !muted_, level >= minimumLevel else { return }
+        log(level, event, pairs: fields.map { ($0.key, "\($0.value)") })
+    }
+
+    /// Writes one line with fields built at run time (``log(_:_:_:)`` takes a literal).
+    public func log(_ level: Level, _ event: String, pairs fields: [(String, String)]) {
+        guard !muted_, level >= minimumLevel else { return }
         var line = journald ? "<\(level.syslogPriority)>" : ""
         line += "level=\(level.name) event=\(event)"
         if !context.isEmpty { line += " " + context }
         for (key, value) in fields {
-            line += " \(key)=" + Self.quoted("\(value)")
+            line += " \(key)=" + Self.quoted(value)
         }
-        StandardError.write(line + "\n")
+        if let sink { sink(line) } else { StandardError.write(line + "\n") }
     }
 
     /// The value as is when it is a plain token, else in double quotes with `"` and `\` escaped.

@@ -13,6 +13,7 @@ public final class ManualLoop: EventLoop {
     public private(set) var now: Instant
     /// Set by ``stop()``; tests may check it.
     public private(set) var stopRequested = false
+    private var vitals = LoopVitals()
 
     public init(now: Instant = .zero) { self.now = now }
 
@@ -54,13 +55,35 @@ public final class ManualLoop: EventLoop {
         advance(to: now + duration)
     }
 
-    /// Moves time forward to `instant`, running due timers in deadline order.
+    /// Moves time forward to `instant`, running due timers in deadline order. Between two deadlines the loop
+    /// counts as waiting for its descriptors, caught up (see ``collectVitals()``), unless a ``stall(for:)``
+    /// left it behind.
     public func advance(to instant: Instant) {
         while let deadline = timers.earliestDeadline(), deadline <= instant {
-            if deadline > now { now = deadline }
-            if let due = timers.popDue(now: now) { due.task() }
+            if deadline > now {
+                vitals.polled(returnedAt: deadline, overdue: .zero)
+                now = deadline
+            }
+            if let due = timers.popDue(now: now) {
+                vitals.ranTimer(deadline: due.deadline, ranAt: now)
+                due.task()
+            }
         }
         if instant > now { now = instant }
+        vitals.polled(returnedAt: now, overdue: .zero)
+    }
+
+    /// The loop is busy for `duration` (a handler that blocks, a runaway computation): time passes with no
+    /// timer run and no descriptor read. Timers that fell due meanwhile run late at the next ``advance(by:)``,
+    /// which ``collectVitals()`` reports.
+    public func stall(for duration: Duration) {
+        now = now + duration
+    }
+
+    public func collectVitals() -> LoopVitals {
+        let current = vitals
+        vitals.startWindow()
+        return current
     }
 
     /// Runs timers already due without moving time.
@@ -70,6 +93,7 @@ public final class ManualLoop: EventLoop {
     /// Returns how many handlers ran.
     @discardableResult
     public func runReadyIO() -> Int {
+        vitals.polled(returnedAt: now, overdue: .zero)
         let fds = watches.map { (fd: $0.key, events: $0.value.events) }.sorted { $0.fd < $1.fd }
         guard !fds.isEmpty else { return 0 }
         var polls = fds.map { pollfd(fd: $0.fd, events: Int16(truncatingIfNeeded: Self.pollEvents($0.events)), revents: 0) }

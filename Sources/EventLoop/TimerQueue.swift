@@ -36,10 +36,15 @@ struct TimerQueue {
         live.remove(timer.rawValue)
     }
 
-    /// Removes and returns the earliest live timer whose deadline is at or before `now`.
-    mutating func popDue(now: Instant) -> (deadline: Instant, task: () -> Void)? {
+    /// The id the next timer scheduled will get: timers with a smaller one were scheduled before now.
+    var nextTimer: UInt64 { nextID }
+
+    /// Removes and returns the earliest live timer whose deadline is at or before `now` and, when
+    /// `scheduledBefore` is given, whose id is below it (a timer scheduled while due timers run waits for the
+    /// next turn, so a timer that re-arms itself cannot keep the loop from its descriptors).
+    mutating func popDue(now: Instant, scheduledBefore: UInt64 = .max) -> (deadline: Instant, task: () -> Void)? {
         dropCancelledHead()
-        guard let first = heap.first, first.deadline <= now else { return nil }
+        guard let first = heap.first, first.deadline <= now, first.id < scheduledBefore else { return nil }
         let entry = removeFirst()
         live.remove(entry.id)
         return (entry.deadline, entry.task)

@@ -51,6 +51,9 @@ public protocol GPIOOutputLine: AnyObject {
     var value: Bool { get }
     /// Drives the logical value.
     func write(_ value: Bool) throws(GPIOError)
+    /// Reads the logical value back from the chip: what the kernel reports the line at, not what was asked
+    /// (``value``). `fieldagent safe` verifies with it.
+    func readBack() throws(GPIOError) -> Bool
     /// Gives the line back to the chip; the handle must not be used afterwards.
     func release()
 }
@@ -73,6 +76,8 @@ public protocol GPIOOutputLines: AnyObject {
     var values: GPIOLineValues { get }
     /// Drives every line to its logical value in one call (`values.count` must equal `lines.count`).
     func write(_ values: GPIOLineValues) throws(GPIOError)
+    /// Reads every line's logical value back from the chip, in request order, in one call.
+    func readBack() throws(GPIOError) -> GPIOLineValues
     /// Gives every line back to the chip; the handle must not be used afterwards.
     func release()
 }

@@ -4,7 +4,8 @@ import Glibc
 /// Answers `fieldagent status` (and `socat - UNIX-CONNECT:PATH`) on a Unix-domain stream socket, on the loop.
 ///
 /// The protocol is one request, one answer, then the server closes the connection:
-/// - the client may send one line: `status` (the default) or `metrics` (the Prometheus text format);
+/// - the client may send one line: `status` (the default), `metrics` (the Prometheus text format) or `reset`
+///   (asks the agent to reset a latched class; the answer says whether it did);
 /// - a client that sends nothing gets the status after ``requestTimeout`` (or at once when it shuts down
 ///   its sending side), so a bare `socat - UNIX-CONNECT:/run/fieldagent/NAME.sock` prints the status;
 /// - anything else gets `error: unknown request …` and the list of requests.
@@ -24,6 +25,8 @@ public final class StatusServer {
         case status
         /// The metrics, in the Prometheus text format.
         case metrics
+        /// Reset a latched class (alarm acknowledgement); who may connect is who may reset (the socket's mode).
+        case reset
     }
 
     /// The socket's path.
@@ -47,6 +50,7 @@ public final class StatusServer {
     private let logger: Logger
     private let status: () -> String
     private let metrics: () -> [MetricFamily]
+    private let reset: (() -> String)?
     private var listener: Int32 = -1
     private var clients: [Int32: Client] = [:]
 
@@ -56,11 +60,12 @@ public final class StatusServer {
     ///   - mode: the socket file's permissions; connecting needs write permission.
     ///   - status: the text for `status`, called on the loop (a newline is added when missing).
     ///   - metrics: the families for `metrics`, called on the loop.
+    ///   - reset: performs `reset` on the loop and returns the answer (nil: the agent has nothing to reset).
     /// The corresponding C functions are `socket`, `bind`, `listen` and `chmod`.
     public init(
         path: String, loop: any EventLoop, logger: Logger = .silent, mode: mode_t = 0o660, maxClients: Int = 4,
         requestTimeout: Duration = .milliseconds(100), writeTimeout: Duration = .seconds(1),
-        status: @escaping () -> String, metrics: @escaping () -> [MetricFamily]
+        status: @escaping () -> String, metrics: @escaping () -> [MetricFamily], reset: (() -> String)? = nil
     ) throws(SystemError) {
         precondition(maxClients > 0, "maxClients must be positive")
         self.path = path
@@ -71,6 +76,7 @@ public final class StatusServer {
         self.writeTimeout = writeTimeout
         self.status = status
         self.metrics = metrics
+        self.reset = reset
         switch StatusSocket.probe(path) {
         case .live:
             throw SystemError("status socket \(path): another process answers there (a second agent with the same name?)", code: EADDRINUSE)
@@ -118,6 +124,11 @@ public final class StatusServer {
             return text.hasSuffix("\n") ? text : text + "\n"
         case .metrics:
             return PrometheusText.render(metrics())
+        case .reset:
+            guard let reset else { return "error: this agent has nothing to reset\n" }
+            logger.notice("status.reset", ["socket": path])
+            let text = reset()
+            return text.hasSuffix("\n") ? text : text + "\n"
         case nil:
             let known = Request.allCases.map(\.rawValue).joined(separator: ", ")
             return "error: unknown request '\(request)'; send one of: \(known)\n"

@@ -1,10 +1,14 @@
 import EventLoop
 
-/// Pings systemd's watchdog from a timer on the loop, so that the pings prove the loop is turning.
+/// Pings systemd's watchdog from a timer on the loop, and only while the loop is healthy, so that a ping
+/// means "the loop reads its descriptors and keeps up with its timers".
 ///
-/// A loop that stalls (a blocking call, an endless rule) runs no timers, sends no pings, and systemd kills
-/// and restarts the service after `WatchdogSec=`. The optional `isHealthy` check lets the agent withhold
-/// pings for a fault the loop itself survives; pings resume when it passes again.
+/// Before each ping it asks the loop for its ``LoopVitals`` and judges them with a ``LoopHealthPolicy``: a
+/// loop that has not come back from `epoll_wait` recently, has been behind its timers for too long, or ran a
+/// timer too late sends no ping, and systemd kills and restarts the service after `WatchdogSec=` (its
+/// `ExecStopPost=` then drives the outputs safe). A loop that stalls outright runs no timers and sends no
+/// pings either. The optional `isHealthy` check lets the agent withhold pings for a fault the loop itself
+/// survives; pings resume when every check passes again.
 ///
 /// Does nothing when the notifier has no watchdog (not under systemd, or no `WatchdogSec=`).
 /// Not thread-safe; create, start and stop it on the loop's thread.
@@ -22,18 +26,24 @@ public final class Watchdog {
     private let notifier: SystemdNotifier
     private let logger: Logger
     private let isHealthy: () -> Bool
+    /// The bounds the loop's vitals are judged by.
+    public let policy: LoopHealthPolicy
+    /// Why the last ping was withheld, or nil when it was sent.
+    public private(set) var withheldBecause: String?
     private var timer: TimerID?
     private var failing = false
     private var withholding = false
 
     /// - Parameters:
     ///   - interval: overrides the notifier's interval (for tests or a more cautious cadence); nil uses the notifier's.
+    ///   - policy: when the loop counts as healthy.
     ///   - isHealthy: asked on the loop before each ping; false withholds that ping.
     public init(
-        loop: any EventLoop, notifier: SystemdNotifier, interval: Duration? = nil, logger: Logger = .silent,
-        isHealthy: @escaping () -> Bool = { true }
+        loop: any EventLoop, notifier: SystemdNotifier, interval: Duration? = nil, policy: LoopHealthPolicy = LoopHealthPolicy(),
+        logger: Logger = .silent, isHealthy: @escaping () -> Bool = { true }
     ) {
         self.loop = loop
+        self.policy = policy
         self.notifier = notifier
         self.interval = notifier.watchdogInterval.map { interval ?? $0 }
         self.logger = logger
@@ -43,8 +53,11 @@ public final class Watchdog {
     /// Pings now, then every ``interval`` until ``stop()``. Does nothing without a watchdog or when already running.
     public func start() {
         guard let interval, timer == nil else { return }
-        logger.info("watchdog.started", ["interval_ms": interval.milliseconds])
-        tick(interval)
+        logger.info("watchdog.started", ["interval_ms": interval.milliseconds, "max_lateness_ms": policy.maxLateness.milliseconds])
+        // The first ping says the service started; the loop's vitals are judged from the next one on.
+        _ = loop.collectVitals()
+        ping()
+        timer = loop.schedule(after: interval) { [weak self] in self?.tick(interval) }
     }
 
     /// Cancels the next ping. systemd still expects pings until the process exits: call this only on the way out.
@@ -54,14 +67,19 @@ public final class Watchdog {
     }
 
     private func tick(_ interval: Duration) {
-        if isHealthy() {
+        let problem = policy.problem(loop.collectVitals(), at: loop.preciseNow()) ?? (isHealthy() ? nil : "health check failed")
+        if let problem {
+            if !withholding {
+                logger.warning("watchdog.withheld", ["reason": problem, "action": "no WATCHDOG=1 until the loop is healthy; systemd restarts the service after WatchdogSec"])
+            }
+            withholding = true
+            withheldBecause = problem
+            pingsWithheld += 1
+        } else {
             if withholding { logger.notice("watchdog.resumed") }
             withholding = false
+            withheldBecause = nil
             ping()
-        } else {
-            if !withholding { logger.warning("watchdog.withheld", ["reason": "health check failed"]) }
-            withholding = true
-            pingsWithheld += 1
         }
         timer = loop.schedule(after: interval) { [weak self] in self?.tick(interval) }
     }

@@ -38,7 +38,8 @@ final class FleetView {
                 switch engine.state {
                 case .deciding:
                     let c = engine.currentClass ?? 0
-                    self.event(name, "decide  \(engine.decision.labels[c].uppercased()) (p=\(formatFixed(engine.probabilities[c], digits: 2)))")
+                    let latched = engine.latchedClass == c ? ", latched until reset: fieldagent reset \(name)" : ""
+                    self.event(name, "decide  \(engine.decision.labels[c].uppercased()) (p=\(formatFixed(engine.probabilities[c], digits: 2))\(latched))")
                 case .failSafe: self.event(name, "SAFE    \(engine.reason)")
                 default: self.event(name, "decide  waiting: \(engine.reason)")
                 }
@@ -79,7 +80,11 @@ final class FleetView {
             switch d.state {
             case .deciding:
                 let c = d.currentClass ?? 0
-                parts.append("\(d.decision.labels[c]) \(formatFixed(d.probabilities[c] * 100, digits: 0))%")
+                if d.latchedClass == c, let top = d.lastTop, top != c {
+                    parts.append("\(d.decision.labels[c]) LATCHED (model: \(d.decision.labels[top]) \(formatFixed(d.probabilities[top] * 100, digits: 0))%)")
+                } else {
+                    parts.append("\(d.decision.labels[c]) \(formatFixed(d.probabilities[c] * 100, digits: 0))%" + (d.latchedClass == c ? " LATCHED" : ""))
+                }
             case .failSafe: parts.append("FAIL-SAFE")
             default: parts.append("starting")
             }
@@ -103,6 +108,9 @@ final class FleetView {
         }
         writeStandardOutput("\(stamp()) \(agent.config.name.padded(7)) | " + parts.joined(separator: " | ") + "\n")
     }
+
+    /// A line about `agent` from outside it (the simulated technician).
+    func note(_ agent: String, _ text: String) { event(agent, text) }
 
     private func event(_ agent: String, _ text: String) {
         writeStandardOutput("\(stamp()) \(agent.padded(7))   \(text)\n")

@@ -37,12 +37,16 @@ enum HILCommand {
               machine: {line-a: 1.0}           # move a machine (constant severity from now on)
               inject: {line-a: nan}            # make it send garbage: nan | out-of-range | none
               kill: line-b                     # stop an agent as SIGTERM does (a peer disappearing)
+              strangers: {line-a: 16}          # open idle connections to line-a's map from 127.0.0.2, a
+                                               # stranger's address (see Scenarios/slot-reservation.yaml)
               expect: {line-a.motor: 0, line-b.standby: 1}     # agent.line with several agents
               expect_map:                      # read over Modbus TCP, as a peer reads it
                 line-a: {class: fault, state: deciding, alarms: [worst-class]}
               within: 5s
+              hold: 10s                        # once met, the expectations must hold this long (the motor
+                                               # stays off until a reset: see Scenarios/fault-latch.yaml)
           States: starting, deciding, fail-safe. Alarms: fail-safe, sensor-down, peer-down, bad-sample,
-          remote-stop, not-normal, worst-class.
+          remote-stop, not-normal, worst-class, latched.
 
         EXAMPLES:
           fieldagent hil Scenarios/sim-basic.yaml

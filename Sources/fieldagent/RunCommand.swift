@@ -12,6 +12,7 @@ enum RunCommand {
         help: """
         USAGE: fieldagent run --config FILE [--gpio libgpiod|mock] [--mock-socket PATH] [--log-level LEVEL]
                               [--status-socket PATH|none] [--metrics-dir DIR|none] [--metrics-every DURATION]
+                              [--state-dir DIR|none]
 
         Loads and validates FILE (nothing moves if it is wrong), requests the GPIO lines, drives the outputs to
         their initial values and reacts to input edges until SIGTERM or SIGINT, which drive every output to its
@@ -34,6 +35,9 @@ enum RunCommand {
           --metrics-dir DIR    write Prometheus metrics to DIR/NAME.prom atomically (node_exporter's textfile
                                collector; default /var/lib/fieldagent/metrics when it is writable); none: off
           --metrics-every D    how often the metrics file is written (default 10s)
+          --state-dir DIR      where a latched class is kept across restarts, as NAME.latch (default: the first
+                               entry of $STATE_DIRECTORY under systemd, else /var/lib/fieldagent when writable);
+                               none: a restart forgets the latch
 
         EXAMPLES:
           fieldagent run --config /etc/fieldagent/fieldagent.yaml
@@ -46,11 +50,13 @@ enum RunCommand {
             let statusSocket = try args.option("--status-socket")
             let metricsDir = try args.option("--metrics-dir")
             let metricsEvery = try args.option("--metrics-every", expecting: "a duration such as 10s, at most 168h") { ConfigReader.parseDuration($0) }
+            let stateDir = try args.option("--state-dir")
             try args.finish()
             let (config, catalog) = try options.loadConfig()
             _ = catalog
             let chosen = backend ?? (config.board.isSimulated ? .mock : .libgpiod)
             let mockPath = socket ?? "/tmp/fieldagent-\(config.name).sock"
+            let state = stateDir ?? defaultStateDirectory()
             let status = statusSocket ?? StatusSocket.defaultPath(name: config.name, environment: processEnvironment(["RUNTIME_DIRECTORY"]))
             // Socket paths that cannot be bound are refused before any line is requested.
             var paths = status == "none" ? [] : [status]
@@ -62,7 +68,8 @@ enum RunCommand {
             // waits in the signalfd for the runtime's handlers instead of killing the agent with its outputs driven.
             let loop = try EpollLoop()
             try SignalPolicy.install(on: loop, stop: { _ in }, hangup: {})
-            let runtime = try AgentRuntime(config: config, backend: chosen, logger: options.logger, loop: loop)
+            let runtime = try AgentRuntime(config: config, backend: chosen, logger: options.logger, loop: loop,
+                                           stateDirectory: state == "none" ? nil : state)
             do {
                 if chosen == .mock { try runtime.serveMockChips(path: mockPath) }
                 let metrics = metricsDir ?? (access(TextfileExporter.defaultDirectory, W_OK) == 0 ? TextfileExporter.defaultDirectory : "none")
@@ -75,4 +82,11 @@ enum RunCommand {
             }
             return try runtime.runUntilSignalled()
         })
+}
+
+/// `$STATE_DIRECTORY`'s first entry under systemd (`StateDirectory=fieldagent`), else `/var/lib/fieldagent` when
+/// writable, else `none`.
+func defaultStateDirectory() -> String {
+    if let dirs = environment("STATE_DIRECTORY"), let first = dirs.split(separator: ":").first, !first.isEmpty { return String(first) }
+    return access("/var/lib/fieldagent", W_OK) == 0 ? "/var/lib/fieldagent" : "none"
 }

@@ -26,6 +26,9 @@ enum SimCommand {
             outputs (motor, warn_lamp, alarm_lamp, standby) and the machine's load register;
           - each serves its register map (127.0.0.1:1502 and :1503) and polls the other: when line-a is in
             fault (or gone), line-b turns its standby output on.
+          - a fault latches: line-a's motor stays off after the machine is repaired, until a reset. A simulated
+            technician presses line-a's fault_reset button a few seconds after each repair; try it yourself
+            with: fieldagent reset line-a (refused while the machine still reads anything but normal).
         The live view prints, every 2 s, what each agent senses, decides, drives and sees of its peer, and a
         line for every decision and output change. Ctrl-C stops: outputs go to their safe values first.
 
@@ -114,6 +117,20 @@ enum SimCommand {
                 writeStandardOutput(banner(runtimes, machines))
                 view.start()
             }
+            // A technician for each wearing machine whose agent latches faults: presses its reset button after repairs.
+            var technicians: [SimulatedTechnician] = []
+            for r in runtimes {
+                let c = r.agent.config
+                guard let machine = machines[c.name], case .cycle = machine.profile.shape, let reset = c.decision?.resetInput,
+                      let input = c.input(named: reset),
+                      let chip = r.chips.mockChips.first(where: { $0.label == input.pin.chipLabel }) else { continue }
+                let agent = r.agent
+                let t = SimulatedTechnician(machine: machine, button: .init(name: reset, chip: chip, line: input.pin.line, activeLevel: !input.activeLow),
+                                            loop: loop, isLatched: { agent.decision?.latchedClass != nil })
+                if !quiet { t.onPress = { what in view.note(c.name, "tech    technician \(what)") } }
+                t.start()
+                technicians.append(t)
+            }
 
             // Stopping: every agent drives its outputs safe (and waits for its Modbus safe writes), then the loop stops.
             var stopping = false
@@ -123,6 +140,7 @@ enum SimCommand {
                 stopping = true
                 view.stop()
                 for s in stimulators { s.stop() }
+                for t in technicians { t.stop() }
                 for r in runtimes {
                     r.onStopped = {
                         pending -= 1

@@ -27,7 +27,8 @@ enum StatusCommand {
           --metrics          print the metrics (Prometheus text format) instead of the status
           --timeout SECONDS  how long to wait for the answer (default 2)
 
-        The socket speaks plain text, so other tools work too:
+        The socket speaks plain text, so other tools work too (requests: status, metrics, reset; the last is
+        what 'fieldagent reset' sends):
           echo metrics | socat - UNIX-CONNECT:/run/fieldagent/NAME.sock
 
         EXAMPLES:

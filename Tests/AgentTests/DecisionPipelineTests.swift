@@ -148,10 +148,15 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         #expect(machine.map.holdingRegisters[0] == 0)
         #expect(line.agent.alarms.contains(.worst))
 
-        // Garbage: an out-of-range bearing temperature makes the decision invalid.
+        // The fault latches: normal readings again do not restart the machine until a reset.
         machine.set(MachinePoints.normal)
         pump(loop, .seconds(2))
+        #expect(engine.currentClass == 2 && !line.level("motor"))
+        #expect(line.agent.resetAnswer(source: "test").hasPrefix("reset: fault cleared"))
+        pump(loop, .seconds(1))
         #expect(engine.currentClass == 0 && line.level("motor"))
+
+        // Garbage: an out-of-range bearing temperature makes the decision invalid.
         var bad = MachinePoints.normal
         bad[6] = -1e9
         machine.set(bad)

@@ -87,8 +87,29 @@ for b in rpi4 rpi5 rpi3 zero2w cm4; do
   # gpio-sim lets a released line fall back to its pull, so the safe values cannot be read after exit (a Pi's
   # pinctrl keeps them); the agent's log shows it drove them before releasing the lines.
   grep -q 'event=output.changed output=fan value=1 cause="safe state: SIGTERM"' /tmp/$b.log || { cat /tmp/$b.log; fail "$b: fan not driven to its safe value (on) on SIGTERM"; }
-  grep -q 'event=agent.stopped reason=SIGTERM outputs_safe=3' /tmp/$b.log || { cat /tmp/$b.log; fail "$b: no agent.stopped after SIGTERM"; }
+  grep -q 'event=agent.stopped reason=SIGTERM confirmed_safe=3/3' /tmp/$b.log || { cat /tmp/$b.log; fail "$b: no agent.stopped with 3/3 confirmed after SIGTERM"; }
   echo "latency on $b (gpio-sim in QEMU): $(sed -n 's/.*edge_to_output="\([^"]*\)".*/\1/p' /tmp/$b.log)"
   ok "agent on $b: press -> lamp on, door -> fan on, release -> fan off, SIGTERM -> safe values driven"
 done
+# Outputs end safe even when the agent dies: SIGKILL with the lamp on and the fan off (both not safe), then what
+# systemd's ExecStopPost runs. gpio-sim returns a released line to its pull, so the levels are read while
+# `fieldagent safe --hold` still holds the lines.
+D=$(chipdir rpi4)
+echo pull-up > $D/sim_gpio17/pull; echo pull-down > $D/sim_gpio27/pull
+$FA run --config /tmp/cfg/rpi4-basic.yaml 2>/tmp/killed.log &
+pid=$!
+sleep 1.5
+echo pull-down > $D/sim_gpio17/pull     # press: lamp on
+t=0; while [ "$(cat $D/sim_gpio22/value)" != 1 ] && [ $t -lt 50 ]; do sleep 0.02; t=$((t+1)); done
+[ "$(cat $D/sim_gpio22/value)" = 1 ] && [ "$(cat $D/sim_gpio24/value)" = 0 ] || fail "killed agent: lamp not on, or fan not off, before the kill"
+kill -KILL $pid; wait $pid 2>/dev/null
+$FA safe --config /tmp/cfg/rpi4-basic.yaml --hold 2 > /tmp/safe.txt 2>&1 &
+spid=$!
+sleep 1
+lamp=$(cat $D/sim_gpio22/value); fan=$(cat $D/sim_gpio24/value); buzzer=$(cat $D/sim_gpio23/value)
+wait $spid; rc=$?
+[ $rc = 0 ] || { cat /tmp/safe.txt; fail "fieldagent safe after SIGKILL: exit $rc"; }
+[ "$lamp$buzzer$fan" = 001 ] || { cat /tmp/safe.txt; fail "after SIGKILL, fieldagent safe drove lamp=$lamp buzzer=$buzzer fan=$fan, expected 0 0 1"; }
+grep -q '3 of 3 actuators confirmed at the safe value' /tmp/safe.txt || { cat /tmp/safe.txt; fail "fieldagent safe did not confirm 3 of 3"; }
+ok "agent killed with SIGKILL (lamp on, fan off): fieldagent safe drove and read back lamp=0 buzzer=0 fan=1"
 echo "ALL HARDWARE TESTS PASSED"

@@ -200,7 +200,7 @@ board_test() {
     journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$inv" >$log/stop-$b.txt
     grep -q 'event=output.changed output=lamp value=0 cause="safe state: SIGTERM"' $log/stop-$b.txt || { cat $log/stop-$b.txt; fail "$b: the lamp was not driven to its safe value (off) on stop"; }
     grep -q 'event=output.changed output=fan value=1 cause="safe state: SIGTERM"' $log/stop-$b.txt || { cat $log/stop-$b.txt; fail "$b: the fan was not driven to its safe value (on) on stop"; }
-    stopped=$(grep -o 'event=agent.stopped reason=SIGTERM outputs_safe=3.*' $log/stop-$b.txt) || { cat $log/stop-$b.txt; fail "$b: no agent.stopped reason=SIGTERM outputs_safe=3"; }
+    stopped=$(grep -o 'event=agent.stopped reason=SIGTERM confirmed_safe=3/3.*' $log/stop-$b.txt) || { cat $log/stop-$b.txt; fail "$b: no agent.stopped reason=SIGTERM confirmed_safe=3/3"; }
     ok "$b: systemctl stop ($took ms): journal: lamp -> 0 and fan -> 1 \"safe state: SIGTERM\"; $stopped"
     samples=$(tr '\n' ' ' <$log/stop-samples-$b.txt)
     if grep -q 'fan=1' $log/stop-samples-$b.txt; then

@@ -21,6 +21,10 @@ public final class ActuatorPlan {
         /// Failed Modbus writes since start, and in a row now.
         public internal(set) var writeFailures = 0
         public internal(set) var failingInARow = 0
+        /// Why the last Modbus write failed, or nil after a success.
+        public internal(set) var lastError: String?
+        /// True when the device (Modbus) or the line (GPIO) has confirmed the safe value and nothing is in flight.
+        public var confirmedSafe: Bool { applied == safe && !inFlight }
     }
 
     public private(set) var targets: [Target]
@@ -65,6 +69,15 @@ public final class ActuatorPlan {
     /// Every target to its safe value now.
     public func driveSafe(reason: String) { apply(classIndex: nil, overrides: [], reason: reason) }
 
+    /// Every target to its safe value, each Modbus actuator written again even if it was confirmed safe before
+    /// (the device may have changed since): what stopping does, so that its log reports fresh confirmations.
+    public func driveSafeAndConfirm(reason: String) {
+        for i in targets.indices {
+            if case .modbus = targets[i].target, !targets[i].inFlight { targets[i].applied = nil }
+        }
+        driveSafe(reason: reason)
+    }
+
     /// True while a Modbus write is outstanding (shutdown waits for these).
     public var writesInFlight: Bool { targets.contains { $0.inFlight } }
 
@@ -91,12 +104,14 @@ public final class ActuatorPlan {
                 switch result {
                 case .success:
                     self.targets[i].applied = value
+                    self.targets[i].lastError = nil
                     if self.targets[i].failingInARow > 0 {
                         self.logger.notice("actuator.recovered", ["target": "\(device).\(point)", "failed_writes": self.targets[i].failingInARow])
                     }
                     self.targets[i].failingInARow = 0
                     self.logger.info("actuator.written", ["target": "\(device).\(point)", "value": value, "cause": cause])
                 case .failure(let error):
+                    self.targets[i].lastError = error.description
                     self.targets[i].writeFailures += 1
                     self.targets[i].failingInARow += 1
                     // Once per failure streak: the retry at every decision tick must not flood the journal.

@@ -9,11 +9,26 @@ import Inference
 /// States (register map input register 6): *starting* until the first class is confirmed, *deciding*, and
 /// *fail-safe* while an input feature is invalid or a peer commanded `stop`. In *starting* and *fail-safe* every
 /// decided actuator is held at its safe value.
+///
+/// A latching class (`decide: latch:`, by default the worst) stays in force once confirmed, through fail-safe
+/// periods and whatever the model says later, until ``requestReset(source:)`` clears it; that is accepted only
+/// when the machine reads healthy again (see ``ClassLatch``), and the engine then starts over (*starting*,
+/// actuators safe, until a class is confirmed afresh).
 public final class DecisionEngine {
     public let decision: DecisionConfig
     public private(set) var state: RegisterLayout.State = .starting
-    /// The class in force (nil while starting or fail-safe).
-    public var currentClass: Int? { state == .deciding ? hysteresis.current : nil }
+    /// The class in force (nil while starting or fail-safe): the model's confirmed class, or a latched one that
+    /// is worse.
+    public var currentClass: Int? { state == .deciding ? latch.inForce(modelClass: hysteresis.current) : nil }
+    /// The class the model's hysteresis has confirmed, latched or not (nil while starting or fail-safe).
+    public var modelClass: Int? { state == .deciding ? hysteresis.current : nil }
+    /// The latched class, or nil; it holds through fail-safe periods and until a reset is accepted.
+    public var latchedClass: Int? { latch.latched }
+    /// When the latched class latched.
+    public var latchedSince: Instant? { latch.since }
+    /// Called when the latch changes (latched, escalated, cleared), with the latched class or nil: the agent keeps
+    /// it across restarts.
+    public var onLatchChange: (Int?) -> Void = { _ in }
     /// The last inference's probabilities, per class.
     public private(set) var probabilities: [Double]
     /// The last inference's winning class.
@@ -23,7 +38,10 @@ public final class DecisionEngine {
     public private(set) var inferences: UInt64 = 0
     public private(set) var classChanges: UInt64 = 0
     /// When the current class took over.
-    public var classSince: Instant? { currentClass == nil ? nil : hysteresis.since }
+    public var classSince: Instant? {
+        guard let c = currentClass else { return nil }
+        return c == latch.latched && c != hysteresis.current ? latch.since : hysteresis.since
+    }
     /// Duration of each tick (features, model, actuators): the decision's cost on the loop.
     public private(set) var tickTime = LatencyHistogram()
     /// Called after the class or state changed.
@@ -35,6 +53,7 @@ public final class DecisionEngine {
     private let loop: EventLoop
     private let logger: Logger
     private var hysteresis: ClassHysteresis
+    private var latch: ClassLatch
     private let inputFeatures: [Int]
     private var featureBuffer: [Float]
     private var input: [Int8]
@@ -48,9 +67,10 @@ public final class DecisionEngine {
     /// Called first in every tick (the agent samples the GPIO inputs that features read).
     private let beforeTick: () -> Void
 
+    /// - Parameter latched: a class latched before this engine existed (kept across a restart), or nil.
     public init(decision: DecisionConfig, features: FeatureBank, plan: ActuatorPlan, model: any CompiledNetwork.Type,
                 loop: EventLoop, logger: Logger, condition: @escaping (DecisionConfig.Condition) -> Bool, remoteStop: @escaping () -> Bool,
-                beforeTick: @escaping () -> Void = {}) {
+                beforeTick: @escaping () -> Void = {}, latched: Int? = nil) {
         self.decision = decision
         self.features = features
         self.plan = plan
@@ -62,6 +82,9 @@ public final class DecisionEngine {
         self.beforeTick = beforeTick
         hysteresis = ClassHysteresis(classCount: decision.labels.count, switchAt: decision.switchAt, confirm: decision.confirm,
                                      minDwell: decision.minDwell, dwellGuardsLast: decision.dwellGuardsFault)
+        let restored = latched.flatMap { decision.latching.contains($0) ? $0 : nil }
+        latch = ClassLatch(latching: Set(decision.latching), confirm: decision.confirm, switchAt: decision.switchAt,
+                           latched: restored, since: restored == nil ? nil : loop.now)
         // Config validation guarantees every model input is a feature.
         inputFeatures = decision.inputs.map { name in features.index(of: name) ?? 0 }
         featureBuffer = Array(repeating: 0, count: decision.inputs.count)
@@ -74,17 +97,22 @@ public final class DecisionEngine {
     /// Holds every decided actuator safe and starts the ticks (the first one a full period from now, so
     /// windows can fill).
     public func start() {
+        if let l = latch.latched {
+            logger.warning("decision.latched", ["class": decision.labels[l], "since": "before this start",
+                                                "action": "held until a reset, accepted once the machine reads \(decision.labels[0])"])
+        }
         plan.driveSafe(reason: reason)
         logger.notice("decision.start", ["every": durationText(decision.every), "model_inputs": decision.inputs.count,
                                          "actuators": plan.targets.count, "state": "starting: actuators safe until the first decision"])
         schedule(at: loop.now + decision.every)
     }
 
-    /// Stops ticking and drives every decided actuator safe.
+    /// Stops ticking and drives every decided actuator safe, writing every Modbus actuator again so that
+    /// ``ActuatorPlan/Target/confirmedSafe`` reports the device's answer to this stop.
     public func stop(reason: String) {
         if let timer { loop.cancel(timer) }
         timer = nil
-        plan.driveSafe(reason: reason)
+        plan.driveSafeAndConfirm(reason: reason)
     }
 
     /// Re-applies the actuators now (an override's condition may have changed: a peer, a command).
@@ -126,26 +154,71 @@ public final class DecisionEngine {
                 if output[k] > output[top] { top = k }
             }
             lastTop = top
+            latch.observe(top: top, probability: probabilities[top])
             if state == .failSafe {
                 logger.notice("decision.recovered", ["was": reason, "state": "starting: waiting for a confirmed class"])
                 state = .starting
                 reason = "waiting for the first decision after recovery"
                 onChange(self)
             }
+            let before = currentClass
             if let changed = hysteresis.feed(top: top, probability: probabilities[top], at: now) {
-                classChanges &+= 1
-                state = .deciding
-                logger.notice("decision.class", ["class": decision.labels[changed], "probability": formatFixed(probabilities[top], digits: 3),
-                                                 "inferences": inferences])
-                onChange(self)
+                classChanged(to: changed, from: before, at: now)
             }
         }
         applyActuators()
         tickTime.record(loop.preciseNow() - started)
     }
 
+    /// The hysteresis confirmed `changed`: the class in force follows unless a latched class holds it.
+    private func classChanged(to changed: Int, from before: Int?, at now: Instant) {
+        let latchedBefore = latch.latched
+        state = .deciding
+        let inForce = latch.confirmed(changed, at: now)
+        if latch.latched != latchedBefore, let l = latch.latched {
+            logger.warning("decision.latched", ["class": decision.labels[l],
+                                                "action": "held until a reset, accepted once the machine reads \(decision.labels[0]): fieldagent reset, command bit reset\(decision.resetInput.map { ", input \($0)" } ?? "")"])
+            onLatchChange(l)
+        }
+        if inForce != before {
+            classChanges &+= 1
+            logger.notice("decision.class", ["class": decision.labels[inForce], "probability": formatFixed(probabilities[inForce], digits: 3),
+                                             "inferences": inferences])
+            onChange(self)
+        }
+        if inForce != changed {
+            logger.info("decision.class_held", ["model": decision.labels[changed], "class": decision.labels[inForce], "reason": "latched until reset"])
+        }
+    }
+
+    /// Asks to clear the latched class (`source` says who: `fieldagent reset`, `command bit reset from …`,
+    /// `input fault_reset`). Accepted only when the machine reads healthy; then the engine starts over, every
+    /// decided actuator safe until a class is confirmed afresh.
+    @discardableResult
+    public func requestReset(source: String) -> ClassLatch.ResetOutcome {
+        let outcome = latch.reset(labels: decision.labels)
+        switch outcome {
+        case .cleared(let l):
+            logger.notice("decision.reset", ["class": decision.labels[l], "by": source, "action": "starting over: actuators safe until a class is confirmed"])
+            onLatchChange(nil)
+            hysteresis.reset()
+            if state != .failSafe {
+                state = .starting
+                reason = "reset by \(source): waiting for a confirmed class"
+            }
+            onChange(self)
+            if timer != nil { applyActuators() }
+        case .refused(let why):
+            logger.warning("decision.reset_refused", ["by": source, "reason": why])
+        case .notLatched:
+            logger.info("decision.reset_ignored", ["by": source, "reason": "nothing is latched"])
+        }
+        return outcome
+    }
+
     private func enterFailSafe(_ why: String) {
         hysteresis.reset()
+        latch.inputsInvalid()
         lastTop = nil
         guard state != .failSafe || reason != why else { return }
         let wasStarting = state == .starting

@@ -36,16 +36,22 @@ public struct Scenario: Sendable {
         public var expectMap: [MapExpectation]
         /// How long the expectations may take.
         public var within: Duration
+        /// Once met, how long the expectations must go on holding (zero: the step passes when they are met).
+        public var hold: Duration
         /// Stop the agent as SIGTERM would before checking (expect the safe states).
         public var stop: Bool
         /// Agents to stop as SIGTERM would (a peer disappearing); their register maps stop answering.
         public var kill: [String]
+        /// Idle connections to open to an agent's register map from a stranger's address (127.0.0.2), kept open
+        /// until the scenario ends: agent name → how many.
+        public var strangers: [(agent: String, count: Int)]
         /// Where the step is written, `scenario.yaml:12`.
         public var location: String
 
         public init(at: Duration, set: [(name: String, level: Bool?)], machines: [(agent: String, severity: Double)] = [],
                     inject: [(agent: String, fault: String)] = [], expect: [(name: String, level: Bool)],
-                    expectMap: [MapExpectation] = [], within: Duration, stop: Bool, kill: [String] = [], location: String) {
+                    expectMap: [MapExpectation] = [], within: Duration, hold: Duration = .zero, stop: Bool, kill: [String] = [],
+                    strangers: [(agent: String, count: Int)] = [], location: String) {
             self.at = at
             self.set = set
             self.machines = machines
@@ -53,8 +59,10 @@ public struct Scenario: Sendable {
             self.expect = expect
             self.expectMap = expectMap
             self.within = within
+            self.hold = hold
             self.stop = stop
             self.kill = kill
+            self.strangers = strangers
             self.location = location
         }
     }

@@ -5,7 +5,7 @@ import YAML
 public struct ScenarioLoader {
     public init() {}
 
-    static let stepKeys = ["at", "set", "machine", "inject", "expect", "expect_map", "within", "stop", "kill"]
+    static let stepKeys = ["at", "set", "machine", "inject", "expect", "expect_map", "within", "hold", "stop", "kill", "strangers"]
 
     public func load(path: String) throws -> Scenario {
         let root = try YAMLParser.parse(path: path)
@@ -27,6 +27,7 @@ public struct ScenarioLoader {
             guard let f = r.fields(item, what: "a step", known: Self.stepKeys) else { continue }
             let at = f["at"].map { r.duration($0, "at") } ?? lastAt
             let within = f["within"].map { r.duration($0, "within") } ?? .milliseconds(50)
+            let hold = f["hold"].map { r.duration($0, "hold") } ?? .zero
             let stop = f["stop"].map { r.bool($0, "stop") } ?? false
             var sets: [(name: String, level: Bool?)] = []
             if let node = f["set"], let pairs = levels(node, "set", r, allowFloat: true) { sets = pairs }
@@ -52,11 +53,19 @@ public struct ScenarioLoader {
             if let node = f["kill"] {
                 if let one = node.scalarValue { kills = [one] } else { kills = r.list(node, "kill").compactMap { r.string($0, "kill") } }
             }
-            guard let at, let within, let stop else { continue }
+            var strangers: [(agent: String, count: Int)] = []
+            for (k, v) in f["strangers"]?.mappingPairs ?? [] {
+                guard let agent = k.scalarValue else { continue }
+                if let n = r.int(v, "strangers \(agent)", in: 1...1000) { strangers.append((agent, n)) }
+            }
+            if let n = f["strangers"], n.mappingPairs == nil {
+                r.error(n.mark, "strangers maps agent names to a number of idle connections from 127.0.0.2, like {line-a: 16}")
+            }
+            guard let at, let within, let hold, let stop else { continue }
             if at < lastAt { r.error(item.mark, "at: \(at) is before the previous step's \(lastAt); steps run in order") }
             lastAt = at
             steps.append(Scenario.Step(at: at, set: sets, machines: moves, inject: injects, expect: expects, expectMap: maps,
-                                       within: within, stop: stop, kill: kills,
+                                       within: within, hold: hold, stop: stop, kill: kills, strangers: strangers,
                                        location: "\(item.mark.file.split(separator: "/").last ?? ""):\(item.mark.line)"))
         }
         if steps.isEmpty { r.error(root.mark, "a scenario needs steps:") }

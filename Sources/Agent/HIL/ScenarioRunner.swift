@@ -1,5 +1,6 @@
 import EventLoop
 import GPIO
+import Glibc
 import Modbus
 
 /// Runs a ``Scenario`` against started agents on mock chips (and their simulated machines), in real time on
@@ -41,6 +42,8 @@ public final class ScenarioRunner {
     private var results: [StepResult] = []
     private var start: Instant = .zero
     private var clients: [String: ModbusClient] = [:]
+    /// Stranger connections opened by steps (`strangers:`), per step index; closed when the scenario ends.
+    private var strangerFDs: [Int: [Int32]] = [:]
 
     public init(scenario: Scenario, members: [Member], loop: EpollLoop) {
         self.scenario = scenario
@@ -59,6 +62,7 @@ public final class ScenarioRunner {
         scheduleStep(0, notBefore: start)
         try loop.run()
         for c in clients.values { c.close() }
+        for fds in strangerFDs.values { for fd in fds { close(fd) } }
         return results
     }
 
@@ -124,6 +128,24 @@ public final class ScenarioRunner {
             machine.map.holdingRegisters[Int(SimulatedMachine.Address.fault)] = code.rawValue
             actions.append("\(agent) machine \(fault)")
         }
+        for (agent, count) in step.strangers {
+            guard let m = member(agent), let server = m.agent.config.server, let port = m.mapPort else {
+                finish(index, passed: false, "strangers: agent '\(agent)' serves no register map (no server: in its config, or no such agent)")
+                return
+            }
+            let host = server.bindAddress == "0.0.0.0" ? "127.0.0.1" : server.bindAddress
+            guard let address = SocketAddress(numericHost: host, port: port), address.family == AF_INET,
+                  let source = SocketAddress(numericHost: "127.0.0.2", port: 0) else {
+                finish(index, passed: false, "strangers: \(agent) listens on \(host), not on IPv4 loopback")
+                return
+            }
+            var fds: [Int32] = []
+            for _ in 0..<count {
+                if let fd = try? TCPSocket.startConnect(to: address, from: source) { fds.append(fd) }
+            }
+            strangerFDs[index, default: []] += fds
+            actions.append("\(fds.count) stranger connections to \(agent)")
+        }
         for agent in step.kill {
             guard let m = member(agent) else {
                 finish(index, passed: false, "kill: unknown agent '\(agent)'; agents: \(members.map(\.name).joined(separator: ", "))")
@@ -153,7 +175,7 @@ public final class ScenarioRunner {
         let wanted = (targets.map { "\($0.name)=\($0.level ? 1 : 0)" } + step.expectMap.map(describe)).joined(separator: " ")
         func outputsSatisfied() -> Bool { targets.allSatisfy { $0.chip.level(ofLine: $0.line) == $0.level } }
         if step.expectMap.isEmpty && outputsSatisfied() {
-            finish(index, passed: true, did + (targets.isEmpty ? "ok" : wanted + " at once"))
+            reached(index, targets: targets, did + (targets.isEmpty ? "ok" : wanted + " at once"))
             return
         }
         var done = false
@@ -170,7 +192,7 @@ public final class ScenarioRunner {
             guard !done else { return }
             done = true
             cleanup()
-            finish(index, passed: true, did + wanted + " after " + formatMicroseconds(loop.preciseNow() - stepStart))
+            reached(index, targets: targets, did + wanted + " after " + formatMicroseconds(loop.preciseNow() - stepStart))
         }
         if step.expectMap.isEmpty {
             // Outputs only: observers give the exact reaction time.
@@ -205,6 +227,50 @@ public final class ScenarioRunner {
             actual += step.expectMap.map { "\($0.agent) map: \(mapSeen[$0.agent] ?? "no answer")" }
             self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(step.within)), got \(actual.joined(separator: " "))")
         })
+    }
+
+    /// The step's expectations are met: it passes, or, with `hold:`, they must go on holding that long.
+    private func reached(_ index: Int, targets: [(name: String, chip: MockChip, line: Int, level: Bool)], _ detail: String) {
+        let step = scenario.steps[index]
+        guard step.hold > .zero else { return finish(index, passed: true, detail) }
+        let holdStart = loop.preciseNow()
+        var done = false
+        var observerIDs: [(MockChip, Int)] = []
+        var timers: [TimerID] = []
+        func end(_ passed: Bool, _ text: String) {
+            guard !done else { return }
+            done = true
+            for (chip, id) in observerIDs { chip.removeObserver(id) }
+            for t in timers { loop.cancel(t) }
+            finish(index, passed: passed, detail + text)
+        }
+        func broken(_ what: String) {
+            end(false, ", but \(what) after \(formatMicroseconds(loop.preciseNow() - holdStart)) of the \(formatMicroseconds(step.hold)) hold")
+        }
+        var chips: [MockChip] = []
+        for t in targets where !chips.contains(where: { $0 === t.chip }) { chips.append(t.chip) }
+        for chip in chips {
+            observerIDs.append((chip, chip.addObserver { _ in
+                if let t = targets.first(where: { $0.chip.level(ofLine: $0.line) != $0.level }) {
+                    broken("\(t.name)=\(t.level ? 0 : 1)")
+                }
+            }))
+        }
+        var reading = Set<String>()
+        func poll() {
+            guard !done else { return }
+            for e in step.expectMap where !reading.contains(e.agent) {
+                reading.insert(e.agent)
+                read(e.agent) { status in
+                    reading.remove(e.agent)
+                    let (ok, seen) = self.check(e, status)
+                    if !ok { broken("\(e.agent) map: \(seen)") }
+                }
+            }
+            if !done { timers.append(loop.schedule(after: .milliseconds(50)) { poll() }) }
+        }
+        poll()
+        timers.append(loop.schedule(after: step.hold) { end(true, ", held for \(formatMicroseconds(step.hold))") })
     }
 
     private func describe(_ e: Scenario.MapExpectation) -> String {
@@ -252,6 +318,11 @@ public final class ScenarioRunner {
     }
 
     private func finish(_ index: Int, passed: Bool, _ detail: String) {
+        var detail = detail
+        if let fds = strangerFDs[index] {
+            let closed = fds.filter(closedByServer).count
+            detail += " (strangers: \(fds.count - closed) held, \(closed) closed by the server)"
+        }
         results.append(StepResult(index: index, passed: passed, detail: detail))
         if !passed {
             // Later steps build on this one; stop here.
@@ -259,5 +330,12 @@ public final class ScenarioRunner {
             return
         }
         scheduleStep(index + 1, notBefore: loop.preciseNow())
+    }
+
+    /// True when the server has closed this stranger's connection (end of stream or reset, without blocking).
+    private func closedByServer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT) | Int32(MSG_PEEK))
+        return n == 0 || (n < 0 && errno != EAGAIN)
     }
 }

@@ -56,6 +56,15 @@ public final class OutputDriver {
         set(safeValue, cause: "safe state: \(reason)")
     }
 
+    /// The line's value read back from the chip (what the kernel reports, not what was asked).
+    public func readBack() -> Result<Bool, GPIOError> {
+        do throws(GPIOError) {
+            return .success(try line.readBack())
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Releases the line (the kernel keeps the last driven value on most chips; drive the safe value first).
     public func release() {
         cancelPulse()

@@ -31,11 +31,13 @@ public final class PeerSet {
     public var onChange: (Int) -> Void = { _ in }
     /// Called after every good status block (with the values block read last).
     public var onStatus: (Int) -> Void = { _ in }
+    /// Called when a peer given by name resolved, with its address (the agent then lets it write).
+    public var onResolved: (Int, SocketAddress) -> Void = { _, _ in }
     private let poller: ModbusPoller
     private let loop: EventLoop
     private let logger: Logger
 
-    public init(configs: [PeerConfig], loop: EventLoop, logger: Logger) throws(SystemError) {
+    public init(configs: [PeerConfig], loop: EventLoop, logger: Logger, resolver: NameResolver? = nil) throws(SystemError) {
         self.loop = loop
         self.logger = logger
         peers = configs.map { Peer(config: $0) }
@@ -53,8 +55,11 @@ public final class PeerSet {
                                       codec: PointCodec(type: .float32), pollInterval: p.interval),
                 ])
         }
-        poller = try ModbusPoller(loop: loop, devices: devices, logger: logger)
+        poller = try ModbusPoller(loop: loop, devices: devices, logger: logger, resolver: resolver)
         poller.onSample = { [unowned self] sample in self.received(sample) }
+        poller.onResolved = { [unowned self] name, address in
+            if let i = self.index(of: name) { self.onResolved(i, address) }
+        }
         poller.onLinkChange = { [unowned self] name, state in
             guard let i = self.peers.firstIndex(where: { $0.config.name == name }) else { return }
             self.peers[i].transportLink = state
@@ -70,6 +75,9 @@ public final class PeerSet {
 
     /// Requests and failures of a peer, for metrics.
     public func counters(of name: String) -> DeviceCounters? { poller.counters(of: name) }
+
+    /// Why peer `i` is down beyond its link state: a map it cannot read, or a host name that has not resolved.
+    public func reason(_ i: Int) -> String? { peers[i].problem ?? poller.problem(of: peers[i].config.name) }
 
     /// Re-evaluates heartbeats and stale windows (called from the decision tick).
     public func refresh() {

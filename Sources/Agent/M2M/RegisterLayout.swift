@@ -23,7 +23,7 @@
 ///
 /// | address | content |
 /// |---|---|
-/// | 0 | command bits: bit 0 `stop` (hold every decided actuator safe), bit 1 `reduce-load`, bits 2–15 `flag2`… |
+/// | 0 | command bits: bit 0 `stop` (hold every decided actuator safe), bit 1 `reduce-load`, bit 2 `reset` (a pulse: resets a latched class; reads back 0), bits 3–15 `flag3`… |
 /// | 1 | command sequence: any number the writer chooses (shown in status, so a writer can check it landed) |
 ///
 /// Discrete inputs (FC 2): input i's logical value. Coils (FC 1, read-only): output i's logical value.
@@ -86,9 +86,12 @@ public enum RegisterLayout {
         public static let notNormal = Alarm(rawValue: 1 << 5)
         /// The health class is the last (fault).
         public static let worst = Alarm(rawValue: 1 << 6)
+        /// A latched class holds until a reset (`decide: latch:`).
+        public static let latched = Alarm(rawValue: 1 << 7)
 
         public static let names: [(Alarm, String)] = [(.failSafe, "fail-safe"), (.sensorDown, "sensor-down"), (.peerDown, "peer-down"),
-                                               (.badSample, "bad-sample"), (.remoteStop, "remote-stop"), (.notNormal, "not-normal"), (.worst, "worst-class")]
+                                               (.badSample, "bad-sample"), (.remoteStop, "remote-stop"), (.notNormal, "not-normal"), (.worst, "worst-class"),
+                                               (.latched, "latched")]
 
         public var description: String {
             let set = Self.names.filter { contains($0.0) }.map(\.1)

@@ -21,6 +21,14 @@ extension Agent {
                 line += ": \(d.reason)"
             }
             out.append(line)
+            if let l = d.latchedClass {
+                var latched = "  LATCHED: \(d.decision.labels[l])"
+                if let since = d.latchedSince { latched += " since \(ago(since))" }
+                if let m = d.modelClass, m != l { latched += " (the model now sees \(d.decision.labels[m]))" }
+                latched += "; reset once the machine reads \(d.decision.labels[0]): fieldagent reset \(config.name), command bit reset"
+                if let input = d.decision.resetInput { latched += ", or input \(input)" }
+                out.append(latched)
+            }
             out.append("  every \(durationText(d.decision.every)), \(d.inferences) inferences, \(d.classChanges) class changes, tick \(d.tickTime.summary)")
             if !d.probabilities.isEmpty {
                 out.append("  last output: " + zip(d.decision.labels, d.probabilities).map { "\($0) \(formatFixed($1, digits: 2))" }.joined(separator: ", "))
@@ -41,7 +49,8 @@ extension Agent {
             for dev in sensors.devices {
                 let link = sensors.link(of: dev.name)
                 let c = sensors.counters(of: dev.name) ?? DeviceCounters()
-                out.append("  \(dev.name) \(dev.endpoint): \(link?.state.rawValue ?? "?"), last answer \(ago(link?.lastSeen)), \(c.requests) requests, \(c.failures) failures, \(c.exceptions) exceptions")
+                out.append("  \(dev.name) \(dev.endpoint): \(link?.state.rawValue ?? "?"), last answer \(ago(link?.lastSeen)), \(c.requests) requests, \(c.failures) failures, \(c.exceptions) exceptions"
+                           + (sensors.problem(of: dev.name).map { " [\($0)]" } ?? ""))
             }
         }
         if let peers {
@@ -53,7 +62,7 @@ extension Agent {
                     let c = s.healthClass.map { $0 < labels.count ? labels[$0] : "class \($0)" } ?? "no class"
                     line += ", \(p.link == .up ? "" : "last known: ")\(s.name): \(s.state?.description ?? "?"), \(c) (\(formatFixed(s.confidence, digits: 2))), alarms \(s.alarms)"
                 }
-                if let problem = p.problem { line += " [\(problem)]" }
+                if let i = peers.index(of: p.config.name), let problem = peers.reason(i) { line += " [\(problem)]" }
                 out.append(line)
             }
         }
@@ -76,6 +85,7 @@ extension Agent {
         var parts: [String] = []
         if let d = decision {
             if let c = d.currentClass { parts.append("\(d.decision.labels[c]) (p=\(formatFixed(d.probabilities[c], digits: 2)))") } else { parts.append("\(d.state): \(d.reason)") }
+            if let l = d.latchedClass { parts.append("\(d.decision.labels[l]) LATCHED until reset") }
         }
         if let sensors {
             let up = sensors.devices.filter { sensors.link(of: $0.name)?.state == .up }.count
@@ -106,6 +116,7 @@ extension Agent {
             out.append(one("fieldagent_decisions_total", "Class changes after hysteresis.", .counter, Double(d.classChanges)))
             out.append(one("fieldagent_failsafe", "1 while decided actuators are held safe (fail-safe or starting).", .gauge, d.currentClass == nil ? 1 : 0))
             out.append(one("fieldagent_health_class", "The class in force (model output index); -1 when none.", .gauge, Double(d.currentClass ?? -1)))
+            out.append(one("fieldagent_latched_class", "The latched class (model output index), held until a reset; -1 when none.", .gauge, Double(d.latchedClass ?? -1)))
             var probs = MetricFamily("fieldagent_class_probability", help: "The last inference's probability per class.", type: .gauge)
             for (label, p) in zip(d.decision.labels, d.probabilities) { probs.samples.append(.init(labels: agent + [.init("class", label)], value: p)) }
             out.append(probs)

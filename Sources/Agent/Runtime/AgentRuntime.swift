@@ -30,18 +30,21 @@ public final class AgentRuntime {
     public var onStopped: (() -> Void)?
 
     /// Creates the chips and starts the agent (requests lines, initial values) on `loop`, or on a loop of its own.
-    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger, loop: EpollLoop? = nil) throws {
+    /// With `stateDirectory`, a latched class is kept there across restarts (``LatchStore``).
+    public init(config: AgentConfig, backend: ChipSet.Backend, logger: Logger, loop: EpollLoop? = nil, stateDirectory: String? = nil) throws {
         self.loop = try loop ?? EpollLoop()
         let board = config.board
         chips = ChipSet(backend: backend, loop: self.loop) { label in board.lineNames(ofChip: label) }
         agent = Agent(config: config, chips: chips, loop: self.loop, logger: logger)
         self.logger = logger
+        agent.latchStore = stateDirectory.map { LatchStore(directory: $0, name: config.name) }
         try agent.start()
         if let serverConfig = config.server {
             let commands = agent.commands!
             let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
-                                         authorize: { client, unit, write in commands.authorize(client, unit, write) })
+                                         authorize: { client, unit, write in commands.authorize(client, unit, write) },
+                                         trusted: { host in commands.isAllowed(host) })
             do {
                 try server.start()
             } catch {
@@ -50,7 +53,8 @@ public final class AgentRuntime {
             }
             modbusServer = server
             logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion,
-                                             "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ",")])
+                                             "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ","),
+                                             "slots": serverConfig.maxConnections, "reserved_for_writers": serverConfig.maxConnections - server.strangerSlots])
         }
     }
 
@@ -70,7 +74,8 @@ public final class AgentRuntime {
         let agent = self.agent
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
-                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() })
+                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() },
+                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
         if let metricsDirectory {
@@ -136,6 +141,7 @@ public final class AgentRuntime {
             if agent.safeWritesPending {
                 logger.warning("agent.safe_writes_unconfirmed", ["after": durationText(Self.safeWriteGrace)])
             }
+            agent.logStopped()
             agent.closeModbus()
             if let onStopped { onStopped() } else { loop.stop() }
         }

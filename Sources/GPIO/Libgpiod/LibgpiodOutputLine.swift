@@ -12,5 +12,7 @@ final class LibgpiodOutputLine: GPIOOutputLine {
 
     func write(_ value: Bool) throws(GPIOError) { try group.write(GPIOLineValues(count: 1, bits: value ? 1 : 0)) }
 
+    func readBack() throws(GPIOError) -> Bool { try group.readBack()[0] }
+
     func release() { group.release() }
 }

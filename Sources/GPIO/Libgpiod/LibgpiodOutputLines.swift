@@ -31,6 +31,17 @@ final class LibgpiodOutputLines: GPIOOutputLines {
         self.values = values
     }
 
+    func readBack() throws(GPIOError) -> GPIOLineValues {
+        guard let request else { preconditionFailure("lines \(lines) read after release") }
+        var raw = FacadeValues()
+        let rc = withUnsafeMutableBytes(of: &raw) { buf in
+            // buf spans FacadeValues.capacity contiguous Int32 values owned by this frame; the request has at most that many lines.
+            fa_request_get(request, buf.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        guard rc == 0 else { throw chip.error(errno, "read back \(chip.label) lines \(lines)") }
+        return raw.values(count: lines.count)
+    }
+
     func release() {
         guard let request else { return }
         fa_request_release(request)

@@ -139,6 +139,11 @@ public final class MockChip: GPIOChip {
         physicalLevel(line) != lines[line].settings.activeLow
     }
 
+    /// An output's logical value as the chip has it (its physical level, through active-low).
+    func logicalOutput(_ line: Int) -> Bool {
+        physicalLevel(line) != lines[line].settings.activeLow
+    }
+
     func writeOutput(_ line: Int, logical: Bool) {
         setOutputLevel(line, logical != lines[line].settings.activeLow)
     }

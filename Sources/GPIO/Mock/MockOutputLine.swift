@@ -16,6 +16,11 @@ final class MockOutputLine: GPIOOutputLine {
         chip.writeOutput(line, logical: value)
     }
 
+    func readBack() throws(GPIOError) -> Bool {
+        guard let chip else { preconditionFailure("mock line \(line) read after release or after its chip") }
+        return chip.logicalOutput(line)
+    }
+
     func release() {
         chip?.release(line)
         chip = nil

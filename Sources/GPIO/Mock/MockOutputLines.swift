@@ -17,6 +17,13 @@ final class MockOutputLines: GPIOOutputLines {
         for (i, line) in lines.enumerated() { chip.writeOutput(line, logical: values[i]) }
     }
 
+    func readBack() throws(GPIOError) -> GPIOLineValues {
+        guard let chip else { preconditionFailure("mock lines \(lines) read after release or after their chip") }
+        var values = GPIOLineValues(count: lines.count)
+        for (i, line) in lines.enumerated() where chip.logicalOutput(line) { values[i] = true }
+        return values
+    }
+
     func release() {
         guard let chip else { return }
         for line in lines { chip.release(line) }

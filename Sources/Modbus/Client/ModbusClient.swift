@@ -38,27 +38,38 @@ public final class ModbusClient {
     private var connectFailuresInRow = 0
     private var closed = false
 
-    /// Creates a client; TCP host names are resolved here, once (a blocking lookup: create clients while
-    /// setting up, not from a loop handler). Nothing connects until the first request.
+    /// Creates a client. A TCP host given by name is resolved off the loop by `resolver` (by default one that
+    /// calls `getaddrinfo` on a helper thread), retried with backoff until it resolves; meanwhile requests fail
+    /// with the reason (``problem``). Nothing connects until the first request.
     public init(loop: EventLoop, endpoint: ModbusEndpoint, options: ModbusClientOptions = ModbusClientOptions(),
-                logger: Logger = .silent) throws(SystemError) {
+                logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
         self.loop = loop
         self.endpoint = endpoint
         self.options = options
         self.logger = logger.with("device=\(endpoint)")
         switch endpoint {
         case .tcp(let host, let port):
-            link = TCPClientLink(loop: loop, address: try SocketAddress.resolve(host: host, port: port))
+            let tcp = TCPClientLink(loop: loop, host: host, port: port, resolver: resolver ?? NameResolver(loop: loop), logger: self.logger)
+            link = tcp
+            tcp.onResolved = { [unowned self] address in self.onResolved(address) }
         case .rtu(let settings):
             link = SerialLink(loop: loop, settings: settings)
         }
         link.onResponse = { [unowned self] unit, pdu in self.received(unit: unit, pdu: pdu) }
         link.onBroken = { [unowned self] reason in self.linkBroke(reason) }
+        link.onLookupEnded = { [unowned self] in self.schedulePump(at: self.loop.now) }
     }
 
     deinit {
-        link.close()
+        link.shutdown()
     }
+
+    /// Why the device cannot be reached before a request is even sent (its host name has not resolved: the
+    /// resolver's reason and when it retries), or nil.
+    public var problem: String? { link.problem }
+
+    /// Called on the loop once a TCP host name resolved, with its address (the agent then trusts a peer's address).
+    public var onResolved: (SocketAddress) -> Void = { _ in }
 
     /// True while the connection (or port) is open.
     public var isConnected: Bool { state == .open }
@@ -87,7 +98,7 @@ public final class ModbusClient {
         closed = true
         if let t = responseTimer { loop.cancel(t) }
         if let t = pumpTimer { loop.cancel(t) }
-        link.close()
+        link.shutdown()
         state = .closed
         var all = queue
         if let p = inFlight { all.insert(p, at: 0) }
@@ -116,6 +127,8 @@ public final class ModbusClient {
         case .opening:
             return
         case .closed:
+            // The first answer about the host name is still out: requests wait for it (not for a retry's).
+            if link.waitingForAddress { return }
             if loop.now < reconnectAt {
                 failAll(.disconnected("device unreachable; next connect attempt in \((reconnectAt - loop.now).milliseconds) ms"))
                 return

@@ -23,4 +23,12 @@ protocol ModbusLink: AnyObject {
     var onResponse: (UInt8, ArraySlice<UInt8>) -> Void { get set }
     /// Receives the reason when the link breaks (peer closed, I/O error, malformed framing).
     var onBroken: (String) -> Void { get set }
+    /// Why the link cannot even try to open now (a host name that has not resolved), or nil.
+    var problem: String? { get }
+    /// True while opening must wait (a host name being looked up); ``onLookupEnded`` says when to try again.
+    var waitingForAddress: Bool { get }
+    /// Called when waiting for an address ended, one way or the other.
+    var onLookupEnded: () -> Void { get set }
+    /// Closes for good: also stops background work (name lookups). The client is being closed.
+    func shutdown()
 }

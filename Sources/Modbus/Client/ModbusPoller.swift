@@ -17,6 +17,8 @@ public final class ModbusPoller {
     public var onSample: (ModbusSample) -> Void = { _ in }
     /// A device's link state changed (device name, new state).
     public var onLinkChange: (String, LinkState) -> Void = { _, _ in }
+    /// A device's TCP host name resolved (device name, address).
+    public var onResolved: (String, SocketAddress) -> Void = { _, _ in }
 
     /// The devices polled.
     public let devices: [ModbusDeviceConfig]
@@ -28,19 +30,31 @@ public final class ModbusPoller {
     private var points: [PointState] = []
     private var running = false
 
-    /// Creates the clients (TCP host names are resolved here, once). Polling starts with ``start()``.
-    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent) throws(SystemError) {
+    /// Creates the clients; TCP host names start resolving off the loop (``NameResolver``; `resolver` replaces
+    /// the default, for tests). Polling starts with ``start()``.
+    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
         self.loop = loop
         self.devices = devices
         self.logger = logger
         links = devices.map { DeviceLinkTracker(staleAfter: $0.effectiveStaleAfter, downAfterFailures: $0.downAfterFailures) }
         deviceCounters = devices.map { _ in DeviceCounters() }
+        let resolver = resolver ?? NameResolver(loop: loop)
         for (i, d) in devices.enumerated() {
             if clients[d.endpoint] == nil {
-                clients[d.endpoint] = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger)
+                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver)
+                let endpoint = d.endpoint
+                client.onResolved = { [unowned self] address in
+                    for device in self.devices where device.endpoint == endpoint { self.onResolved(device.name, address) }
+                }
+                clients[d.endpoint] = client
             }
             for p in d.points { points.append(PointState(device: i, point: p)) }
         }
+    }
+
+    /// Why a device cannot be reached before a request is even sent (its host name has not resolved), or nil.
+    public func problem(of device: String) -> String? {
+        devices.first { $0.name == device }.flatMap { clients[$0.endpoint]?.problem }
     }
 
     deinit { stop() }

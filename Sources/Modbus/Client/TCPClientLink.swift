@@ -3,9 +3,30 @@ import Glibc
 
 /// A Modbus TCP connection for ``ModbusClient``: non-blocking connect with a timeout, MBAP framing, and
 /// transaction ids so that a late answer to an abandoned request is recognised and dropped.
+///
+/// A host given by name is resolved off the loop (``NameResolver``), and again after a failure, with a backoff
+/// from 1 s doubling to 1 min; until it resolves, every open fails at once with the reason (``problem``), so the
+/// device is down with that reason instead of the agent blocking or exiting.
 final class TCPClientLink: ModbusLink {
     private let loop: EventLoop
-    private let address: SocketAddress
+    private let host: String
+    private let port: UInt16
+    private let resolver: NameResolver
+    private let logger: Logger
+    private var address: SocketAddress?
+    private var lookup: NameResolver.Lookup?
+    private var resolveTimer: TimerID?
+    private var resolveFailures = 0
+    private var shutDown = false
+    /// Why the link cannot connect before it even tries (the name has not resolved), or nil.
+    private(set) var problem: String?
+    /// Called once the host name resolved (not for a numeric address).
+    var onResolved: (SocketAddress) -> Void = { _ in }
+    /// Called when a lookup ends, resolved or not (the client then sends what waited, or fails it).
+    var onLookupEnded: () -> Void = {}
+    /// True while the name's first lookup is out: a request waits for its answer (after a failed lookup,
+    /// requests fail at once with the reason until a retry resolves it).
+    var waitingForAddress: Bool { address == nil && lookup != nil && resolveFailures == 0 }
     private var fd: Int32 = -1
     private var connected = false
     private var connectTimer: TimerID?
@@ -18,13 +39,65 @@ final class TCPClientLink: ModbusLink {
     var onResponse: (UInt8, ArraySlice<UInt8>) -> Void = { _, _ in }
     var onBroken: (String) -> Void = { _ in }
 
-    init(loop: EventLoop, address: SocketAddress) {
+    init(loop: EventLoop, host: String, port: UInt16, resolver: NameResolver, logger: Logger) {
         self.loop = loop
-        self.address = address
+        self.host = host
+        self.port = port
+        self.resolver = resolver
+        self.logger = logger
         output.reserveCapacity(MBAPFramer.maxFrameSize)
+        address = SocketAddress(numericHost: host, port: port)
+        if address == nil { resolve() }
     }
 
-    deinit { close() }
+    deinit { shutdown() }
+
+    /// The longest wait between two lookups of a name that does not resolve.
+    static let maxResolveBackoff: Duration = .seconds(60)
+
+    private func resolve() {
+        guard !shutDown else { return }
+        problem = resolveFailures == 0 ? "resolving \(host)" : problem
+        lookup = resolver.lookup(host: host, port: port) { [weak self] result in
+            guard let self, !self.shutDown else { return }
+            self.lookup = nil
+            switch result {
+            case .success(let address):
+                self.address = address
+                self.problem = nil
+                self.logger.notice("modbus.client.resolved", ["host": self.host, "address": address.host,
+                                                              "after_failures": self.resolveFailures])
+                self.resolveFailures = 0
+                self.onResolved(address)
+                self.onLookupEnded()
+            case .failure(let failure):
+                self.resolveFailures += 1
+                var wait = Duration.seconds(1)
+                for _ in 1..<min(self.resolveFailures, 8) where wait < Self.maxResolveBackoff { wait = wait * 2 }
+                wait = min(wait, Self.maxResolveBackoff)
+                self.problem = "cannot resolve \(self.host): \(failure); retrying in \(Int(wait.milliseconds / 1000)) s"
+                if self.resolveFailures == 1 {
+                    self.logger.warning("modbus.client.resolve_failed", ["host": self.host, "reason": failure.description,
+                                                                         "action": "device down; retried with backoff up to 60 s, logged again when it resolves"])
+                }
+                self.resolveTimer = self.loop.schedule(after: wait) { [weak self] in
+                    self?.resolveTimer = nil
+                    self?.resolve()
+                }
+                self.onLookupEnded()
+            }
+        }
+    }
+
+    /// Closes the connection and stops resolving for good (the client is closed).
+    func shutdown() {
+        shutDown = true
+        lookup?.cancel()
+        lookup = nil
+        if let t = resolveTimer { loop.cancel(t) }
+        resolveTimer = nil
+        close()
+    }
 
     var isOpen: Bool { connected }
     var turnaround: Duration { .zero }
@@ -32,6 +105,11 @@ final class TCPClientLink: ModbusLink {
 
     func open(timeout: Duration, _ completion: @escaping (ModbusError?) -> Void) {
         close()
+        guard let address else {
+            let reason = problem ?? "resolving \(host)"
+            loop.schedule(after: .zero) { completion(.connectFailed(reason)) }
+            return
+        }
         do {
             fd = try TCPSocket.startConnect(to: address)
         } catch {
@@ -42,7 +120,7 @@ final class TCPClientLink: ModbusLink {
         connectTimer = loop.schedule(after: timeout) { [weak self] in
             guard let self, self.fd == attempt, !self.connected else { return }
             self.close()
-            completion(.connectFailed("no answer from \(self.address) within \(timeout)"))
+            completion(.connectFailed("no answer from \(address) within \(timeout)"))
         }
         do {
             try loop.watch(fd, for: .writable) { [unowned self] events in
@@ -54,7 +132,7 @@ final class TCPClientLink: ModbusLink {
                 let code = TCPSocket.pendingError(self.fd)
                 if code != 0 {
                     self.close()
-                    completion(.connectFailed("\(self.address): \(SystemError.message(for: code))"))
+                    completion(.connectFailed("\(address): \(SystemError.message(for: code))"))
                     return
                 }
                 self.connected = true

@@ -24,6 +24,10 @@ final class SerialLink: ModbusLink {
     deinit { close() }
 
     var isOpen: Bool { fd >= 0 }
+    var problem: String? { nil }
+    var waitingForAddress: Bool { false }
+    var onLookupEnded: () -> Void = {}
+    func shutdown() { close() }
     var turnaround: Duration { settings.interFrameDelay }
 
     /// Request and a maximal answer on the wire, plus the frame gaps.

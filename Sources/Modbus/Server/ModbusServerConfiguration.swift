@@ -8,18 +8,27 @@ public struct ModbusServerConfiguration: Sendable, Equatable {
     public var port: UInt16?
     /// Clients served at once; a client beyond it is accepted and closed at once.
     public var maxConnections: Int
+    /// Of ``maxConnections``, how many only trusted clients (the agent's peers and writers) may use: strangers
+    /// get the rest. When every slot is taken, a trusted client still gets in: the stranger idle the longest
+    /// is closed for it. Without a trust check (``ModbusTCPServer``'s `trusted`), nothing is reserved.
+    public var reservedConnections: Int
     /// A client that completes no request for this long is disconnected (a connection that trickles bytes
     /// without ever finishing a frame counts as idle).
     public var idleTimeout: Duration
     /// Units answered; nil answers every unit id. Others get ``ModbusExceptionCode/gatewayPathUnavailable``.
     public var units: Set<UInt8>?
 
-    public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16,
+    /// `reservedConnections` defaults to a quarter of `maxConnections`, at most 4.
+    public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16, reservedConnections: Int? = nil,
                 idleTimeout: Duration = .seconds(60), units: Set<UInt8>? = nil) {
         self.bindAddress = bindAddress
         self.port = port
         self.maxConnections = maxConnections
+        self.reservedConnections = reservedConnections ?? Self.defaultReserved(maxConnections: maxConnections)
         self.idleTimeout = idleTimeout
         self.units = units
     }
+
+    /// A quarter of the slots, at most 4: 4 of the default 16.
+    public static func defaultReserved(maxConnections: Int) -> Int { min(4, max(0, maxConnections / 4)) }
 }

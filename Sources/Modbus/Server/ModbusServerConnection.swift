@@ -82,7 +82,7 @@ final class ModbusServerConnection {
                 break loop
             case .malformed(let reason):
                 server.counters.malformed += 1
-                server.logger.warning("modbus.server.malformed", ["client": stats.client, "reason": reason])
+                server.malformedFrames.record(source: stats.client.host, [("client", stats.client.description), ("reason", reason)])
                 close("malformed frame: \(reason)")
                 return
             case .frame(let header, let pdu, let frameEnd):
@@ -117,7 +117,7 @@ final class ModbusServerConnection {
         case .close:
             output.removeSubrange(headerStart...)
             server.counters.refusedWrites += 1
-            server.logger.warning("modbus.server.write-refused", ["client": stats.client, "unit": header.unit])
+            server.refusedWrites.record(source: stats.client.host, [("client", stats.client.description), ("unit", "\(header.unit)")])
             close("write refused")
             return
         case .replyException:

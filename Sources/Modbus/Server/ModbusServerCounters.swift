@@ -4,6 +4,8 @@ public struct ModbusServerCounters: Sendable, Equatable {
     public var accepted = 0
     /// Connections closed at once because ``ModbusServerConfiguration/maxConnections`` were open.
     public var rejected = 0
+    /// Strangers' connections closed to make room for a trusted client.
+    public var evicted = 0
     /// Connections closed for idling.
     public var idleClosed = 0
     /// Connections closed for a malformed MBAP header (protocol id ≠ 0, length outside 2…254).

@@ -4,9 +4,14 @@ import Glibc
 /// The agent's Modbus TCP server on the loop: serves a ``RegisterMap`` to several clients at once.
 ///
 /// Never blocks: it accepts, reads and writes only what the loop reports ready, and answers each complete
-/// frame at once (see ``ModbusServerConnection`` for the per-client buffering). A connection beyond
-/// ``ModbusServerConfiguration/maxConnections`` is closed on accept; a malformed MBAP header closes its
-/// connection; a client that completes no request within the idle timeout is closed.
+/// frame at once (see ``ModbusServerConnection`` for the per-client buffering). A malformed MBAP header closes
+/// its connection; a client that completes no request within the idle timeout is closed.
+///
+/// Connection slots (``ModbusServerConfiguration/maxConnections``): with a trust check (the agent's peers and
+/// writers), ``ModbusServerConfiguration/reservedConnections`` of them are kept for trusted clients, and a
+/// trusted client that finds every slot taken gets in anyway: the stranger idle the longest is closed for it.
+/// So strangers can neither lock a peer out nor starve it. Refused connections, refused writes and malformed
+/// frames are logged once per source address per 10 s, with a count (``RateLimitedLog``).
 public final class ModbusTCPServer {
     /// What the server was configured with.
     public let configuration: ModbusServerConfiguration
@@ -17,19 +22,38 @@ public final class ModbusTCPServer {
     private let loop: EventLoop
     private var listener: Int32 = -1
     private var open: [Int32: ModbusServerConnection] = [:]
+    private var trustedFDs = Set<Int32>()
     private var nextConnectionID = 1
+    /// Whether a client address (`192.0.2.7`, `::ffff:192.0.2.7`) belongs to a peer or writer; nil trusts none
+    /// and reserves nothing.
+    private let trusted: ((String) -> Bool)?
+    let refusedConnections: RateLimitedLog
+    let refusedWrites: RateLimitedLog
+    let malformedFrames: RateLimitedLog
 
     /// The address the server listens on, once started.
     public private(set) var localAddress: SocketAddress?
 
     /// Creates a server for `map`; nothing happens until ``start()``.
-    /// - Parameter authorize: decides on every write (the peer allowlist); nil allows all.
+    /// - Parameters:
+    ///   - authorize: decides on every write (the peer allowlist); nil allows all.
+    ///   - trusted: whether a client address is a peer's or writer's, for the reserved slots; nil reserves none.
     public init(loop: EventLoop, map: RegisterMap, configuration: ModbusServerConfiguration = ModbusServerConfiguration(),
-                logger: Logger = .silent, authorize: WriteAuthorizer? = nil) {
+                logger: Logger = .silent, authorize: WriteAuthorizer? = nil, trusted: ((String) -> Bool)? = nil) {
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
         self.handler = RequestHandler(map: map, authorize: authorize)
+        self.trusted = trusted
+        refusedConnections = RateLimitedLog(event: "modbus.server.rejected", loop: loop, logger: logger)
+        refusedWrites = RateLimitedLog(event: "modbus.server.write-refused", loop: loop, logger: logger)
+        malformedFrames = RateLimitedLog(event: "modbus.server.malformed", loop: loop, logger: logger)
+    }
+
+    /// Slots strangers may use: all of them without a trust check, else all but the reserved ones.
+    public var strangerSlots: Int {
+        guard trusted != nil else { return configuration.maxConnections }
+        return max(0, configuration.maxConnections - min(max(configuration.reservedConnections, 0), configuration.maxConnections))
     }
 
     deinit { stop() }
@@ -69,6 +93,7 @@ public final class ModbusTCPServer {
         // No callbacks: stop() also runs from deinit, when the connections may no longer reach the server.
         for c in open.values { c.close("server stopped", notify: false) }
         open.removeAll()
+        trustedFDs.removeAll()
         if listener >= 0 {
             loop.unwatch(listener)
             close(listener)
@@ -84,10 +109,12 @@ public final class ModbusTCPServer {
     private func acceptPending() {
         for _ in 0..<64 {
             guard let (fd, peer) = TCPSocket.accept(listener) else { return }
-            if open.count >= configuration.maxConnections {
+            let isTrusted = trusted?(peer.host) ?? false
+            if let refusal = admit(trusted: isTrusted, host: peer.host) {
                 close(fd)
                 counters.rejected += 1
-                logger.warning("modbus.server.rejected", ["client": peer, "reason": "connection limit", "limit": configuration.maxConnections])
+                refusedConnections.record(source: peer.host, [("client", peer.description), ("reason", refusal),
+                                                              ("limit", "\(configuration.maxConnections)")])
                 continue
             }
             let info = ModbusClientInfo(host: peer.host, port: peer.port, connectionID: nextConnectionID)
@@ -100,13 +127,36 @@ public final class ModbusTCPServer {
                 continue
             }
             open[fd] = connection
+            if isTrusted { trustedFDs.insert(fd) }
             counters.accepted += 1
             logger.debug("modbus.server.connected", ["client": info])
         }
     }
 
+    /// Nil when a new client may have a slot (making room for a trusted one if need be), else why not.
+    private func admit(trusted isTrusted: Bool, host: String) -> String? {
+        let strangers = open.count - trustedFDs.count
+        if !isTrusted {
+            if open.count >= configuration.maxConnections { return "connection limit" }
+            if strangers >= strangerSlots { return "the other \(configuration.maxConnections - strangerSlots) slots are reserved for peers and writers" }
+            return nil
+        }
+        guard open.count >= configuration.maxConnections else { return nil }
+        // Every slot is taken: the stranger idle the longest makes room.
+        let victim = open.filter { !trustedFDs.contains($0.key) }.min { a, b in
+            (a.value.stats.lastRequest, a.value.stats.client.connectionID) < (b.value.stats.lastRequest, b.value.stats.client.connectionID)
+        }
+        guard let (_, connection) = victim else { return "connection limit (every slot holds a peer or writer)" }
+        counters.evicted += 1
+        logger.notice("modbus.server.evicted", ["client": connection.stats.client, "idle_ms": (loop.now - connection.stats.lastRequest).milliseconds,
+                                                 "for": host, "reason": "a peer or writer needs the slot"])
+        connection.close("evicted for a peer or writer")
+        return nil
+    }
+
     func connectionClosed(_ connection: ModbusServerConnection, reason: String) {
         open[connection.fd] = nil
+        trustedFDs.remove(connection.fd)
         logger.debug("modbus.server.disconnected", ["client": connection.stats.client, "reason": reason,
                                                    "requests": connection.stats.requests])
     }

@@ -44,27 +44,6 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         self.length = length
     }
 
-    /// Resolves `host` (a numeric address, or a name through `/etc/hosts` and DNS) to its first TCP address.
-    /// Name lookups block: call this while setting up, never from a loop handler.
-    /// The corresponding C function is `getaddrinfo`.
-    public static func resolve(host: String, port: UInt16) throws(SystemError) -> SocketAddress {
-        if let numeric = SocketAddress(numericHost: host, port: port) { return numeric }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let first = result else {
-            throw SystemError("resolve \(host): \(String(cString: gai_strerror(rc)))", code: EHOSTUNREACH)
-        }
-        defer { freeaddrinfo(result) }
-        var address = SocketAddress(storage: sockaddr_storage(), length: first.pointee.ai_addrlen)
-        withUnsafeMutableBytes(of: &address.storage) { dst in
-            // ai_addr points at ai_addrlen valid bytes, which fit in sockaddr_storage.
-            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
-        }
-        return address
-    }
-
     /// The host part as text (`192.0.2.7`, `::1`). The corresponding C function is `inet_ntop`.
     public var host: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

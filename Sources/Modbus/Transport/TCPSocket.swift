@@ -51,9 +51,15 @@ public enum TCPSocket {
     /// Starts connecting to `address` without waiting: returns the descriptor, connected or in progress
     /// (the loop reports it writable when the attempt ends; then ``pendingError(_:)`` says how).
     /// The corresponding C function is `connect` on a non-blocking socket.
-    public static func startConnect(to address: SocketAddress) throws(SystemError) -> Int32 {
+    /// With `source`, the connection comes from that local address (a test playing a stranger from 127.0.0.2).
+    public static func startConnect(to address: SocketAddress, from source: SocketAddress? = nil) throws(SystemError) -> Int32 {
         let fd = try makeSocket(address.family, "connect to \(address)")
         setNoDelay(fd)
+        if let source, source.withSockAddr({ bind(fd, $0, $1) }) != 0 {
+            let error = SystemError("bind(\(source))")
+            close(fd)
+            throw error
+        }
         let rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         if rc != 0 && errno != EINPROGRESS && errno != EINTR {
             let error = SystemError("connect(\(address))")

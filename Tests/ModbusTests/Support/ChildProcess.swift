@@ -11,8 +11,9 @@ final class ChildProcess {
     private(set) var exitStatus: Int32?
     private var drainingLoop: EventLoop?
 
-    /// Spawns `path` with `arguments`. Throws when the program cannot be started.
-    init(_ path: String, _ arguments: [String]) throws(SystemError) {
+    /// Spawns `path` with `arguments`, in this process's environment plus `environment`. Throws when the
+    /// program cannot be started.
+    init(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws(SystemError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw SystemError("pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -25,8 +26,29 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        // The child starts with no signal blocked and every signal at its default action, as systemd starts a
+        // service: the test runner's threads block some (SIGABRT among them), and a spawned child inherits that.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var inherited: [String] = []
+        var e = environ
+        while let entry = e.pointee {
+            let text = String(cString: entry)
+            if let name = text.split(separator: "=", maxSplits: 1).first, environment[String(name)] == nil { inherited.append(text) }
+            e += 1
+        }
+        let envp = (inherited + environment.map { "\($0.key)=\($0.value)" }).map { strdup($0) } + [nil]
+        defer { for p in envp { free(p) } }
         var child: pid_t = 0
-        let rc = posix_spawnp(&child, path, &actions, nil, argv, environ)
+        let rc = posix_spawnp(&child, path, &actions, &attributes, argv, envp)
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])
