@@ -94,8 +94,13 @@ test-arm64: sync-trixie arm64-sysroot binfmt-arm64
 	  make --no-print-directory hil FIELDAGENT=.build-arm64/debug/fieldagent'; \
 	rc=$$?; echo "make test-arm64: exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
+# Two boots of the arm64 VM: Tests/Hardware/guest-gpio.sh against the arm64 binaries (the libgpiod 2.x facade's
+# self-test on the Pi's chip labels, the agent on all five boards, fieldagent safe after SIGKILL), then the .deb
+# under systemd on rpi4 and rpi5 (Tests/Pi/guest-pi.sh).
 test-pi: deb-arm64
-	Tests/Pi/run-pi-vm $(DEB_FILE_ARM64) rpi4 rpi5
+	@start=$$(date +%s); \
+	Tests/Pi/run-hw-arm64 $(ARM64_BIN) $(ARM64_SELFTEST) && Tests/Pi/run-pi-vm $(DEB_FILE_ARM64) rpi4 rpi5; \
+	rc=$$?; echo "make test-pi: exit $$rc after $$(( $$(date +%s) - start )) s"; exit $$rc
 
 platform-clean:
 	-@for m in $$(mount | awk '{print $$3}' | grep "^$(abspath $(PLATFORM_CACHE))/" | sort -r); do umount -l $$m; done
