@@ -4,7 +4,7 @@ import Inference
 
 /// The on-device decision, on the loop at `decide.every`: features → int8 input → model → class (with
 /// hysteresis) → actuators. Quantizing and the model allocate nothing; applying the actuator plan builds a few
-/// small arrays and cause strings per tick (the whole tick: p50 8 µs, p99 28 µs in `make bench`).
+/// small arrays and cause strings per tick (the whole tick: p50 3 µs, p99 11 µs in `make bench`).
 ///
 /// States (register map input register 6): *starting* until the first class is confirmed, *deciding*, and
 /// *fail-safe* while an input feature is invalid or a peer commanded `stop`. In *starting* and *fail-safe* every
