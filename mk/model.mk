@@ -3,6 +3,7 @@
 #                                   (no MODEL: the default, Models/machine_health.tflite); then `make` builds it in
 #   make reference-models           regenerate the test/bench copies of the shared reference models
 #   make check-generated-model      regenerate everything into a temp dir, fail on any difference (part of make test)
+#   make check-model-refusal        a model the compiler refuses leaves the compiled-in one untouched (part of make test)
 #   make train                      retrain the default model (.venv with tensorflow-cpu; ~1 min)
 #   make bench-model                FieldAgent vs TFLite Micro vs LiteRT per-inference latency (part of make bench)
 
@@ -21,9 +22,9 @@ type_zoo_conv      := ZooConv
 type_zoo_residual  := ZooResidual
 
 BENCH_TARGETS += bench-model
-TEST_PREREQS  += check-generated-model
+TEST_PREREQS  += check-generated-model check-model-refusal
 
-.PHONY: model modelc reference-models check-generated-model train venv bench-model
+.PHONY: check-model-refusal model modelc reference-models check-generated-model train venv bench-model
 
 modelc:
 	@$(SWIFT) build --product fieldagent-modelc >/tmp/fieldagent-modelc-build.log 2>&1 \
@@ -41,10 +42,28 @@ define gen_reference
 	  --type $(type_$(m)) --regenerate "make reference-models" && ) true
 endef
 
+# Generated into a temp dir and moved into place only when the compiler accepts the model: a refused model leaves
+# the compiled-in one and the tree as they were.
 model: modelc
-	@rm -f Sources/CModelWeights/*.c Sources/CompiledModel/*.swift
-	$(call gen_product,.)
+	@tmp=$$(mktemp -d /tmp/fieldagent-model.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
+	mkdir -p $$tmp/Sources/CModelWeights/include $$tmp/Sources/CompiledModel && \
+	$(call gen_product,$$tmp) || { echo "make model: $(MODEL) refused; the compiled-in model is unchanged" >&2; exit 1; }; \
+	rm -f Sources/CModelWeights/*.c Sources/CompiledModel/*.swift && \
+	cp -R $$tmp/Sources/CModelWeights/. Sources/CModelWeights/ && cp -R $$tmp/Sources/CompiledModel/. Sources/CompiledModel/
 	@echo "compiled $(MODEL) into Sources/CModelWeights and Sources/CompiledModel; run make to build it in"
+
+# A model the compiler refuses leaves the compiled-in one as it was (part of make test).
+check-model-refusal: modelc
+	@before=$$(cat Sources/CModelWeights/*.c Sources/CModelWeights/include/*.h Sources/CompiledModel/*.swift | cksum); \
+	for bad in Models/reference/invalid/tanh.tflite Models/reference/invalid Models/reference/mlp_health.json; do \
+	  if $(MAKE) --no-print-directory model MODEL=$$bad >/tmp/fieldagent-model-refusal.log 2>&1; then \
+	    echo "check-model-refusal: make model accepted $$bad" >&2; exit 1; fi; \
+	  grep -q "refused; the compiled-in model is unchanged" /tmp/fieldagent-model-refusal.log \
+	    || { cat /tmp/fieldagent-model-refusal.log >&2; exit 1; }; \
+	done; \
+	after=$$(cat Sources/CModelWeights/*.c Sources/CModelWeights/include/*.h Sources/CompiledModel/*.swift | cksum); \
+	[ "$$before" = "$$after" ] || { echo "check-model-refusal: a refused model changed the generated sources" >&2; exit 1; }
+	@echo "make model: 3 refused models left the compiled-in model unchanged"
 
 reference-models: modelc
 	@$(call gen_reference,.)
