@@ -22,9 +22,10 @@ LINK_FLAGS := $(if $(SWIFT_LLD),-Xswiftc -use-ld=lld,-Xlinker -z -Xlinker separa
 RELEASE    := -c release --static-swift-stdlib $(LINK_FLAGS)
 # The shipped binary, linked by lld, is also lean (make size): no unwind tables (Platform/discard-unwind-tables.ld),
 # no exported symbols (nothing loads it as a library), relative relocations packed (DT_RELR: glibc 2.36+, bookworm
-# and trixie). $(1) is the source tree as the build sees it (the trixie root mounts it elsewhere).
-product_link = $(if $(SWIFT_LLD),-Xlinker --script=$(1)/Platform/discard-unwind-tables.ld -Xlinker --no-export-dynamic \
-               -Xlinker -z -Xlinker pack-relative-relocs)
+# and trixie). $(1) is the source tree as the build sees it (the trixie root mounts it elsewhere); $(2) is "keep-unwind"
+# for trixie's lld 17 (swiftlang 6.0.3), which asserts on the script's INSERT.
+product_link = $(if $(SWIFT_LLD),$(if $(2),,-Xlinker --script=$(1)/Platform/discard-unwind-tables.ld) \
+               -Xlinker --no-export-dynamic -Xlinker -z -Xlinker pack-relative-relocs)
 BENCH_BIN  := .build/release/fieldagent-bench
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent

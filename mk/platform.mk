@@ -68,7 +68,7 @@ test-trixie: sync-trixie
 cross-arm64: sync-trixie arm64-sysroot
 	@start=$$(date +%s); \
 	$(IN_TRIXIE_X) bash -o pipefail -c 'cd $(ROOT_SRC) && for p in fieldagent fieldagent-gpio-selftest; do \
-	  link=$$([ $$p = fieldagent ] && echo "$(call product_link,$(ROOT_SRC))"); \
+	  link=$$([ $$p = fieldagent ] && echo "$(call product_link,$(ROOT_SRC),keep-unwind)"); \
 	  $(CROSS_ENV) swift build $(RELEASE) $$link $(CROSS_FLAGS) --product $$p 2>&1 | $(SDK_NOISE) || exit 1; done' \
 	  || { echo "make cross-arm64: the arm64 build failed" >&2; exit 1; }; \
 	echo "make cross-arm64: $(ARM64_BIN) in $$(( $$(date +%s) - start )) s"
