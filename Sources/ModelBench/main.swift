@@ -72,4 +72,7 @@ while let a = args.first {
 bench(MLPHealth.self, directory: directory, seconds: seconds)
 bench(CNNVibration.self, directory: directory, seconds: seconds)
 bench(AEAnomaly.self, directory: directory, seconds: seconds)
+bench(ZooConv.self, directory: directory, seconds: seconds)
+bench(ZooResidual.self, directory: directory, seconds: seconds)
+bench(ZooDSCNN.self, directory: directory, seconds: seconds)
 bench(CompiledModel.self, directory: directory, seconds: seconds)

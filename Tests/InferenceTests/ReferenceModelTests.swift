@@ -5,7 +5,9 @@ import Testing
 /// Every shared model gives TFLite Micro's bytes for every reference vector.
 @Suite(.serialized)
 struct ReferenceModelTests {
-    static let models: [any CompiledNetwork.Type] = [MLPHealth.self, CNNVibration.self, AEAnomaly.self, ZooConv.self, ZooResidual.self]
+    static let models: [any CompiledNetwork.Type] = [
+        MLPHealth.self, CNNVibration.self, AEAnomaly.self, ZooConv.self, ZooResidual.self, ZooDSCNN.self,
+    ]
 
     /// Runs `model` over back-to-back vectors and returns the outputs back to back.
     static func run(_ model: any CompiledNetwork.Type, inputs: [Int8]) -> [Int8] {
