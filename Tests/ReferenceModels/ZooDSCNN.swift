@@ -30,7 +30,7 @@ public enum ZooDSCNN: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 49, 10, 1], scale: 0.031141987, zeroPoint: 2),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 12], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 16000,
-        constantBytes: 29584,
+        constantBytes: 30720,
         labels: [],
         features: [],
         featureMeans: [],
@@ -50,9 +50,10 @@ public enum ZooDSCNN: CompiledNetwork {
                 outputHeight: 25, outputWidth: 5, outputDepth: 64,
                 filterHeight: 10, filterWidth: 4, strideHeight: 2, strideWidth: 2,
                 dilationHeight: 1, dilationWidth: 1, padTop: 4, padLeft: 1),
-            weights: c.op0_weights, rowStride: 48, bias: c.op0_bias,
-            multipliers: c.op0_multipliers, shifts: c.op0_shifts, inputZeroPoint: 2,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 8000
+            weights: c.op0_weights, bias: c.op0_bias, multipliers: c.op0_multipliers,
+            shifts: c.op0_shifts, weightSums: c.op0_weight_sums, inputZeroPoint: 2,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 8000,
+            scratchRows: 4, scratchStride: 48
         ).run(input: input, output: arena + 0)
         // 1 DEPTHWISE_CONV_2D [1,25,5,64] → [1,25,5,64] 3×3 stride 1×1 same relu
         DepthwiseConv2D(
@@ -72,9 +73,10 @@ public enum ZooDSCNN: CompiledNetwork {
                 outputHeight: 25, outputWidth: 5, outputDepth: 64,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op2_weights, rowStride: 64, bias: c.op2_bias,
-            multipliers: c.op2_multipliers, shifts: c.op2_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op2_weights, bias: c.op2_bias, multipliers: c.op2_multipliers,
+            shifts: c.op2_shifts, weightSums: c.op2_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 64
         ).run(input: arena + 8000, output: arena + 0)
         // 3 DEPTHWISE_CONV_2D [1,25,5,64] → [1,25,5,64] 3×3 stride 1×1 same relu
         DepthwiseConv2D(
@@ -94,9 +96,10 @@ public enum ZooDSCNN: CompiledNetwork {
                 outputHeight: 25, outputWidth: 5, outputDepth: 64,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op4_weights, rowStride: 64, bias: c.op4_bias,
-            multipliers: c.op4_multipliers, shifts: c.op4_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op4_weights, bias: c.op4_bias, multipliers: c.op4_multipliers,
+            shifts: c.op4_shifts, weightSums: c.op4_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 64
         ).run(input: arena + 8000, output: arena + 0)
         // 5 DEPTHWISE_CONV_2D [1,25,5,64] → [1,25,5,64] 3×3 stride 1×1 same relu
         DepthwiseConv2D(
@@ -116,9 +119,10 @@ public enum ZooDSCNN: CompiledNetwork {
                 outputHeight: 25, outputWidth: 5, outputDepth: 64,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op6_weights, rowStride: 64, bias: c.op6_bias,
-            multipliers: c.op6_multipliers, shifts: c.op6_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op6_weights, bias: c.op6_bias, multipliers: c.op6_multipliers,
+            shifts: c.op6_shifts, weightSums: c.op6_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 64
         ).run(input: arena + 8000, output: arena + 0)
         // 7 DEPTHWISE_CONV_2D [1,25,5,64] → [1,25,5,64] 3×3 stride 1×1 same relu
         DepthwiseConv2D(
@@ -138,9 +142,10 @@ public enum ZooDSCNN: CompiledNetwork {
                 outputHeight: 25, outputWidth: 5, outputDepth: 64,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op8_weights, rowStride: 64, bias: c.op8_bias,
-            multipliers: c.op8_multipliers, shifts: c.op8_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op8_weights, bias: c.op8_bias, multipliers: c.op8_multipliers,
+            shifts: c.op8_shifts, weightSums: c.op8_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 64
         ).run(input: arena + 8000, output: arena + 0)
         // 9 AVERAGE_POOL_2D [1,25,5,64] → [1,1,1,64] 25×5 stride 25×5 valid
         AveragePool2D(
@@ -153,9 +158,9 @@ public enum ZooDSCNN: CompiledNetwork {
         ).run(input: arena + 0, output: arena + 8000)
         // 10 FULLY_CONNECTED [1,1,1,64] → [1,12]
         FullyConnected(
-            batches: 1, depth: 64, units: 12, weights: c.op10_weights, rowStride: 64,
+            batches: 1, depth: 64, units: 12, weights: c.op10_weights,
             bias: c.op10_bias, multipliers: c.op10_multipliers, shifts: c.op10_shifts,
-            outputZeroPoint: -90, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op10_weight_sums, outputZeroPoint: -90, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 8000, output: arena + 0)
         // 11 SOFTMAX [1,12] → [1,12]
         Softmax(

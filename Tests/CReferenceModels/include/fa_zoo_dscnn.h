@@ -15,6 +15,7 @@ typedef struct {
     const int32_t *op0_bias;
     const int32_t *op0_multipliers;
     const int32_t *op0_shifts;
+    const int32_t *op0_weight_sums;
     const int8_t *op1_weights;
     const int32_t *op1_bias;
     const int32_t *op1_multipliers;
@@ -23,6 +24,7 @@ typedef struct {
     const int32_t *op2_bias;
     const int32_t *op2_multipliers;
     const int32_t *op2_shifts;
+    const int32_t *op2_weight_sums;
     const int8_t *op3_weights;
     const int32_t *op3_bias;
     const int32_t *op3_multipliers;
@@ -31,6 +33,7 @@ typedef struct {
     const int32_t *op4_bias;
     const int32_t *op4_multipliers;
     const int32_t *op4_shifts;
+    const int32_t *op4_weight_sums;
     const int8_t *op5_weights;
     const int32_t *op5_bias;
     const int32_t *op5_multipliers;
@@ -39,6 +42,7 @@ typedef struct {
     const int32_t *op6_bias;
     const int32_t *op6_multipliers;
     const int32_t *op6_shifts;
+    const int32_t *op6_weight_sums;
     const int8_t *op7_weights;
     const int32_t *op7_bias;
     const int32_t *op7_multipliers;
@@ -47,10 +51,12 @@ typedef struct {
     const int32_t *op8_bias;
     const int32_t *op8_multipliers;
     const int32_t *op8_shifts;
+    const int32_t *op8_weight_sums;
     const int8_t *op10_weights;
     const int32_t *op10_bias;
     const int32_t *op10_multipliers;
     const int32_t *op10_shifts;
+    const int32_t *op10_weight_sums;
 } fa_zoo_dscnn_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

@@ -1,0 +1,203 @@
+/*
+ * x86-64 micro-kernels: AVX2 (vpmaddwd on sign-extended bytes, exact) and AVX-512 VNNI (vpdpbusd on 256-bit
+ * registers: activations as unsigned bytes a ^ 0x80, corrected by 128 × Σ weights). Each function carries its own
+ * target attribute, so the file builds for any x86-64 and only runs what the CPU has (see dispatch.c).
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "kernels.h"
+
+#define AVX2 __attribute__((target("avx2")))
+#define VNNI __attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vnni")))
+
+/* TFLM's requantization of 8 int32 lanes (per-lane multiplier and shift), clamped, as int32. */
+AVX2 static inline __m256i requant8(__m256i acc, const int32_t *mp, const int32_t *sp, __m256i zp, __m256i lo,
+                                    __m256i hi) {
+    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
+    __m256i s = _mm256_loadu_si256((const __m256i *)sp), m = _mm256_loadu_si256((const __m256i *)mp);
+    __m256i left = _mm256_max_epi32(s, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
+    __m256i x = _mm256_sllv_epi32(acc, left);
+    /* (x × m + 2^30) >> 31 per lane: even lanes, then odd lanes moved down. */
+    const __m256i nudge = _mm256_set1_epi64x((int64_t)1 << 30);
+    __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
+    __m256i odd = _mm256_srli_epi64(
+        _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge), 31);
+    __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    /* Rounding divide by 2^right, half away from zero. */
+    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+    __m256i rem = _mm256_and_si256(h, mask);
+    __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_srli_epi32(h, 31));
+    __m256i q = _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(rem, thr));
+    q = _mm256_add_epi32(q, zp);
+    return _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+}
+
+/* 8 int32 lanes (already clamped to int8) → 8 bytes at out. */
+AVX2 static inline void store8(__m256i v, int8_t *out, int valid) {
+    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    __m128i b = _mm_packs_epi16(w, w);
+    if (valid == 8) {
+        _mm_storel_epi64((__m128i *)out, b);
+    } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b);
+        memcpy(out, tmp, (size_t)valid);
+    }
+}
+
+AVX2 static void requantize_avx2(int count, const int32_t *acc, const int32_t *m, const int32_t *s, int32_t zp,
+                                 int32_t lo, int32_t hi, int8_t *out) {
+    const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(acc + i));
+        store8(requant8(a, m + i, s + i, vzp, vlo, vhi), out + i, 8);
+    }
+    for (; i < count; i++) out[i] = fa_requant1(acc[i], m[i], s[i], zp, lo, hi);
+}
+
+/* Bias (and correction) + accumulators → requantized bytes for up to 4 rows. */
+AVX2 static inline void finish_rows(__m256i acc[4], int mr, const fa_requant_t *rq, int c0, int valid,
+                                    int8_t *const out[4], __m256i base) {
+    const __m256i vzp = _mm256_set1_epi32(rq->output_zero_point), vlo = _mm256_set1_epi32(rq->activation_min),
+                  vhi = _mm256_set1_epi32(rq->activation_max);
+    for (int i = 0; i < mr; i++) {
+        __m256i v = requant8(_mm256_add_epi32(acc[i], base), rq->multipliers + c0, rq->shifts + c0, vzp, vlo, vhi);
+        store8(v, out[i] + c0, valid);
+    }
+}
+
+/* Four activation bytes as int16 lanes, repeated over the register: (a0 a1 a2 a3) × 4. */
+AVX2 static inline __m256i broadcast4(int32_t a) {
+    return _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(a)));
+}
+
+AVX2 static void gemm_4x8_avx2(const int8_t *const rows[4], int mr, int depth, const int8_t *block,
+                               const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    /* lo: channels 0-3, hi: 4-7, as pairs (k0+k1, k2+k3) per channel. */
+    __m256i lo0 = _mm256_setzero_si256(), lo1 = lo0, lo2 = lo0, lo3 = lo0;
+    __m256i hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
+    const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    int groups = depth / 4, tail = depth % 4;
+    for (int g = 0; g <= groups; g++) {
+        int32_t a0, a1, a2, a3;
+        if (g < groups) {
+            a0 = fa_load4(r0 + 4 * g), a1 = fa_load4(r1 + 4 * g), a2 = fa_load4(r2 + 4 * g), a3 = fa_load4(r3 + 4 * g);
+        } else if (tail) {
+            a0 = fa_load_tail(r0 + 4 * g, tail), a1 = fa_load_tail(r1 + 4 * g, tail);
+            a2 = fa_load_tail(r2 + 4 * g, tail), a3 = fa_load_tail(r3 + 4 * g, tail);
+        } else {
+            break;
+        }
+        __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
+        __m256i wl = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(wb));
+        __m256i wh = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(wb, 1));
+        __m256i b;
+        b = broadcast4(a0), lo0 = _mm256_add_epi32(lo0, _mm256_madd_epi16(wl, b)), hi0 = _mm256_add_epi32(hi0, _mm256_madd_epi16(wh, b));
+        b = broadcast4(a1), lo1 = _mm256_add_epi32(lo1, _mm256_madd_epi16(wl, b)), hi1 = _mm256_add_epi32(hi1, _mm256_madd_epi16(wh, b));
+        b = broadcast4(a2), lo2 = _mm256_add_epi32(lo2, _mm256_madd_epi16(wl, b)), hi2 = _mm256_add_epi32(hi2, _mm256_madd_epi16(wh, b));
+        b = broadcast4(a3), lo3 = _mm256_add_epi32(lo3, _mm256_madd_epi16(wl, b)), hi3 = _mm256_add_epi32(hi3, _mm256_madd_epi16(wh, b));
+    }
+    /* hadd gives (c0 c1 c4 c5 | c2 c3 c6 c7); reorder the 64-bit pairs to c0..c7. */
+    __m256i acc[4] = {
+        _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo0, hi0), 0xD8),
+        _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo1, hi1), 0xD8),
+        _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo2, hi2), 0xD8),
+        _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo3, hi3), 0xD8),
+    };
+    finish_rows(acc, mr, rq, c0, valid, out, _mm256_loadu_si256((const __m256i *)(rq->bias + c0)));
+}
+
+VNNI static void gemm_4x8_vnni(const int8_t *const rows[4], int mr, int depth, const int8_t *block,
+                               const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    const int32_t flip = (int32_t)0x80808080u;
+    int groups = depth / 4, tail = depth % 4;
+    int g = 0;
+    for (; g < groups; g++) {
+        __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
+        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
+        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
+        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
+        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
+    }
+    if (tail) {
+        /* Missing bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
+        __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
+        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
+        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
+        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
+        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+    }
+    __m256i acc[4] = {acc0, acc1, acc2, acc3};
+    __m256i sums = _mm256_loadu_si256((const __m256i *)(rq->weight_sums + c0));
+    __m256i base = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(rq->bias + c0)), _mm256_slli_epi32(sums, 7));
+    finish_rows(acc, mr, rq, c0, valid, out, base);
+}
+
+/* Depthwise, 16 channels per step: (x + offset) and w as int16 (|product| ≤ 255 × 128 fits), widened to int32. */
+AVX2 static void depthwise_pixel_avx2(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
+                                      int32_t offset, const fa_requant_t *rq, int8_t *out) {
+    const __m256i off = _mm256_set1_epi16((int16_t)offset);
+    const __m256i vzp = _mm256_set1_epi32(rq->output_zero_point), vlo = _mm256_set1_epi32(rq->activation_min),
+                  vhi = _mm256_set1_epi32(rq->activation_max);
+    int c = 0;
+    for (; c + 16 <= depth; c += 16) {
+        __m256i acc0 = _mm256_loadu_si256((const __m256i *)(rq->bias + c));
+        __m256i acc1 = _mm256_loadu_si256((const __m256i *)(rq->bias + c + 8));
+        for (int t = 0; t < taps; t++) {
+            __m256i x = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(inputs[t] + c))), off);
+            __m256i w = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(weights[t] + c)));
+            __m256i p = _mm256_mullo_epi16(x, w);
+            acc0 = _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
+            acc1 = _mm256_add_epi32(acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
+        }
+        store8(requant8(acc0, rq->multipliers + c, rq->shifts + c, vzp, vlo, vhi), out + c, 8);
+        store8(requant8(acc1, rq->multipliers + c + 8, rq->shifts + c + 8, vzp, vlo, vhi), out + c + 8, 8);
+    }
+    for (; c < depth; c++) {
+        int32_t acc = rq->bias[c];
+        for (int t = 0; t < taps; t++) acc += ((int32_t)inputs[t][c] + offset) * (int32_t)weights[t][c];
+        out[c] = fa_requant1(acc, rq->multipliers[c], rq->shifts[c], rq->output_zero_point, rq->activation_min,
+                             rq->activation_max);
+    }
+}
+
+/* Depthwise, 32 channels per step on 512-bit registers (AVX-512BW), the rest as AVX2. */
+VNNI static void depthwise_pixel_avx512(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
+                                        int32_t offset, const fa_requant_t *rq, int8_t *out) {
+    const __m512i off = _mm512_set1_epi16((int16_t)offset);
+    const __m256i vzp = _mm256_set1_epi32(rq->output_zero_point), vlo = _mm256_set1_epi32(rq->activation_min),
+                  vhi = _mm256_set1_epi32(rq->activation_max);
+    int c = 0;
+    for (; c + 32 <= depth; c += 32) {
+        __m512i acc0 = _mm512_loadu_si512((const void *)(rq->bias + c));
+        __m512i acc1 = _mm512_loadu_si512((const void *)(rq->bias + c + 16));
+        for (int t = 0; t < taps; t++) {
+            __m512i x = _mm512_add_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(inputs[t] + c))), off);
+            __m512i w = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(weights[t] + c)));
+            __m512i p = _mm512_mullo_epi16(x, w);
+            acc0 = _mm512_add_epi32(acc0, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(p)));
+            acc1 = _mm512_add_epi32(acc1, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(p, 1)));
+        }
+        store8(requant8(_mm512_castsi512_si256(acc0), rq->multipliers + c, rq->shifts + c, vzp, vlo, vhi), out + c, 8);
+        store8(requant8(_mm512_extracti64x4_epi64(acc0, 1), rq->multipliers + c + 8, rq->shifts + c + 8, vzp, vlo, vhi),
+               out + c + 8, 8);
+        store8(requant8(_mm512_castsi512_si256(acc1), rq->multipliers + c + 16, rq->shifts + c + 16, vzp, vlo, vhi),
+               out + c + 16, 8);
+        store8(requant8(_mm512_extracti64x4_epi64(acc1, 1), rq->multipliers + c + 24, rq->shifts + c + 24, vzp, vlo,
+                        vhi), out + c + 24, 8);
+    }
+    if (c < depth) {
+        const int8_t *in[FA_DEPTHWISE_MAX_TAPS], *wt[FA_DEPTHWISE_MAX_TAPS];
+        for (int t = 0; t < taps; t++) in[t] = inputs[t] + c, wt[t] = weights[t] + c;
+        fa_requant_t rest = *rq;
+        rest.bias += c, rest.multipliers += c, rest.shifts += c;
+        depthwise_pixel_avx2(depth - c, taps, in, wt, offset, &rest, out + c);
+    }
+}
+
+const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, depthwise_pixel_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, depthwise_pixel_avx512, requantize_avx2};
+#endif
