@@ -95,6 +95,15 @@ void fa_requantize(int32_t count, const int32_t *acc, const int32_t *multipliers
         output[i] = fa_requant1(acc[i], multipliers[i], shifts[i], zero_point, activation_min, activation_max);
 }
 
+void fa_add(int32_t count, const fa_add_t *add, const int8_t *input1, const int8_t *input2, int8_t *output) {
+    const fa_isa_t *k = isa();
+    if (k) {
+        k->add(count, add, input1, input2, output);
+        return;
+    }
+    for (int32_t i = 0; i < count; i++) output[i] = fa_add1(add, input1[i], input2[i]);
+}
+
 /* Up to 4 rows against every block of 8 output channels. */
 static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int depth, int channels, const int8_t *weights,
                       const fa_requant_t *rq, int8_t *out[4]) {
@@ -126,6 +135,23 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
     for (int ky = 0; ky < c->filter_height; ky++) {
         int y = originY + ky * c->dilation_height;
         int row_inside = y >= 0 && y < c->input_height;
+        if (row_inside && c->dilation_width == 1) {
+            /* One run of taps inside the row, padding before and after. */
+            int first = originX < 0 ? -originX : 0;
+            int end = c->input_width - originX < c->filter_width ? c->input_width - originX : c->filter_width;
+            if (end < first) end = first;
+            int before = first * depth, valid = (end - first) * depth, after = c->filter_width * depth - before - valid;
+            const int8_t *src = image + ((size_t)y * c->input_width + originX + first) * depth;
+            for (int i = 0; i < before; i++) dst[i] = pad;
+            if (valid <= 16) {
+                for (int i = 0; i < valid; i++) dst[before + i] = src[i];
+            } else {
+                memcpy(dst + before, src, (size_t)valid);
+            }
+            for (int i = 0; i < after; i++) dst[before + valid + i] = pad;
+            dst += c->filter_width * depth;
+            continue;
+        }
         for (int kx = 0; kx < c->filter_width; kx++) {
             int x = originX + kx * c->dilation_width;
             if (row_inside && x >= 0 && x < c->input_width)
@@ -188,10 +214,13 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
 void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
     const fa_isa_t *k = isa();
     if (!k) return;
-    const int depth = c->depth;
+    const int depth = c->depth, multiplier = c->depth_multiplier, input_depth = depth / multiplier;
     const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
+    int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
+    if (multiplier < 1 || (multiplier > 1 && c->filter_height * c->filter_width * depth > FA_DEPTHWISE_MAX_EXPANDED))
+        return;
     for (int b = 0; b < c->batches; b++) {
-        const int8_t *image = input + (size_t)b * c->input_height * c->input_width * depth;
+        const int8_t *image = input + (size_t)b * c->input_height * c->input_width * input_depth;
         int8_t *out = output + (size_t)b * c->output_height * c->output_width * depth;
         for (int oy = 0; oy < c->output_height; oy++) {
             int originY = oy * c->stride_height - c->pad_top;
@@ -206,7 +235,19 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
                         int x = originX + kx * c->dilation_width;
                         if (x < 0 || x >= c->input_width) continue;
                         if (taps == FA_DEPTHWISE_MAX_TAPS) return;
-                        inputs[taps] = image + ((size_t)y * c->input_width + x) * depth;
+                        const int8_t *pixel = image + ((size_t)y * c->input_width + x) * input_depth;
+                        if (multiplier > 1) {
+                            /* Each input channel repeated `multiplier` times, to line up with the output channels. */
+                            int8_t *wide = expanded + (size_t)taps * depth;
+                            if (multiplier == 2) {
+                                for (int ic = 0; ic < input_depth; ic++) wide[2 * ic] = wide[2 * ic + 1] = pixel[ic];
+                            } else {
+                                for (int m = 0; m < multiplier; m++)
+                                    for (int ic = 0; ic < input_depth; ic++) wide[ic * multiplier + m] = pixel[ic];
+                            }
+                            pixel = wide;
+                        }
+                        inputs[taps] = pixel;
                         weights[taps] = c->weights + (size_t)(ky * c->filter_width + kx) * depth;
                         taps++;
                     }

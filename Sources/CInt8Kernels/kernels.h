@@ -16,6 +16,8 @@ typedef struct {
     /* One output pixel of a depthwise convolution: Σ over taps of (input + offset) × weight, all `depth` channels. */
     void (*depthwise_pixel)(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                             int32_t offset, const fa_requant_t *rq, int8_t *out);
+    /* ADD of `count` elements (no broadcasting). */
+    void (*add)(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out);
     /* `count` accumulators (bias already added) → int8. */
     void (*requantize)(int count, const int32_t *acc, const int32_t *multipliers, const int32_t *shifts,
                        int32_t zero_point, int32_t min, int32_t max, int8_t *out);
@@ -37,6 +39,23 @@ static inline int32_t fa_rdbpot(int32_t x, int e) {
     int32_t rem = x & mask;
     int32_t thr = (mask >> 1) + (x < 0 ? 1 : 0);
     return (x >> e) + (rem > thr ? 1 : 0);
+}
+
+/* TFLM's MultiplyByQuantizedMultiplier (shift in [-31, 31]). */
+static inline int32_t fa_mbqm(int32_t x, int32_t m, int32_t s) {
+    int left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
+    return fa_rdbpot(fa_srdhm((int32_t)((uint32_t)x << (left & 31)), m), right & 31);
+}
+
+/* TFLM's int8 ADD of one element. */
+static inline int8_t fa_add1(const fa_add_t *p, int8_t a, int8_t b) {
+    int32_t sa = (int32_t)((uint32_t)(p->input1_offset + a) << p->left_shift);
+    int32_t sb = (int32_t)((uint32_t)(p->input2_offset + b) << p->left_shift);
+    int32_t sum = fa_mbqm(sa, p->input1_multiplier, p->input1_shift) + fa_mbqm(sb, p->input2_multiplier, p->input2_shift);
+    int32_t v = fa_mbqm(sum, p->output_multiplier, p->output_shift) + p->output_zero_point;
+    v = v < p->activation_min ? p->activation_min : v;
+    v = v > p->activation_max ? p->activation_max : v;
+    return (int8_t)v;
 }
 
 /* TFLM's MultiplyByQuantizedMultiplier + zero point + clamp (shift in [-31, 31], like the Swift kernels). */

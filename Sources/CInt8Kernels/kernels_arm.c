@@ -11,14 +11,16 @@
 
 /* TFLM's requantization of 4 int32 lanes: vqrdmulh is SaturatingRoundingDoublingHighMul, and gemmlowp's
  * RoundingDivideByPOT is a rounding shift after a −1 fix-up of negative values. */
+static inline int32x4_t mbqm4(int32x4_t acc, int32x4_t m, int32x4_t s) {
+    int32x4_t left = vmaxq_s32(s, vdupq_n_s32(0)), right = vminq_s32(s, vdupq_n_s32(0)); /* right ≤ 0 */
+    int32x4_t x = vqrdmulhq_s32(vshlq_s32(acc, left), m);
+    int32x4_t fixup = vshrq_n_s32(vandq_s32(x, right), 31);
+    return vrshlq_s32(vqaddq_s32(x, fixup), right);
+}
+
 static inline int32x4_t requant4(int32x4_t acc, const int32_t *mp, const int32_t *sp, int32x4_t zp, int32x4_t lo,
                                  int32x4_t hi) {
-    int32x4_t s = vld1q_s32(sp);
-    int32x4_t left = vmaxq_s32(s, vdupq_n_s32(0)), right = vminq_s32(s, vdupq_n_s32(0)); /* right ≤ 0 */
-    int32x4_t x = vqrdmulhq_s32(vshlq_s32(acc, left), vld1q_s32(mp));
-    int32x4_t fixup = vshrq_n_s32(vandq_s32(x, right), 31);
-    int32x4_t q = vrshlq_s32(vqaddq_s32(x, fixup), right);
-    q = vaddq_s32(q, zp);
+    int32x4_t q = vaddq_s32(mbqm4(acc, vld1q_s32(mp), vld1q_s32(sp)), zp);
     return vminq_s32(vmaxq_s32(q, lo), hi);
 }
 
@@ -136,6 +138,31 @@ static void depthwise_pixel_neon(int depth, int taps, const int8_t *const *input
     }
 }
 
-const fa_isa_t fa_isa_arm_neon = {gemm_4x8_neon, depthwise_pixel_neon, requantize_neon};
-const fa_isa_t fa_isa_arm_dotprod = {gemm_4x8_dotprod, depthwise_pixel_neon, requantize_neon};
+static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
+    const int32x4_t off1 = vdupq_n_s32(p->input1_offset), off2 = vdupq_n_s32(p->input2_offset);
+    const int32x4_t left = vdupq_n_s32(p->left_shift);
+    const int32x4_t m1 = vdupq_n_s32(p->input1_multiplier), s1 = vdupq_n_s32(p->input1_shift);
+    const int32x4_t m2 = vdupq_n_s32(p->input2_multiplier), s2 = vdupq_n_s32(p->input2_shift);
+    const int32x4_t mo = vdupq_n_s32(p->output_multiplier), so = vdupq_n_s32(p->output_shift);
+    const int32x4_t zp = vdupq_n_s32(p->output_zero_point), lo = vdupq_n_s32(p->activation_min),
+                    hi = vdupq_n_s32(p->activation_max);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        int16x8_t x16 = vmovl_s8(vld1_s8(a + i)), y16 = vmovl_s8(vld1_s8(b + i));
+        int32x4_t r[2];
+        for (int h = 0; h < 2; h++) {
+            int32x4_t x = vmovl_s16(h ? vget_high_s16(x16) : vget_low_s16(x16));
+            int32x4_t y = vmovl_s16(h ? vget_high_s16(y16) : vget_low_s16(y16));
+            x = mbqm4(vshlq_s32(vaddq_s32(x, off1), left), m1, s1);
+            y = mbqm4(vshlq_s32(vaddq_s32(y, off2), left), m2, s2);
+            int32x4_t v = vaddq_s32(mbqm4(vaddq_s32(x, y), mo, so), zp);
+            r[h] = vminq_s32(vmaxq_s32(v, lo), hi);
+        }
+        store8(r[0], r[1], out + i, 8);
+    }
+    for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
+}
+
+const fa_isa_t fa_isa_arm_neon = {gemm_4x8_neon, depthwise_pixel_neon, add_neon, requantize_neon};
+const fa_isa_t fa_isa_arm_dotprod = {gemm_4x8_dotprod, depthwise_pixel_neon, add_neon, requantize_neon};
 #endif

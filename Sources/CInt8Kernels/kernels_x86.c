@@ -10,11 +10,9 @@
 #define AVX2 __attribute__((target("avx2")))
 #define VNNI __attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vnni")))
 
-/* TFLM's requantization of 8 int32 lanes (per-lane multiplier and shift), clamped, as int32. */
-AVX2 static inline __m256i requant8(__m256i acc, const int32_t *mp, const int32_t *sp, __m256i zp, __m256i lo,
-                                    __m256i hi) {
+/* TFLM's MultiplyByQuantizedMultiplier on 8 int32 lanes (per-lane multiplier m and shift s). */
+AVX2 static inline __m256i mbqm8(__m256i acc, __m256i m, __m256i s) {
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-    __m256i s = _mm256_loadu_si256((const __m256i *)sp), m = _mm256_loadu_si256((const __m256i *)mp);
     __m256i left = _mm256_max_epi32(s, zero), right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
     __m256i x = _mm256_sllv_epi32(acc, left);
     /* (x × m + 2^30) >> 31 per lane: even lanes, then odd lanes moved down. */
@@ -27,7 +25,13 @@ AVX2 static inline __m256i requant8(__m256i acc, const int32_t *mp, const int32_
     __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
     __m256i rem = _mm256_and_si256(h, mask);
     __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_srli_epi32(h, 31));
-    __m256i q = _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(rem, thr));
+    return _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* TFLM's requantization of 8 int32 lanes (per-lane multiplier and shift), clamped, as int32. */
+AVX2 static inline __m256i requant8(__m256i acc, const int32_t *mp, const int32_t *sp, __m256i zp, __m256i lo,
+                                    __m256i hi) {
+    __m256i q = mbqm8(acc, _mm256_loadu_si256((const __m256i *)mp), _mm256_loadu_si256((const __m256i *)sp));
     q = _mm256_add_epi32(q, zp);
     return _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
 }
@@ -198,6 +202,26 @@ VNNI static void depthwise_pixel_avx512(int depth, int taps, const int8_t *const
     }
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, depthwise_pixel_avx2, requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, depthwise_pixel_avx512, requantize_avx2};
+AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
+    const __m256i off1 = _mm256_set1_epi32(p->input1_offset), off2 = _mm256_set1_epi32(p->input2_offset);
+    const __m128i left = _mm_cvtsi32_si128(p->left_shift);
+    const __m256i m1 = _mm256_set1_epi32(p->input1_multiplier), s1 = _mm256_set1_epi32(p->input1_shift);
+    const __m256i m2 = _mm256_set1_epi32(p->input2_multiplier), s2 = _mm256_set1_epi32(p->input2_shift);
+    const __m256i mo = _mm256_set1_epi32(p->output_multiplier), so = _mm256_set1_epi32(p->output_shift);
+    const __m256i zp = _mm256_set1_epi32(p->output_zero_point), lo = _mm256_set1_epi32(p->activation_min),
+                  hi = _mm256_set1_epi32(p->activation_max);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i x = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(a + i)));
+        __m256i y = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(b + i)));
+        x = mbqm8(_mm256_sll_epi32(_mm256_add_epi32(x, off1), left), m1, s1);
+        y = mbqm8(_mm256_sll_epi32(_mm256_add_epi32(y, off2), left), m2, s2);
+        __m256i v = _mm256_add_epi32(mbqm8(_mm256_add_epi32(x, y), mo, so), zp);
+        store8(_mm256_min_epi32(_mm256_max_epi32(v, lo), hi), out + i, 8);
+    }
+    for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
+}
+
+const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, depthwise_pixel_avx2, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, depthwise_pixel_avx512, add_avx2, requantize_avx2};
 #endif

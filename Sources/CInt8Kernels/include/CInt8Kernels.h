@@ -65,9 +65,10 @@ void fa_conv2d(const fa_conv_t *conv, const int8_t *input, int8_t *output);
 void fa_fully_connected(int32_t rows, int32_t depth, int32_t units, const int8_t *weights,
                         const fa_requant_t *requant, const int8_t *input, int8_t *output);
 
-/** Depthwise convolution with depth multiplier 1; weights [filter_height × filter_width][depth] (TFLite's). */
+/** Depthwise convolution; output channel c reads input channel c / depth_multiplier; weights
+ *  [filter_height × filter_width][depth] (TFLite's), depth = output channels. */
 typedef struct {
-    int32_t batches, input_height, input_width, depth;
+    int32_t batches, input_height, input_width, depth, depth_multiplier;
     int32_t output_height, output_width;
     int32_t filter_height, filter_width, stride_height, stride_width, dilation_height, dilation_width;
     int32_t pad_top, pad_left;
@@ -78,9 +79,36 @@ typedef struct {
 
 /** The most taps fa_depthwise_conv2d takes (larger windows run on the portable kernel). */
 #define FA_DEPTHWISE_MAX_TAPS 64
+/** With a depth multiplier above 1, the most taps × depth bytes (each tap's input is widened to the output depth on
+ *  the stack); larger ones run on the portable kernel. */
+#define FA_DEPTHWISE_MAX_EXPANDED 16384
 
-/** DEPTHWISE_CONV_2D with multiplier 1 and at most FA_DEPTHWISE_MAX_TAPS taps, with the active kernel set. */
+/** DEPTHWISE_CONV_2D within the limits above, with the active kernel set. */
 void fa_depthwise_conv2d(const fa_depthwise_t *conv, const int8_t *input, int8_t *output);
+
+/** A pooling window (AVERAGE_POOL_2D, MAX_POOL_2D): NHWC, input and output share depth and quantization. */
+typedef struct {
+    int32_t batches, input_height, input_width, depth;
+    int32_t output_height, output_width;
+    int32_t filter_height, filter_width, stride_height, stride_width;
+    int32_t pad_top, pad_left;
+    int32_t activation_min, activation_max;
+} fa_pool_t;
+
+/** AVERAGE_POOL_2D: TFLM's rounded mean of the taps inside the input (any CPU; plain C the compiler vectorizes). */
+void fa_average_pool(const fa_pool_t *pool, const int8_t *input, int8_t *output);
+/** MAX_POOL_2D: the largest tap inside the input, clamped. */
+void fa_max_pool(const fa_pool_t *pool, const int8_t *input, int8_t *output);
+
+/** ADD without broadcasting (TFLM's int8 Add): both inputs offset, shifted left, rescaled, summed, rescaled. */
+typedef struct {
+    int32_t input1_offset, input2_offset, left_shift;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift;
+    int32_t output_zero_point, activation_min, activation_max;
+} fa_add_t;
+
+/** ADD of `count` elements of two same-shaped inputs, with the active kernel set. */
+void fa_add(int32_t count, const fa_add_t *add, const int8_t *input1, const int8_t *input2, int8_t *output);
 
 /** TFLM's per-channel requantization of `count` accumulators with the active set (for tests). */
 void fa_requantize(int32_t count, const int32_t *accumulators, const int32_t *multipliers, const int32_t *shifts,

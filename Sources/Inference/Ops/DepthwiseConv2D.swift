@@ -3,7 +3,8 @@ import CInt8Kernels
 /// DEPTHWISE_CONV_2D, int8 with per-output-channel weights (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 ///
 /// Output channel `c × multiplier + m` reads input channel `c`. Any kernel size, stride, dilation, padding and depth
-/// multiplier; with multiplier 1 (and at most 64 taps) the active ``KernelSet`` runs 16 or 32 channels at a time.
+/// multiplier; within `FA_DEPTHWISE_MAX_TAPS` taps (and `FA_DEPTHWISE_MAX_EXPANDED` taps × channels with a
+/// multiplier) the active ``KernelSet`` runs 16 or 32 channels at a time.
 public struct DepthwiseConv2D {
     public var window: Window2D
     public var depthMultiplier: Int
@@ -36,8 +37,9 @@ public struct DepthwiseConv2D {
 
     /// Runs on an NHWC input, writes the NHWC output.
     public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
-        if KernelSet.usesMicroKernels && depthMultiplier == 1
-            && window.filterHeight &* window.filterWidth <= Int(FA_DEPTHWISE_MAX_TAPS)
+        let taps = window.filterHeight &* window.filterWidth
+        if KernelSet.usesMicroKernels && taps <= Int(FA_DEPTHWISE_MAX_TAPS)
+            && (depthMultiplier == 1 || taps &* window.outputDepth <= Int(FA_DEPTHWISE_MAX_EXPANDED))
         {
             runMicroKernels(input: input, output: output)
             return
@@ -105,7 +107,8 @@ public struct DepthwiseConv2D {
         conv.batches = Int32(w.batches)
         conv.input_height = Int32(w.inputHeight)
         conv.input_width = Int32(w.inputWidth)
-        conv.depth = Int32(w.inputDepth)
+        conv.depth = Int32(w.outputDepth)
+        conv.depth_multiplier = Int32(depthMultiplier)
         conv.output_height = Int32(w.outputHeight)
         conv.output_width = Int32(w.outputWidth)
         conv.filter_height = Int32(w.filterHeight)
