@@ -109,7 +109,14 @@ static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int dept
                       const fa_requant_t *rq, int8_t *out[4]) {
     for (int i = mr; i < 4; i++) rows[i] = rows[0];
     int block_bytes = (depth + 3) / 4 * 32;
-    for (int c0 = 0; c0 < channels; c0 += 8) {
+    int c0 = 0;
+    if (k->gemm_4x16) {
+        for (; channels - c0 > 8; c0 += 16) {
+            int valid = channels - c0 < 16 ? channels - c0 : 16;
+            k->gemm_4x16(rows, mr, depth, weights + (c0 / 8) * block_bytes, block_bytes, rq, c0, valid, out);
+        }
+    }
+    for (; c0 < channels; c0 += 8) {
         int valid = channels - c0 < 8 ? channels - c0 : 8;
         k->gemm_4x8(rows, mr, depth, weights + (c0 / 8) * block_bytes, rq, c0, valid, out);
     }
@@ -214,11 +221,12 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
 void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
     const fa_isa_t *k = isa();
     if (!k) return;
-    const int depth = c->depth, multiplier = c->depth_multiplier, input_depth = depth / multiplier;
-    const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
-    int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
+    const int depth = c->depth, multiplier = c->depth_multiplier;
     if (multiplier < 1 || (multiplier > 1 && c->filter_height * c->filter_width * depth > FA_DEPTHWISE_MAX_EXPANDED))
         return;
+    const int input_depth = depth / multiplier;
+    const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
+    int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
     for (int b = 0; b < c->batches; b++) {
         const int8_t *image = input + (size_t)b * c->input_height * c->input_width * input_depth;
         int8_t *out = output + (size_t)b * c->output_height * c->output_width * depth;

@@ -60,6 +60,35 @@ AVX2 static void requantize_avx2(int count, const int32_t *acc, const int32_t *m
     for (; i < count; i++) out[i] = fa_requant1(acc[i], m[i], s[i], zp, lo, hi);
 }
 
+/* mbqm8 on 16 lanes (AVX-512F). */
+VNNI static inline __m512i mbqm16(__m512i acc, __m512i m, __m512i s) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    __m512i left = _mm512_max_epi32(s, zero), right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    __m512i x = _mm512_sllv_epi32(acc, left);
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30);
+    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge), 31);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(m, 32)), nudge);
+    /* odd lanes: bits 31..62 of the product land in the upper half after a left shift by 1. */
+    __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 1));
+    __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+    __m512i rem = _mm512_and_si512(h, mask);
+    __m512i thr = _mm512_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_srli_epi32(h, 31));
+    __m512i q = _mm512_srav_epi32(h, right);
+    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+}
+
+/* 16 accumulators (+ base) → requantized, clamped bytes at out (the first `valid`). */
+VNNI static inline void requant_store16(__m512i acc, const int32_t *mp, const int32_t *sp, __m512i zp, __m512i lo,
+                                        __m512i hi, int8_t *out, int valid) {
+    __m512i q = mbqm16(acc, _mm512_loadu_si512((const void *)mp), _mm512_loadu_si512((const void *)sp));
+    q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
+    __m128i bytes = _mm512_cvtepi32_epi8(q);
+    if (valid == 16)
+        _mm_storeu_si128((__m128i *)out, bytes);
+    else
+        _mm_mask_storeu_epi8(out, (__mmask16)((1u << valid) - 1u), bytes);
+}
+
 /* Bias (and correction) + accumulators → requantized bytes for up to 4 rows. */
 AVX2 static inline void finish_rows(__m256i acc[4], int mr, const fa_requant_t *rq, int c0, int valid,
                                     int8_t *const out[4], __m256i base) {
@@ -140,6 +169,41 @@ VNNI static void gemm_4x8_vnni(const int8_t *const rows[4], int mr, int depth, c
     finish_rows(acc, mr, rq, c0, valid, out, base);
 }
 
+/* 4 rows × 16 channels (two packed blocks side by side in one 512-bit register). */
+VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
+                                const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    const int8_t *next = block + block_bytes;
+    const int32_t flip = (int32_t)0x80808080u;
+    int groups = depth / 4, tail = depth % 4;
+    int g = 0;
+    for (; g < groups; g++) {
+        __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
+                                        _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
+        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
+        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
+        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
+        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
+    }
+    if (tail) {
+        __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
+                                        _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
+        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
+        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
+        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
+        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+    }
+    __m512i sums = _mm512_loadu_si512((const void *)(rq->weight_sums + c0));
+    __m512i base = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)), _mm512_slli_epi32(sums, 7));
+    const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
+                  hi = _mm512_set1_epi32(rq->activation_max);
+    __m512i acc[4] = {acc0, acc1, acc2, acc3};
+    for (int i = 0; i < mr; i++)
+        requant_store16(_mm512_add_epi32(acc[i], base), rq->multipliers + c0, rq->shifts + c0, zp, lo, hi, out[i] + c0,
+                        valid);
+}
+
 /* Depthwise, 16 channels per step: (x + offset) and w as int16 (|product| ≤ 255 × 128 fits), widened to int32. */
 AVX2 static void depthwise_pixel_avx2(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                                       int32_t offset, const fa_requant_t *rq, int8_t *out) {
@@ -172,8 +236,8 @@ AVX2 static void depthwise_pixel_avx2(int depth, int taps, const int8_t *const *
 VNNI static void depthwise_pixel_avx512(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                                         int32_t offset, const fa_requant_t *rq, int8_t *out) {
     const __m512i off = _mm512_set1_epi16((int16_t)offset);
-    const __m256i vzp = _mm256_set1_epi32(rq->output_zero_point), vlo = _mm256_set1_epi32(rq->activation_min),
-                  vhi = _mm256_set1_epi32(rq->activation_max);
+    const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
+                  hi = _mm512_set1_epi32(rq->activation_max);
     int c = 0;
     for (; c + 32 <= depth; c += 32) {
         __m512i acc0 = _mm512_loadu_si512((const void *)(rq->bias + c));
@@ -185,13 +249,8 @@ VNNI static void depthwise_pixel_avx512(int depth, int taps, const int8_t *const
             acc0 = _mm512_add_epi32(acc0, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(p)));
             acc1 = _mm512_add_epi32(acc1, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(p, 1)));
         }
-        store8(requant8(_mm512_castsi512_si256(acc0), rq->multipliers + c, rq->shifts + c, vzp, vlo, vhi), out + c, 8);
-        store8(requant8(_mm512_extracti64x4_epi64(acc0, 1), rq->multipliers + c + 8, rq->shifts + c + 8, vzp, vlo, vhi),
-               out + c + 8, 8);
-        store8(requant8(_mm512_castsi512_si256(acc1), rq->multipliers + c + 16, rq->shifts + c + 16, vzp, vlo, vhi),
-               out + c + 16, 8);
-        store8(requant8(_mm512_extracti64x4_epi64(acc1, 1), rq->multipliers + c + 24, rq->shifts + c + 24, vzp, vlo,
-                        vhi), out + c + 24, 8);
+        requant_store16(acc0, rq->multipliers + c, rq->shifts + c, zp, lo, hi, out + c, 16);
+        requant_store16(acc1, rq->multipliers + c + 16, rq->shifts + c + 16, zp, lo, hi, out + c + 16, 16);
     }
     if (c < depth) {
         const int8_t *in[FA_DEPTHWISE_MAX_TAPS], *wt[FA_DEPTHWISE_MAX_TAPS];
@@ -222,6 +281,7 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, depthwise_pixel_avx2, add_avx2, requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, depthwise_pixel_avx512, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, depthwise_pixel_avx2, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, depthwise_pixel_avx512, add_avx2,
+                                        requantize_avx2};
 #endif
