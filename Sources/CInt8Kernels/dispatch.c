@@ -110,6 +110,12 @@ static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int dept
     for (int i = mr; i < 4; i++) rows[i] = rows[0];
     int block_bytes = (depth + 3) / 4 * 32;
     int c0 = 0;
+    if (k->gemm_4x32) {
+        for (; channels - c0 > 16; c0 += 32) {
+            int valid = channels - c0 < 32 ? channels - c0 : 32;
+            k->gemm_4x32(rows, mr, depth, weights + (c0 / 8) * block_bytes, block_bytes, rq, c0, valid, out);
+        }
+    }
     if (k->gemm_4x16) {
         for (; channels - c0 > 8; c0 += 16) {
             int valid = channels - c0 < 16 ? channels - c0 : 16;
@@ -135,6 +141,21 @@ void fa_fully_connected(int32_t rows, int32_t depth, int32_t units, const int8_t
     }
 }
 
+/* Short copies and fills without a libc call per tap (receptive fields of thin inputs are runs of a few bytes). */
+static inline void copy_bytes(int8_t *d, const int8_t *s, int n) {
+    if (n > 64) {
+        memcpy(d, s, (size_t)n);
+        return;
+    }
+    for (; n >= 8; n -= 8, d += 8, s += 8) memcpy(d, s, 8);
+    if (n >= 4) memcpy(d, s, 4), d += 4, s += 4, n -= 4;
+    while (n-- > 0) *d++ = *s++;
+}
+
+static inline void fill_bytes(int8_t *d, int8_t v, int n) {
+    while (n-- > 0) *d++ = v;
+}
+
 /* The receptive field of (oy, ox) in [kh][kw][in_c] order, padding taps filled with the input zero point. */
 static void gather(const fa_conv_t *c, const int8_t *image, int originY, int originX, int8_t *dst) {
     const int depth = c->input_depth;
@@ -149,22 +170,18 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
             if (end < first) end = first;
             int before = first * depth, valid = (end - first) * depth, after = c->filter_width * depth - before - valid;
             const int8_t *src = image + ((size_t)y * c->input_width + originX + first) * depth;
-            for (int i = 0; i < before; i++) dst[i] = pad;
-            if (valid <= 16) {
-                for (int i = 0; i < valid; i++) dst[before + i] = src[i];
-            } else {
-                memcpy(dst + before, src, (size_t)valid);
-            }
-            for (int i = 0; i < after; i++) dst[before + valid + i] = pad;
+            fill_bytes(dst, pad, before);
+            copy_bytes(dst + before, src, valid);
+            fill_bytes(dst + before + valid, pad, after);
             dst += c->filter_width * depth;
             continue;
         }
         for (int kx = 0; kx < c->filter_width; kx++) {
             int x = originX + kx * c->dilation_width;
             if (row_inside && x >= 0 && x < c->input_width)
-                memcpy(dst, image + ((size_t)y * c->input_width + x) * depth, (size_t)depth);
+                copy_bytes(dst, image + ((size_t)y * c->input_width + x) * depth, depth);
             else
-                memset(dst, pad, (size_t)depth);
+                fill_bytes(dst, pad, depth);
             dst += depth;
         }
     }
@@ -183,13 +200,12 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     for (int b = 0; b < c->batches; b++) {
         const int8_t *image = input + (size_t)b * c->input_height * c->input_width * c->input_depth;
         int8_t *image_out = output + (size_t)b * pixels * c->output_depth;
-        int p = 0;
+        int p = 0, oy = 0, ox = 0; /* p = oy × output_width + ox */
         while (p < pixels) {
             const int8_t *rows[4];
             int8_t *out[4];
             int mr = 0, gathered = 0;
             while (mr < 4 && p < pixels) {
-                int oy = p / c->output_width, ox = p % c->output_width;
                 int originY = oy * c->stride_height - c->pad_top, originX = ox * c->stride_width - c->pad_left;
                 const int8_t *field = 0;
                 if (pointwise) {
@@ -211,6 +227,7 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
                 out[mr] = image_out + (size_t)p * c->output_depth;
                 mr++;
                 p++;
+                if (++ox == c->output_width) ox = 0, oy++;
             }
             if (mr == 0) return; /* no scratch for a field that needs gathering (the compiler always gives one row) */
             gemm_rows(k, rows, mr, depth, c->output_depth, c->weights, &c->requant, out);
@@ -226,14 +243,39 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
         return;
     const int input_depth = depth / multiplier;
     const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
+    const int8_t *inside[FA_DEPTHWISE_MAX_TAPS], *all_weights[FA_DEPTHWISE_MAX_TAPS];
     int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
+    const int window = c->filter_height * c->filter_width;
+    const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
+    for (int t = 0; t < window; t++) all_weights[t] = c->weights + (size_t)t * depth;
     for (int b = 0; b < c->batches; b++) {
         const int8_t *image = input + (size_t)b * c->input_height * c->input_width * input_depth;
         int8_t *out = output + (size_t)b * c->output_height * c->output_width * depth;
         for (int oy = 0; oy < c->output_height; oy++) {
             int originY = oy * c->stride_height - c->pad_top;
+            int insideY = originY >= 0 && originY + (c->filter_height - 1) * c->dilation_height < c->input_height;
+            int previous_inside = 0;
             for (int ox = 0; ox < c->output_width; ox++) {
                 int originX = ox * c->stride_width - c->pad_left;
+                if (insideY && multiplier == 1 && originX >= 0 &&
+                    originX + (c->filter_width - 1) * c->dilation_width < c->input_width) {
+                    /* Every tap inside: the window's pointers, moved by one stride from the previous pixel's. */
+                    if (previous_inside) {
+                        for (int t = 0; t < window; t++) inside[t] += step;
+                    } else {
+                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth;
+                        for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                            const int8_t *row = origin + (size_t)ky * c->dilation_height * c->input_width * depth;
+                            for (int kx = 0; kx < c->filter_width; kx++, t++)
+                                inside[t] = row + (size_t)kx * c->dilation_width * depth;
+                        }
+                    }
+                    previous_inside = 1;
+                    k->depthwise_pixel(depth, window, inside, all_weights, -c->input_zero_point, &c->requant, out);
+                    out += depth;
+                    continue;
+                }
+                previous_inside = 0;
                 int taps = 0;
                 /* Taps outside the input are skipped, as in TFLM. */
                 for (int ky = 0; ky < c->filter_height; ky++) {

@@ -16,6 +16,9 @@ typedef struct {
     /* Optional (0 when absent): the same over 16 channels, two blocks `block_bytes` apart; valid ≤ 16. */
     void (*gemm_4x16)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                       const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]);
+    /* Optional: over 32 channels (four blocks), valid in 17..32. */
+    void (*gemm_4x32)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
+                      const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]);
     /* One output pixel of a depthwise convolution: Σ over taps of (input + offset) × weight, all `depth` channels. */
     void (*depthwise_pixel)(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                             int32_t offset, const fa_requant_t *rq, int8_t *out);

@@ -204,6 +204,47 @@ VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, 
                         valid);
 }
 
+/* 4 rows × 32 channels (four packed blocks in two 512-bit registers): each broadcast activation feeds two vpdpbusd.
+ * valid in 17..32. */
+VNNI static void gemm_4x32_vnni(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
+                                const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+    const int8_t *k1 = block + block_bytes, *k2 = block + 2 * block_bytes, *k3 = block + 3 * block_bytes;
+    const int32_t flip = (int32_t)0x80808080u;
+    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
+    for (int g = 0; g < end; g++) {
+        /* Missing tail bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
+        int n = g < groups ? 4 : tail;
+        __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
+                                        _mm256_loadu_si256((const __m256i *)(k1 + 32 * g)), 1);
+        __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(k2 + 32 * g))),
+                                        _mm256_loadu_si256((const __m256i *)(k3 + 32 * g)), 1);
+        __m512i x;
+        x = _mm512_set1_epi32((n == 4 ? fa_load4(r0 + 4 * g) : fa_load_tail(r0 + 4 * g, n)) ^ flip);
+        a0 = _mm512_dpbusd_epi32(a0, x, w0), b0 = _mm512_dpbusd_epi32(b0, x, w1);
+        x = _mm512_set1_epi32((n == 4 ? fa_load4(r1 + 4 * g) : fa_load_tail(r1 + 4 * g, n)) ^ flip);
+        a1 = _mm512_dpbusd_epi32(a1, x, w0), b1 = _mm512_dpbusd_epi32(b1, x, w1);
+        x = _mm512_set1_epi32((n == 4 ? fa_load4(r2 + 4 * g) : fa_load_tail(r2 + 4 * g, n)) ^ flip);
+        a2 = _mm512_dpbusd_epi32(a2, x, w0), b2 = _mm512_dpbusd_epi32(b2, x, w1);
+        x = _mm512_set1_epi32((n == 4 ? fa_load4(r3 + 4 * g) : fa_load_tail(r3 + 4 * g, n)) ^ flip);
+        a3 = _mm512_dpbusd_epi32(a3, x, w0), b3 = _mm512_dpbusd_epi32(b3, x, w1);
+    }
+    const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
+                  hi = _mm512_set1_epi32(rq->activation_max);
+    __m512i baseA = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)),
+                                     _mm512_slli_epi32(_mm512_loadu_si512((const void *)(rq->weight_sums + c0)), 7));
+    __m512i baseB = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0 + 16)),
+                                     _mm512_slli_epi32(_mm512_loadu_si512((const void *)(rq->weight_sums + c0 + 16)), 7));
+    __m512i accA[4] = {a0, a1, a2, a3}, accB[4] = {b0, b1, b2, b3};
+    for (int i = 0; i < mr; i++) {
+        requant_store16(_mm512_add_epi32(accA[i], baseA), rq->multipliers + c0, rq->shifts + c0, zp, lo, hi,
+                        out[i] + c0, 16);
+        requant_store16(_mm512_add_epi32(accB[i], baseB), rq->multipliers + c0 + 16, rq->shifts + c0 + 16, zp, lo, hi,
+                        out[i] + c0 + 16, valid - 16);
+    }
+}
+
 /* Depthwise, 16 channels per step: (x + offset) and w as int16 (|product| ≤ 255 × 128 fits), widened to int32. */
 AVX2 static void depthwise_pixel_avx2(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                                       int32_t offset, const fa_requant_t *rq, int8_t *out) {
@@ -281,7 +322,7 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, depthwise_pixel_avx2, add_avx2, requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, depthwise_pixel_avx512, add_avx2,
-                                        requantize_avx2};
+const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
+                                        add_avx2, requantize_avx2};
 #endif
