@@ -22,6 +22,10 @@ typedef struct {
     /* One output pixel of a depthwise convolution: Σ over taps of (input + offset) × weight, all `depth` channels. */
     void (*depthwise_pixel)(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                             int32_t offset, const fa_requant_t *rq, int8_t *out);
+    /* Optional: `count` pixels `step` bytes apart whose taps (at origin + offsets[t]) are all inside, multiplier 1;
+     * weights [taps][depth]; outputs depth apart from out. */
+    void (*depthwise_row)(int depth, int taps, const int8_t *origin, const ptrdiff_t *offsets, ptrdiff_t step,
+                          int count, const int8_t *weights, int32_t offset, const fa_requant_t *rq, int8_t *out);
     /* ADD of `count` elements (no broadcasting). */
     void (*add)(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out);
     /* `count` accumulators (bias already added) → int8. */

@@ -77,6 +77,39 @@ VNNI static inline __m512i mbqm16(__m512i acc, __m512i m, __m512i s) {
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
 }
 
+/* Per-lane constants of mbqm16 for 16 channels, computed once and reused for many pixels. */
+typedef struct {
+    __m512i m, left, right, mask, half;
+} requant16_t;
+
+VNNI static inline requant16_t requant16_prepare(const int32_t *mp, const int32_t *sp) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    __m512i s = _mm512_loadu_si512((const void *)sp);
+    requant16_t r;
+    r.m = _mm512_loadu_si512((const void *)mp);
+    r.left = _mm512_max_epi32(s, zero);
+    r.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    r.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.right), one);
+    r.half = _mm512_srai_epi32(r.mask, 1);
+    return r;
+}
+
+/* mbqm16 with prepared constants, + zero point, clamped, stored as 16 bytes. */
+VNNI static inline void requant16_store(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi,
+                                        int8_t *out) {
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+    __m512i x = _mm512_sllv_epi32(acc, r->left);
+    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, r->m), nudge), 31);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->m, 32)), nudge);
+    __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 1));
+    __m512i rem = _mm512_and_si512(h, r->mask);
+    __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
+    __m512i q = _mm512_srav_epi32(h, r->right);
+    q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+    q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
+    _mm_storeu_si128((__m128i *)out, _mm512_cvtepi32_epi8(q));
+}
+
 /* 16 accumulators (+ base) → requantized, clamped bytes at out (the first `valid`). */
 VNNI static inline void requant_store16(__m512i acc, const int32_t *mp, const int32_t *sp, __m512i zp, __m512i lo,
                                         __m512i hi, int8_t *out, int valid) {
@@ -322,7 +355,66 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, add_avx2, requantize_avx2};
+/* Depthwise over `count` pixels whose taps are all inside (multiplier 1), 32 channels per block: taps in pairs,
+ * (x + offset) as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same way once
+ * per block; per-channel constants prepared once per block. Channels past the last block of 32 go per pixel. */
+VNNI static void depthwise_row_avx512(int depth, int taps, const int8_t *origin, const ptrdiff_t *offsets,
+                                      ptrdiff_t step, int count, const int8_t *weights, int32_t offset,
+                                      const fa_requant_t *rq, int8_t *out) {
+    const __m512i off = _mm512_set1_epi16((int16_t)offset), zero = _mm512_setzero_si512();
+    const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
+                  hi = _mm512_set1_epi32(rq->activation_max);
+    /* unpacklo/hi leave channels (0-3 8-11 16-19 24-27) and (4-7 12-15 20-23 28-31); these put them back. */
+    const __m512i order0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i order1 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const int pairs = (taps + 1) / 2;
+    __m512i wlo[FA_DEPTHWISE_MAX_TAPS / 2], whi[FA_DEPTHWISE_MAX_TAPS / 2];
+    int c = 0;
+    for (; c + 32 <= depth; c += 32) {
+        for (int q = 0; q < pairs; q++) {
+            __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(weights + (size_t)(2 * q) * depth + c)));
+            __m512i w1 = 2 * q + 1 < taps
+                ? _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(weights + (size_t)(2 * q + 1) * depth + c)))
+                : zero;
+            wlo[q] = _mm512_unpacklo_epi16(w0, w1);
+            whi[q] = _mm512_unpackhi_epi16(w0, w1);
+        }
+        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c));
+        const __m512i bias1 = _mm512_loadu_si512((const void *)(rq->bias + c + 16));
+        const requant16_t r0 = requant16_prepare(rq->multipliers + c, rq->shifts + c);
+        const requant16_t r1 = requant16_prepare(rq->multipliers + c + 16, rq->shifts + c + 16);
+        const int8_t *pixel = origin + c;
+        int8_t *o = out + c;
+        for (int px = 0; px < count; px++, pixel += step, o += depth) {
+            __m512i accL = zero, accH = zero;
+            for (int q = 0; q < pairs; q++) {
+                __m512i x0 = _mm512_add_epi16(
+                    _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(pixel + offsets[2 * q]))), off);
+                /* An odd last tap pairs with itself against zero weights. */
+                const int8_t *second = pixel + offsets[2 * q + 1 < taps ? 2 * q + 1 : 2 * q];
+                __m512i x1 = _mm512_add_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)second)), off);
+                accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
+                accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+            }
+            __m512i lo16 = _mm512_add_epi32(_mm512_permutex2var_epi32(accL, order0, accH), bias0);
+            __m512i hi16 = _mm512_add_epi32(_mm512_permutex2var_epi32(accL, order1, accH), bias1);
+            requant16_store(lo16, &r0, zp, lo, hi, o);
+            requant16_store(hi16, &r1, zp, lo, hi, o + 16);
+        }
+    }
+    if (c < depth) {
+        const int8_t *in[FA_DEPTHWISE_MAX_TAPS], *wt[FA_DEPTHWISE_MAX_TAPS];
+        fa_requant_t rest = *rq;
+        rest.bias += c, rest.multipliers += c, rest.shifts += c;
+        for (int t = 0; t < taps; t++) wt[t] = weights + (size_t)t * depth + c;
+        for (int px = 0; px < count; px++) {
+            for (int t = 0; t < taps; t++) in[t] = origin + px * step + offsets[t] + c;
+            depthwise_pixel_avx2(depth - c, taps, in, wt, offset, &rest, out + (size_t)px * depth + c);
+        }
+    }
+}
+
+const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        add_avx2, requantize_avx2};
+                                        depthwise_row_avx512, add_avx2, requantize_avx2};
 #endif
