@@ -160,6 +160,20 @@ static inline void fill_bytes(int8_t *d, int8_t v, int n) {
 static void gather(const fa_conv_t *c, const int8_t *image, int originY, int originX, int8_t *dst) {
     const int depth = c->input_depth;
     const int8_t pad = (int8_t)c->input_zero_point;
+    const int run = c->filter_width * depth;
+    if (c->dilation_width == 1 && originX >= 0 && originX + c->filter_width <= c->input_width) {
+        /* Inside left and right: each row of taps is one run of the input, or padding. */
+        const int8_t *src = image + (size_t)originX * depth;
+        const size_t row_bytes = (size_t)c->input_width * depth;
+        for (int ky = 0; ky < c->filter_height; ky++, dst += run) {
+            int y = originY + ky * c->dilation_height;
+            if (y >= 0 && y < c->input_height)
+                copy_bytes(dst, src + (size_t)y * row_bytes, run);
+            else
+                fill_bytes(dst, pad, run);
+        }
+        return;
+    }
     for (int ky = 0; ky < c->filter_height; ky++) {
         int y = originY + ky * c->dilation_height;
         int row_inside = y >= 0 && y < c->input_height;
@@ -241,6 +255,10 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
     const int depth = c->depth, multiplier = c->depth_multiplier;
     if (multiplier < 1 || (multiplier > 1 && c->filter_height * c->filter_width * depth > FA_DEPTHWISE_MAX_EXPANDED))
         return;
+    if (k->depthwise_op && multiplier == 1 && depth <= FA_DEPTHWISE_MAX_PAD) {
+        k->depthwise_op(c, input, output);
+        return;
+    }
     const int input_depth = depth / multiplier;
     const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
     const int8_t *inside[FA_DEPTHWISE_MAX_TAPS], *all_weights[FA_DEPTHWISE_MAX_TAPS];
@@ -248,10 +266,6 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
     const int window = c->filter_height * c->filter_width;
     const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
     for (int t = 0; t < window; t++) all_weights[t] = c->weights + (size_t)t * depth;
-    ptrdiff_t offsets[FA_DEPTHWISE_MAX_TAPS]; /* tap t of an inside pixel: origin + offsets[t] */
-    for (int ky = 0, t = 0; ky < c->filter_height; ky++)
-        for (int kx = 0; kx < c->filter_width; kx++, t++)
-            offsets[t] = ((ptrdiff_t)ky * c->dilation_height * c->input_width + (ptrdiff_t)kx * c->dilation_width) * depth;
     for (int b = 0; b < c->batches; b++) {
         const int8_t *image = input + (size_t)b * c->input_height * c->input_width * input_depth;
         int8_t *out = output + (size_t)b * c->output_height * c->output_width * depth;
@@ -263,20 +277,6 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
                 int originX = ox * c->stride_width - c->pad_left;
                 if (insideY && multiplier == 1 && originX >= 0 &&
                     originX + (c->filter_width - 1) * c->dilation_width < c->input_width) {
-                    if (k->depthwise_row) {
-                        /* The run of pixels whose taps are all inside, in one call. */
-                        int count = 1;
-                        while (ox + count < c->output_width &&
-                               (ox + count) * c->stride_width - c->pad_left + (c->filter_width - 1) * c->dilation_width <
-                                   c->input_width)
-                            count++;
-                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth;
-                        k->depthwise_row(depth, window, origin, offsets, step, count, c->weights, -c->input_zero_point,
-                                         &c->requant, out);
-                        out += (size_t)count * depth;
-                        ox += count - 1;
-                        continue;
-                    }
                     /* Every tap inside: the window's pointers, moved by one stride from the previous pixel's. */
                     if (previous_inside) {
                         for (int t = 0; t < window; t++) inside[t] += step;

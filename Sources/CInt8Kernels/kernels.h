@@ -8,6 +8,9 @@
 #include <string.h>
 #include "CInt8Kernels.h"
 
+/* Bytes of the stack row of input zero points that outside taps read (depthwise_op). */
+#define FA_DEPTHWISE_MAX_PAD 4096
+
 typedef struct {
     /* Rows 0..mr-1 (rows[mr..3] repeat row 0) of `depth` bytes against one packed block of 8 channels starting at
      * channel c0; writes `valid` (≤ 8) requantized channels to out[i] + c0 for i < mr. */
@@ -22,10 +25,8 @@ typedef struct {
     /* One output pixel of a depthwise convolution: Σ over taps of (input + offset) × weight, all `depth` channels. */
     void (*depthwise_pixel)(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
                             int32_t offset, const fa_requant_t *rq, int8_t *out);
-    /* Optional: `count` pixels `step` bytes apart whose taps (at origin + offsets[t]) are all inside, multiplier 1;
-     * weights [taps][depth]; outputs depth apart from out. */
-    void (*depthwise_row)(int depth, int taps, const int8_t *origin, const ptrdiff_t *offsets, ptrdiff_t step,
-                          int count, const int8_t *weights, int32_t offset, const fa_requant_t *rq, int8_t *out);
+    /* Optional: a whole depthwise convolution with multiplier 1, depth ≤ FA_DEPTHWISE_MAX_PAD. */
+    void (*depthwise_op)(const fa_depthwise_t *conv, const int8_t *input, int8_t *output);
     /* ADD of `count` elements (no broadcasting). */
     void (*add)(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out);
     /* `count` accumulators (bias already added) → int8. */

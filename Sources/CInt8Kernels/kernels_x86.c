@@ -355,66 +355,123 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-/* Depthwise over `count` pixels whose taps are all inside (multiplier 1), 32 channels per block: taps in pairs,
- * (x + offset) as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same way once
- * per block; per-channel constants prepared once per block. Channels past the last block of 32 go per pixel. */
-VNNI static void depthwise_row_avx512(int depth, int taps, const int8_t *origin, const ptrdiff_t *offsets,
-                                      ptrdiff_t step, int count, const int8_t *weights, int32_t offset,
-                                      const fa_requant_t *rq, int8_t *out) {
+/* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 32 channels per block: taps
+ * in pairs, (x + offset) as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same
+ * way once per block; per-channel constants prepared once per block. Taps outside the input read a row of the input
+ * zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels past the last block of 32 go per pixel
+ * through the AVX2 kernel. */
+VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
+    const int depth = c->depth, taps = c->filter_height * c->filter_width, pairs = (taps + 1) / 2;
+    const int32_t offset = -c->input_zero_point;
+    const fa_requant_t *rq = &c->requant;
     const __m512i off = _mm512_set1_epi16((int16_t)offset), zero = _mm512_setzero_si512();
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
     /* unpacklo/hi leave channels (0-3 8-11 16-19 24-27) and (4-7 12-15 20-23 28-31); these put them back. */
     const __m512i order0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
     const __m512i order1 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-    const int pairs = (taps + 1) / 2;
+    int8_t pad[FA_DEPTHWISE_MAX_PAD];
+    memset(pad, (int8_t)c->input_zero_point, (size_t)depth);
     __m512i wlo[FA_DEPTHWISE_MAX_TAPS / 2], whi[FA_DEPTHWISE_MAX_TAPS / 2];
-    int c = 0;
-    for (; c + 32 <= depth; c += 32) {
+    const int8_t *tap[FA_DEPTHWISE_MAX_TAPS + 1];
+    const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
+    const size_t out_pixels = (size_t)c->output_height * c->output_width;
+    ptrdiff_t offsets[FA_DEPTHWISE_MAX_TAPS + 1]; /* tap t of a pixel whose taps are all inside: origin + offsets[t] */
+    for (int ky = 0, t = 0; ky < c->filter_height; ky++)
+        for (int kx = 0; kx < c->filter_width; kx++, t++)
+            offsets[t] = ((ptrdiff_t)ky * c->dilation_height * c->input_width + (ptrdiff_t)kx * c->dilation_width) * depth;
+    offsets[taps] = offsets[taps - 1]; /* an odd last tap pairs with itself against zero weights */
+    const int lastY = (c->filter_height - 1) * c->dilation_height, lastX = (c->filter_width - 1) * c->dilation_width;
+    int c0 = 0;
+    for (; c0 + 32 <= depth; c0 += 32) {
         for (int q = 0; q < pairs; q++) {
-            __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(weights + (size_t)(2 * q) * depth + c)));
-            __m512i w1 = 2 * q + 1 < taps
-                ? _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(weights + (size_t)(2 * q + 1) * depth + c)))
-                : zero;
+            const int8_t *w = c->weights + (size_t)(2 * q) * depth + c0;
+            __m512i w0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)w));
+            __m512i w1 = 2 * q + 1 < taps ? _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(w + depth))) : zero;
             wlo[q] = _mm512_unpacklo_epi16(w0, w1);
             whi[q] = _mm512_unpackhi_epi16(w0, w1);
         }
-        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c));
-        const __m512i bias1 = _mm512_loadu_si512((const void *)(rq->bias + c + 16));
-        const requant16_t r0 = requant16_prepare(rq->multipliers + c, rq->shifts + c);
-        const requant16_t r1 = requant16_prepare(rq->multipliers + c + 16, rq->shifts + c + 16);
-        const int8_t *pixel = origin + c;
-        int8_t *o = out + c;
-        for (int px = 0; px < count; px++, pixel += step, o += depth) {
-            __m512i accL = zero, accH = zero;
-            for (int q = 0; q < pairs; q++) {
-                __m512i x0 = _mm512_add_epi16(
-                    _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(pixel + offsets[2 * q]))), off);
-                /* An odd last tap pairs with itself against zero weights. */
-                const int8_t *second = pixel + offsets[2 * q + 1 < taps ? 2 * q + 1 : 2 * q];
-                __m512i x1 = _mm512_add_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)second)), off);
-                accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
-                accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c0));
+        const __m512i bias1 = _mm512_loadu_si512((const void *)(rq->bias + c0 + 16));
+        const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
+        const requant16_t r1 = requant16_prepare(rq->multipliers + c0 + 16, rq->shifts + c0 + 16);
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *image = input + (size_t)b * image_bytes;
+            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
+            for (int oy = 0; oy < c->output_height; oy++) {
+                int originY = oy * c->stride_height - c->pad_top;
+                int insideY = originY >= 0 && originY + lastY < c->input_height;
+                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
+                    int originX = ox * c->stride_width - c->pad_left;
+                    __m512i accL = zero, accH = zero;
+                    if (insideY && originX >= 0 && originX + lastX < c->input_width) {
+                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
+                        for (int q = 0; q < pairs; q++) {
+                            __m512i x0 = _mm512_add_epi16(
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q]))), off);
+                            __m512i x1 = _mm512_add_epi16(
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1]))), off);
+                            accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
+                            accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+                        }
+                    } else {
+                        for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                            int y = originY + ky * c->dilation_height;
+                            int row_inside = y >= 0 && y < c->input_height;
+                            for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                                int x = originX + kx * c->dilation_width;
+                                tap[t] = row_inside && x >= 0 && x < c->input_width
+                                    ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                            }
+                        }
+                        tap[taps] = pad + c0; /* the partner of an odd last tap (its weights are zero) */
+                        for (int q = 0; q < pairs; q++) {
+                            __m512i x0 = _mm512_add_epi16(
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q])), off);
+                            __m512i x1 = _mm512_add_epi16(
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1])), off);
+                            accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
+                            accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+                        }
+                    }
+                    requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(accL, order0, accH), bias0), &r0, zp, lo,
+                                    hi, o);
+                    requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(accL, order1, accH), bias1), &r1, zp, lo,
+                                    hi, o + 16);
+                }
             }
-            __m512i lo16 = _mm512_add_epi32(_mm512_permutex2var_epi32(accL, order0, accH), bias0);
-            __m512i hi16 = _mm512_add_epi32(_mm512_permutex2var_epi32(accL, order1, accH), bias1);
-            requant16_store(lo16, &r0, zp, lo, hi, o);
-            requant16_store(hi16, &r1, zp, lo, hi, o + 16);
         }
     }
-    if (c < depth) {
-        const int8_t *in[FA_DEPTHWISE_MAX_TAPS], *wt[FA_DEPTHWISE_MAX_TAPS];
+    if (c0 < depth) {
+        /* The last channels: every tap (outside ones on the pad row, which add nothing) per pixel. */
+        const int8_t *wt[FA_DEPTHWISE_MAX_TAPS];
         fa_requant_t rest = *rq;
-        rest.bias += c, rest.multipliers += c, rest.shifts += c;
-        for (int t = 0; t < taps; t++) wt[t] = weights + (size_t)t * depth + c;
-        for (int px = 0; px < count; px++) {
-            for (int t = 0; t < taps; t++) in[t] = origin + px * step + offsets[t] + c;
-            depthwise_pixel_avx2(depth - c, taps, in, wt, offset, &rest, out + (size_t)px * depth + c);
+        rest.bias += c0, rest.multipliers += c0, rest.shifts += c0;
+        for (int t = 0; t < taps; t++) wt[t] = c->weights + (size_t)t * depth + c0;
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *image = input + (size_t)b * image_bytes;
+            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
+            for (int oy = 0; oy < c->output_height; oy++) {
+                int originY = oy * c->stride_height - c->pad_top;
+                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
+                    int originX = ox * c->stride_width - c->pad_left;
+                    for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                        int y = originY + ky * c->dilation_height;
+                        int row_inside = y >= 0 && y < c->input_height;
+                        for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                            int x = originX + kx * c->dilation_width;
+                            tap[t] = row_inside && x >= 0 && x < c->input_width
+                                ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                        }
+                    }
+                    depthwise_pixel_avx2(depth - c0, taps, tap, wt, offset, &rest, o);
+                }
+            }
         }
     }
 }
 
 const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_row_avx512, add_avx2, requantize_avx2};
+                                        depthwise_op_avx512, add_avx2, requantize_avx2};
 #endif
