@@ -10,7 +10,7 @@
 DEFAULT_MODEL := Models/machine_health.tflite
 MODEL         ?= $(DEFAULT_MODEL)
 MODELC        := .build/debug/fieldagent-modelc
-REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly zoo_conv zoo_residual
+REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly zoo_conv zoo_residual zoo_dscnn
 VENV          := .venv
 PYTHON        := $(VENV)/bin/python
 
@@ -20,6 +20,7 @@ type_cnn_vibration := CNNVibration
 type_ae_anomaly    := AEAnomaly
 type_zoo_conv      := ZooConv
 type_zoo_residual  := ZooResidual
+type_zoo_dscnn     := ZooDSCNN
 
 BENCH_TARGETS += bench-model
 TEST_PREREQS  += check-generated-model check-model-refusal

@@ -89,7 +89,7 @@ test-arm64: sync-trixie arm64-sysroot binfmt-arm64
 	$(IN_TRIXIE_X) bash -o pipefail -c 'set -e; cd $(ROOT_SRC); \
 	  $(CROSS_ENV) swift build $(CROSS_FLAGS) --build-tests 2>&1 | $(SDK_NOISE); \
 	  make --no-print-directory test-deps-modbus; \
-	  export QEMU_LD_PREFIX=$(ROOT_SYSROOT) FIELDAGENT_TEST_SLOWDOWN=3; \
+	  export QEMU_LD_PREFIX=$(ROOT_SYSROOT) QEMU_CPU=max FIELDAGENT_TEST_SLOWDOWN=3; \
 	  Platform/check-binary .build-arm64/debug/FieldAgentPackageTests.xctest aarch64; \
 	  .build-arm64/debug/FieldAgentPackageTests.xctest --testing-library swift-testing; \
 	  make --no-print-directory hil FIELDAGENT=.build-arm64/debug/fieldagent'; \

@@ -75,9 +75,11 @@ func compile(_ inv: Invocation) throws(ModelError) {
     let model: TFLiteModel
     do { model = try TFLiteModel(bytes: bytes) } catch { throw ModelError("\(inv.model): \(error)") }
     guard !model.operators.isEmpty else { throw ModelError("\(inv.model): the model has no operators") }
-    let (input, output, operators): (TFLiteModel.Tensor, TFLiteModel.Tensor, [LoweredOperator])
-    do { (input, output, operators) = try Lowering(model: model).lower() } catch { throw ModelError("\(inv.model): \(error)") }
-    let plan = MemoryPlanner.plan(operators: operators, input: input.index, output: output.index) { model.tensors[$0].count }
+    let (input, output, lowered): (TFLiteModel.Tensor, TFLiteModel.Tensor, [LoweredOperator])
+    do { (input, output, lowered) = try Lowering(model: model).lower() } catch { throw ModelError("\(inv.model): \(error)") }
+    let (operators, plan) = MemoryPlanner.planWithTiles(operators: lowered, input: input.index, output: output.index) {
+        model.tensors[$0].count
+    }
     let base = String(inv.model.split(separator: "/").last ?? "model")
     let stem = base.hasSuffix(".tflite") ? String(base.dropLast(7)) : base
     var names = ModelMetadata()
