@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 /// A Modbus master for one TCP device or one RTU bus, on the loop: a request queue, one request on the wire at
 /// a time, a response timeout on a loop timer, retries with backoff, and reconnection when the device returns.
@@ -40,16 +41,20 @@ public final class ModbusClient {
 
     /// Creates a client. A TCP host given by name is resolved off the loop by `resolver` (by default one that
     /// calls `getaddrinfo` on a helper thread), retried with backoff until it resolves; meanwhile requests fail
-    /// with the reason (``problem``). Nothing connects until the first request.
+    /// with the reason (``problem``). Nothing connects until the first request. A `tls://` endpoint
+    /// authenticates with `tls` (a client context: the agent's certificate and the plant CA); without one,
+    /// every request fails saying so.
     public init(loop: EventLoop, endpoint: ModbusEndpoint, options: ModbusClientOptions = ModbusClientOptions(),
-                logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
+                logger: Logger = .silent, resolver: NameResolver? = nil, tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.endpoint = endpoint
         self.options = options
         self.logger = logger.with("device=\(endpoint)")
         switch endpoint {
-        case .tcp(let host, let port):
-            let tcp = TCPClientLink(loop: loop, host: host, port: port, resolver: resolver ?? NameResolver(loop: loop), logger: self.logger)
+        case .tcp(let host, let port), .tls(let host, let port):
+            let secure: Bool = if case .tls = endpoint { true } else { false }
+            let tcp = TCPClientLink(loop: loop, host: host, port: port, resolver: resolver ?? NameResolver(loop: loop), logger: self.logger,
+                                    tls: secure ? tls : nil, requiresTLS: secure)
             link = tcp
             tcp.onResolved = { [unowned self] address in self.onResolved(address) }
         case .rtu(let settings):
@@ -230,7 +235,7 @@ public final class ModbusClient {
     private func attemptFailed(_ error: ModbusError) {
         guard let p = inFlight else { return }
         inFlight = nil
-        if case .timeout = error, case .tcp = endpoint, p.attempt > options.retries {
+        if case .timeout = error, endpoint.isTCP, p.attempt > options.retries {
             // The connection may be half dead (a host that stopped answering): start afresh next time.
             link.close()
             state = .closed

@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 /// Polls the configured Modbus devices on the loop and drives their writable points: the agent's sensor and
 /// actuator side. One ``ModbusClient`` per endpoint (units on one bus share it and take turns); one timer per
@@ -31,8 +32,10 @@ public final class ModbusPoller {
     private var running = false
 
     /// Creates the clients; TCP host names start resolving off the loop (``NameResolver``; `resolver` replaces
-    /// the default, for tests). Polling starts with ``start()``.
-    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
+    /// the default, for tests). Polling starts with ``start()``. `tls` is the agent's client identity for
+    /// `tls://` devices.
+    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil,
+                tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.devices = devices
         self.logger = logger
@@ -41,7 +44,7 @@ public final class ModbusPoller {
         let resolver = resolver ?? NameResolver(loop: loop)
         for (i, d) in devices.enumerated() {
             if clients[d.endpoint] == nil {
-                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver)
+                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver, tls: tls)
                 let endpoint = d.endpoint
                 client.onResolved = { [unowned self] address in
                     for device in self.devices where device.endpoint == endpoint { self.onResolved(device.name, address) }
