@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLinux"]),
         .target(name: "YAML", dependencies: ["CYAML"]),
         .target(name: "Boards", dependencies: ["YAML"]),
-        .target(name: "Config", dependencies: ["YAML", "Boards", "Modbus"]),
+        .target(name: "Config", dependencies: ["YAML", "Boards", "Modbus", "TLS"]),
         .target(name: "GPIO", dependencies: ["CGPIOFacade", "CLinux", "EventLoop"]),
         .target(name: "TLS", dependencies: ["CTLSShim"]),
         .target(name: "Modbus", dependencies: ["CModbus", "CLinux", "EventLoop", "TLS"]),
@@ -42,7 +42,7 @@ let package = Package(
         // systemd integration: sd_notify (READY, STATUS, WATCHDOG) without libsystemd.
         .target(name: "Service", dependencies: ["EventLoop"]),
         .target(name: "Agent", dependencies: ["EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
-        .executableTarget(name: "fieldagent", dependencies: ["Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
+        .executableTarget(name: "fieldagent", dependencies: ["Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "Inference", "CompiledModel", "Service"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference"]),
         // The shared reference models compiled like the product's (make reference-models), for tests and make bench.
         .target(name: "CReferenceModels", path: "Tests/CReferenceModels"),

@@ -10,6 +10,7 @@ let commands: [Command] = [
     RunCommand.command, CheckCommand.command, SafeCommand.command, SimCommand.command, HILCommand.command,
     BoardsCommand.command, GPIOCommand.command, BenchCommand.command, ModbusCommand.command,
     ModelCommand.command, PredictCommand.command, MachineCommand.command, StatusCommand.command, ResetCommand.command,
+    PKICommand.command,
 ]
 
 @MainActor func printUsage() {

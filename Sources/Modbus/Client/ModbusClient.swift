@@ -71,7 +71,15 @@ public final class ModbusClient {
 
     /// Why the device cannot be reached before a request is even sent (its host name has not resolved: the
     /// resolver's reason and when it retries), or nil.
-    public var problem: String? { link.problem }
+    public var problem: String? { link.problem ?? lastConnectFailure }
+
+    /// Why the last connection attempt failed (a TLS refusal: `certificate has expired`), until one succeeds.
+    public private(set) var lastConnectFailure: String?
+
+    /// Uses `context` for `tls://` connections made from now on (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) {
+        (link as? TCPClientLink)?.reloadTLS(context)
+    }
 
     /// Called on the loop once a TCP host name resolved, with its address (the agent then trusts a peer's address).
     public var onResolved: (SocketAddress) -> Void = { _ in }
@@ -153,6 +161,10 @@ public final class ModbusClient {
             counters.connectFailures += 1
             connectFailuresInRow += 1
             reconnectAt = loop.now + options.backoff(forAttempt: connectFailuresInRow)
+            if case .connectFailed(let why) = error, why.hasPrefix("TLS: ") {
+                if lastConnectFailure != why { logger.warning("modbus.client.tls-refused", ["reason": why]) }
+                lastConnectFailure = why
+            }
             logger.debug("modbus.client.connect-failed", ["reason": error])
             failAll(error)
             return
@@ -160,6 +172,7 @@ public final class ModbusClient {
         state = .open
         counters.connects += 1
         connectFailuresInRow = 0
+        lastConnectFailure = nil
         logger.debug("modbus.client.connected")
         pump()
     }

@@ -55,7 +55,12 @@ public final class ModbusPoller {
         }
     }
 
-    /// Why a device cannot be reached before a request is even sent (its host name has not resolved), or nil.
+    /// Uses `context` for `tls://` devices' next connections (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) {
+        for client in clients.values { client.reloadTLS(context) }
+    }
+
+    /// Why a device cannot be reached (its host name has not resolved, its TLS server was refused), or nil.
     public func problem(of device: String) -> String? {
         devices.first { $0.name == device }.flatMap { clients[$0.endpoint]?.problem }
     }

@@ -19,7 +19,7 @@ final class TCPClientLink: ModbusLink {
     private let port: UInt16
     private let resolver: NameResolver
     private let logger: Logger
-    private let tls: TLSContext?
+    private var tls: TLSContext?
     private let missingIdentity: Bool
     private var stream = SocketStream(fd: -1, tls: nil)
     private var address: SocketAddress?
@@ -183,6 +183,11 @@ final class TCPClientLink: ModbusLink {
     }
 
     private var handshaking = false
+
+    /// Uses `context` from the next connection on (the one open now keeps its session).
+    func reloadTLS(_ context: TLSContext) {
+        if tls != nil { tls = context }
+    }
 
     private func continueHandshake(_ completion: @escaping (ModbusError?) -> Void) {
         guard let session = stream.tls else { return }
