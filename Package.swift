@@ -60,6 +60,6 @@ let package = Package(
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop", "TLS"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel", "ReferenceModels", "CAllocationCounter"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TLS"]),
     ]
 )
