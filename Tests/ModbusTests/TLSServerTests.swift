@@ -214,6 +214,8 @@ import TLS
     @Test func pymodbusTLSClientWithVerificationUsesOurServer() throws {
         if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
         let pki = TestPKI.pki
+        map.inputRegisters[5] = 555
+        map.discreteInputs[2] = true
         let script = """
         import ssl, sys
         from pymodbus.client import ModbusTlsClient
@@ -226,8 +228,14 @@ import TLS
         c = ModbusTlsClient("127.0.0.1", port=int(sys.argv[1]), sslctx=ctx)
         assert c.connect(), "no connection"
         print("fc3", c.read_holding_registers(0, count=3).registers)
+        print("fc4", c.read_input_registers(5, count=1).registers)
+        print("fc2", c.read_discrete_inputs(0, count=3).bits[:3])
+        print("fc5", not c.write_coil(7, True).isError())
+        print("fc1", c.read_coils(6, count=2).bits[:2])
         print("fc6", not c.write_register(7, 4321).isError())
         print("fc16", not c.write_registers(8, [1, 2]).isError())
+        print("fc15", not c.write_coils(4, [True, False, True]).isError())
+        print("fc23", c.readwrite_registers(read_address=0, read_count=3, write_address=2, values=[9]).registers)
         r = c.write_register(60, 1)
         print("exc", r.isError(), getattr(r, "exception_code", None))
         c.close()
@@ -236,7 +244,8 @@ import TLS
         TestEnvironment.run(loop, timeout: .seconds(30)) { child.drain(); return !child.isRunning }
         let out = child.text
         #expect(child.exitStatus == 0, "\(out)")
-        for line in ["fc3 [42, 43, 44]", "fc6 True", "fc16 True", "exc True 1"] { #expect(out.contains(line), "missing '\(line)' in \(out)") }
+        for line in ["fc3 [42, 43, 44]", "fc4 [555]", "fc2 [False, False, True]", "fc5 True", "fc1 [False, True]", "fc6 True", "fc16 True",
+                     "fc15 True", "fc23 [42, 43, 9]", "exc True 1"] { #expect(out.contains(line), "missing '\(line)' in \(out)") }
         #expect(map.holdingRegisters[7] == 4321 && Array(map.holdingRegisters[8...9]) == [1, 2])
     }
 }
