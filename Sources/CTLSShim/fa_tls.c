@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,11 +94,72 @@ int64_t fa_tls_context_not_after(fa_tls_context *ctx) {
     return cert ? asn1_time_epoch(X509_get0_notAfter(cert)) : 0;
 }
 
+/*
+ * The socket under a session: OpenSSL's own socket BIO writes with write(2), which raises SIGPIPE when the
+ * peer has gone; a process that has not ignored SIGPIPE (a test runner, `fieldagent modbus serve`) would die
+ * of a client hanging up. This one sends with MSG_NOSIGNAL and reads with recv(2).
+ */
+static int nosig_write(BIO *b, const char *data, int len) {
+    int fd = (int)(intptr_t)BIO_get_data(b);
+    errno = 0;
+    int n = (int)send(fd, data, (size_t)len, MSG_NOSIGNAL);
+    BIO_clear_retry_flags(b);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_write(b);
+    return n;
+}
+
+static int nosig_read(BIO *b, char *data, int len) {
+    int fd = (int)(intptr_t)BIO_get_data(b);
+    errno = 0;
+    int n = (int)recv(fd, data, (size_t)len, 0);
+    BIO_clear_retry_flags(b);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_read(b);
+    return n;
+}
+
+static int nosig_puts(BIO *b, const char *text) { return nosig_write(b, text, (int)strlen(text)); }
+
+static long nosig_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)num;
+    switch (cmd) {
+    case BIO_C_GET_FD:
+        if (ptr) *(int *)ptr = (int)(intptr_t)BIO_get_data(b);
+        return (long)(intptr_t)BIO_get_data(b);
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int nosig_create(BIO *b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *nosig_method;
+static void make_nosig_method(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "fieldagent socket");
+    if (!m) return;
+    BIO_meth_set_write(m, nosig_write);
+    BIO_meth_set_read(m, nosig_read);
+    BIO_meth_set_puts(m, nosig_puts);
+    BIO_meth_set_ctrl(m, nosig_ctrl);
+    BIO_meth_set_create(m, nosig_create);
+    nosig_method = m;
+}
+
 fa_tls_session *fa_tls_session_new(fa_tls_context *ctx, int fd, int server, const char *host, char *err, size_t errlen) {
     ERR_clear_error();
     SSL *s = SSL_new(ctx);
     if (!s) { set_err(err, errlen, "SSL_new"); return NULL; }
-    if (SSL_set_fd(s, fd) != 1) { set_err(err, errlen, "SSL_set_fd"); SSL_free(s); return NULL; }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_nosig_method);
+    BIO *bio = nosig_method ? BIO_new(nosig_method) : NULL;
+    if (!bio) { set_err(err, errlen, "BIO_new"); SSL_free(s); return NULL; }
+    BIO_set_data(bio, (void *)(intptr_t)fd);
+    SSL_set_bio(s, bio, bio);
     if (server) {
         SSL_set_accept_state(s);
     } else {
