@@ -19,10 +19,10 @@ public struct TLSIdentity: Sendable, Equatable {
         self.crl = crl
     }
 
-    /// Nil when the key file belongs to this process's user and nobody else may read or write it; else
-    /// why not, with the fix (`chmod 600 …`). A private key others can read is not private.
-    /// The corresponding C function is `stat`.
-    public func keyFileProblem() -> String? {
+    /// Nil when the key file belongs to this process's user (unless `checkOwner` is false: `fieldagent check`
+    /// run by an administrator) and nobody else may read or write it; else why not, with the fix (`chmod 600 …`).
+    /// A private key others can read is not private. The corresponding C function is `stat`.
+    public func keyFileProblem(checkOwner: Bool = true) -> String? {
         var st = stat()
         guard stat(key, &st) == 0 else { return "cannot read the key file \(key): \(String(cString: strerror(errno)))" }
         guard (st.st_mode & S_IFMT) == S_IFREG else { return "the key file \(key) is not a regular file" }
@@ -31,7 +31,7 @@ public struct TLSIdentity: Sendable, Equatable {
             let mode = String(st.st_mode & 0o777, radix: 8)
             return "the key file \(key) is readable or writable by group or others (mode \(mode)); run: chmod 600 \(key)"
         }
-        if st.st_uid != geteuid() {
+        if checkOwner && st.st_uid != geteuid() {
             return "the key file \(key) belongs to uid \(st.st_uid), not to the user the agent runs as (uid \(geteuid())); run: chown that user \(key)"
         }
         return nil
