@@ -30,7 +30,7 @@ BENCH_BIN  := .build/release/fieldagent-bench
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent
 # Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).
-DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev gpiod socat mbpoll python3-venv systemd
+DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev libssl-dev gpiod socat mbpoll python3-venv systemd
 # Targets that other fragments hang their own preparation on.
 TEST_PREREQS  :=
 BENCH_TARGETS :=

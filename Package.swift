@@ -18,18 +18,22 @@ let package = Package(
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         // What Swift cannot import directly: Linux headers (epoll, timerfd, signalfd, termios ioctls) and
         // the one facade over libgpiod (v1 API today; a v2 implementation slots in there).
         .target(name: "CLinux"),
         .target(name: "CGPIOFacade", dependencies: ["CGPIOD"]),
+        // OpenSSL's configuration macros as plain functions, and the test PKI (Modbus/TCP Security).
+        .target(name: "CTLSShim", dependencies: ["COpenSSL"]),
 
         // Safe wrappers and pure logic, one layer per target.
         .target(name: "EventLoop", dependencies: ["CLinux"]),
         .target(name: "YAML", dependencies: ["CYAML"]),
         .target(name: "Boards", dependencies: ["YAML"]),
-        .target(name: "Config", dependencies: ["YAML", "Boards", "Modbus"]),
+        .target(name: "Config", dependencies: ["YAML", "Boards", "Modbus", "TLS"]),
         .target(name: "GPIO", dependencies: ["CGPIOFacade", "CLinux", "EventLoop"]),
-        .target(name: "Modbus", dependencies: ["CModbus", "CLinux", "EventLoop"]),
+        .target(name: "TLS", dependencies: ["CTLSShim"]),
+        .target(name: "Modbus", dependencies: ["CModbus", "CLinux", "EventLoop", "TLS"]),
         // int8 micro-kernels per instruction set (AVX2, AVX-512 VNNI, NEON, dot product), chosen at run time.
         .target(name: "CInt8Kernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Inference", dependencies: ["CInt8Kernels"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
@@ -43,7 +47,7 @@ let package = Package(
         .target(name: "Agent", dependencies: ["EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
         // Subcommands, --help and exit statuses, shared by the two executables below.
         .target(name: "CommandLineTool", dependencies: ["EventLoop"]),
-        .executableTarget(name: "fieldagent", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "Inference", "CompiledModel", "Service"]),
+        .executableTarget(name: "fieldagent", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "Inference", "CompiledModel", "Service"]),
         // The benchmarks (make bench): the agent's code linked as in the product, kept out of the shipped binary.
         .executableTarget(name: "FieldAgentBench", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "CompiledModel"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference"]),
@@ -60,9 +64,9 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO", "EventLoop"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"], exclude: ["Fixtures"]),
-        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop"]),
+        .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop", "TLS"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CompiledModel", "ReferenceModels", "CAllocationCounter"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TLS"]),
     ]
 )

@@ -4,6 +4,7 @@ import EventLoop
 import GPIO
 import Inference
 import Modbus
+import TLS
 
 /// The running agent: its inputs, outputs and rules on one event loop.
 ///
@@ -38,6 +39,8 @@ public final class Agent {
     public private(set) var startedAt: Instant = .zero
     /// The Modbus sensors and actuators (`modbus:`); nil without devices.
     public private(set) var sensors: ModbusPoller?
+    /// The agent's TLS client identity (`server: tls:`) for `tls://` sensors and peers; nil without TLS.
+    public private(set) var tlsClient: TLSContext?
     /// The peers polled (`peers:`); nil without peers.
     public private(set) var peers: PeerSet?
     /// The features (`features:`).
@@ -54,6 +57,13 @@ public final class Agent {
     /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
     /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
     public var resolver: NameResolver?
+
+    /// Uses `context` (the agent's renewed certificate) for the next TLS connections to sensors and peers.
+    public func reloadTLSClient(_ context: TLSContext) {
+        tlsClient = context
+        sensors?.reloadTLS(context)
+        peers?.reloadTLS(context)
+    }
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -103,6 +113,15 @@ public final class Agent {
         for (index, monitor) in inputs.enumerated() {
             monitor.start { [unowned self] m, edge in self.inputEdge(index, m, edge) }
         }
+        if let tls = config.serverTLS {
+            do {
+                tlsClient = try TLSContext(server: false, identity: tls.identity)
+            } catch {
+                logger.error("tls.identity_failed", ["reason": error.description])
+                shutdown(reason: "start failed")
+                throw AgentError("server: tls: \(error.description)")
+            }
+        }
         do {
             try startDecisionPath()
         } catch {
@@ -123,8 +142,8 @@ public final class Agent {
         for p in config.peers where SocketAddress(numericHost: p.host, port: 0) != nil { writers.insert(CommandBlock.normalized(p.host)) }
         let commands = CommandBlock(allowed: writers, loop: loop, logger: logger)
         self.commands = commands
-        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver) }
-        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver) }
+        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver, tls: tlsClient) }
+        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver, tls: tlsClient) }
         // A peer given by name may write (and gets a reserved server slot) from the address it resolves to.
         peers?.onResolved = { [unowned commands] _, address in commands.allow(address.host) }
         let features = FeatureBank(configs: config.features, logger: logger) { [unowned self] source in self.linkProblem(source) }

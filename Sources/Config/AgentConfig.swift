@@ -71,6 +71,11 @@ public struct AgentConfig: Sendable {
     public var modbus: [ModbusDeviceConfig] = []
     /// The agent's Modbus TCP server (`server:`, see `ServerSection.swift`); nil when the section is absent.
     public var server: ModbusServerConfiguration?
+    /// Modbus/TCP Security (`server: tls:`, see `ServerTLSSection.swift`): the TLS listener, the agent's
+    /// certificate (also for `tls://` sensors and peers) and the rights per role; nil when off.
+    public var serverTLS: ModbusTLSSettings?
+    /// What plaintext Modbus TCP clients may do (`server: plain:`): everything without TLS, reads or nothing beside it.
+    public var plainServer: PlainServerMode = .readWrite
     /// Numeric addresses allowed to write the command block, besides the peers' (`server: writers:`).
     public var writers: [String] = []
     /// The peer agents polled (`peers:`, see `PeersSection.swift`).

@@ -106,6 +106,15 @@ public struct ConfigLoader: Sendable {
                 r.warning(rule.location, "output '\(rule.action.output)' is driven by this rule and by decide:; the next decision tick overrides the rule")
             }
         }
+        if server?.tls == nil {
+            for p in peers where p.tls {
+                r.error(p.location, "peer '\(p.name)' has tls: on, but the agent has no certificate: add server: tls: (ca, cert, key)")
+            }
+            for item in sections[ModbusSection.key]?.sequenceItems ?? [] {
+                guard let endpoint = item["endpoint"], endpoint.scalarValue?.hasPrefix("tls://") == true else { continue }
+                r.error(endpoint.mark, "\(item["name"]?.scalarValue.map { "device '\($0)'" } ?? "a device") is reached over tls://, but the agent has no certificate: add server: tls: (ca, cert, key)")
+            }
+        }
         if !peers.isEmpty && server == nil {
             r.warning(SourceMark(file: file, line: peers[0].location.line, column: 1), "peers are polled but this agent has no server: section, so they cannot poll it back")
         }
@@ -113,8 +122,10 @@ public struct ConfigLoader: Sendable {
         guard let board, !r.hasErrors else { throw ConfigErrors(r.sortedDiagnostics) }
         var config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
         config.modbus = modbus
-        config.server = server?.0
+        config.server = server?.configuration
         config.writers = server?.writers ?? []
+        config.serverTLS = server?.tls
+        config.plainServer = server?.plain ?? .readWrite
         config.peers = peers
         config.features = features
         config.decision = decision

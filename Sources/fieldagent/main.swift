@@ -11,6 +11,7 @@ let commands: [Command] = [
     RunCommand.command, CheckCommand.command, SafeCommand.command, SimCommand.command, HILCommand.command,
     BoardsCommand.command, GPIOCommand.command, ModbusCommand.command,
     ModelCommand.command, PredictCommand.command, MachineCommand.command, StatusCommand.command, ResetCommand.command,
+    PKICommand.command,
 ]
 
 /// The tool: its command list, usage text and version line.

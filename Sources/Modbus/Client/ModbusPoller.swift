@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 /// Polls the configured Modbus devices on the loop and drives their writable points: the agent's sensor and
 /// actuator side. One ``ModbusClient`` per endpoint (units on one bus share it and take turns); one timer per
@@ -31,8 +32,10 @@ public final class ModbusPoller {
     private var running = false
 
     /// Creates the clients; TCP host names start resolving off the loop (``NameResolver``; `resolver` replaces
-    /// the default, for tests). Polling starts with ``start()``.
-    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
+    /// the default, for tests). Polling starts with ``start()``. `tls` is the agent's client identity for
+    /// `tls://` devices.
+    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil,
+                tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.devices = devices
         self.logger = logger
@@ -41,7 +44,7 @@ public final class ModbusPoller {
         let resolver = resolver ?? NameResolver(loop: loop)
         for (i, d) in devices.enumerated() {
             if clients[d.endpoint] == nil {
-                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver)
+                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver, tls: tls)
                 let endpoint = d.endpoint
                 client.onResolved = { [unowned self] address in
                     for device in self.devices where device.endpoint == endpoint { self.onResolved(device.name, address) }
@@ -52,7 +55,12 @@ public final class ModbusPoller {
         }
     }
 
-    /// Why a device cannot be reached before a request is even sent (its host name has not resolved), or nil.
+    /// Uses `context` for `tls://` devices' next connections (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) {
+        for client in clients.values { client.reloadTLS(context) }
+    }
+
+    /// Why a device cannot be reached (its host name has not resolved, its TLS server was refused), or nil.
     public func problem(of device: String) -> String? {
         devices.first { $0.name == device }.flatMap { clients[$0.endpoint]?.problem }
     }

@@ -17,6 +17,8 @@ public struct ModbusServerConfiguration: Sendable, Equatable {
     public var idleTimeout: Duration
     /// Units answered; nil answers every unit id. Others get ``ModbusExceptionCode/gatewayPathUnavailable``.
     public var units: Set<UInt8>?
+    /// On a TLS server, a client that has not completed its handshake after this long is closed.
+    public var handshakeTimeout: Duration = .seconds(10)
 
     /// `reservedConnections` defaults to a quarter of `maxConnections`, at most 4.
     public init(bindAddress: String = "0.0.0.0", port: UInt16? = nil, maxConnections: Int = 16, reservedConnections: Int? = nil,
