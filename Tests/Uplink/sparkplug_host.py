@@ -59,7 +59,7 @@ class Message:
     def __init__(self, topic, raw):
         self.topic = topic
         parts = topic.split("/")
-        self.type = parts[2] if len(parts) > 2 else parts[1]
+        self.type = "STATE" if parts[1] == "STATE" else parts[2]
         self.device = parts[4] if len(parts) > 4 else None
         self.raw = raw
         self.payload = None
@@ -179,7 +179,7 @@ class Tracker:
         births = []
         for m in messages:
             parts = m.topic.split("/")
-            if m.type == "STATE" or parts[3] != self.node:
+            if m.type in ("STATE", "NCMD", "DCMD") or parts[3] != self.node:
                 continue
             if m.type == "NDEATH":
                 d = {x.name: value_of(x) for x in m.metrics()}
@@ -251,3 +251,61 @@ class Broker:
 
     def stop(self):
         self.kill()
+
+
+class NatsCluster:
+    """Three nats-server 2.10 nodes clustered on loopback, JetStream on, an MQTT listener on each."""
+
+    def __init__(self, workdir, binary, size=3):
+        self.binary = binary
+        self.workdir = workdir
+        self.nodes = []
+        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        for i, (client, mqtt_port, route) in enumerate(ports):
+            name = f"n{i + 1}"
+            routes = ", ".join(f"nats://127.0.0.1:{r}" for j, (_, _, r) in enumerate(ports) if j != i)
+            conf = os.path.join(workdir, f"{name}.conf")
+            with open(conf, "w") as f:
+                f.write(f"""server_name: {name}
+listen: 127.0.0.1:{client}
+jetstream {{ store_dir: "{workdir}/{name}-js" }}
+mqtt {{ listen: 127.0.0.1:{mqtt_port}, stream_replicas: 3 }}
+cluster {{ name: fleet, listen: 127.0.0.1:{route}, routes: [{routes}] }}
+""")
+            self.nodes.append({"name": name, "conf": conf, "mqtt": mqtt_port, "proc": None,
+                               "log": open(os.path.join(workdir, f"{name}.log"), "a")})
+        for n in self.nodes:
+            self.start(n)
+        for n in self.nodes:
+            self.wait_mqtt(n)
+
+    def start(self, n):
+        n["proc"] = subprocess.Popen([self.binary, "-c", n["conf"]], stdout=n["log"], stderr=n["log"])
+
+    def wait_mqtt(self, n, timeout=30):
+        """Until an MQTT CONNECT gets its CONNACK: the node's JetStream (and so its MQTT) is ready."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"probe-{n['name']}-{time.time()}")
+            ok = threading.Event()
+            c.on_connect = lambda cl, u, f, rc, p=None: rc == 0 and ok.set()
+            try:
+                c.connect("127.0.0.1", n["mqtt"], keepalive=10)
+                c.loop_start()
+                if ok.wait(2):
+                    c.disconnect(); c.loop_stop()
+                    return
+                c.loop_stop()
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"NATS node {n['name']} did not accept MQTT")
+
+    def kill(self, n):
+        if n["proc"] and n["proc"].poll() is None:
+            n["proc"].kill()
+            n["proc"].wait()
+
+    def stop(self):
+        for n in self.nodes:
+            self.kill(n)
