@@ -196,7 +196,7 @@ public final class SparkplugEdgeNode {
         stats.connects += 1
         stats.broker = c.broker
         backoff.reset()
-        logger.notice("uplink.connected", ["broker": c.broker, "bdSeq": bdSeq, "buffered": buffer.count])
+        logger.notice("uplink.connected", ["broker": c.broker, "protocol": config.protocolVersion.rawValue, "bdSeq": bdSeq, "buffered": buffer.count])
         c.subscribe(topics.node("NCMD"))
         c.subscribe(topics.device("DCMD", "+"))
         if let host = config.primaryHost {

@@ -236,12 +236,12 @@ def test_agent_sigkill_during_outage_keeps_the_buffer(w):
 
 
 def test_rebirth_and_commands_through_the_gate(w):
-    """NCMD Node Control/Rebirth: NBIRTH again (seq 0, same bdSeq). A command from a configured host id sets the
+    """(MQTT 5.) NCMD Node Control/Rebirth: NBIRTH again (seq 0, same bdSeq). A command from a configured host id sets the
     command block's stop bit (Commands/Bits becomes 1 in NDATA); from an unknown host id, without a Host ID, aimed
     at an output, or as DCMD, it is refused and counted, and the bits do not move."""
     broker = Broker(w)
     host = Host("scada", GROUP, broker.port)
-    agent = Agent(w, "commands", [f"mqtt://127.0.0.1:{broker.port}"], extra="  command_hosts: [scada]\n").start()
+    agent = Agent(w, "commands", [f"mqtt://127.0.0.1:{broker.port}"], extra="  command_hosts: [scada]\n  protocol: \"5\"\n").start()
     tracker = Tracker("commands")
     try:
         host.wait_for(lambda ms: len(counters(tracker.analyse(ms)[1])) >= 3, what="data")
