@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "fieldagent-modelc", targets: ["ModelCompiler"]),
         .executable(name: "fieldagent-bench-model", targets: ["ModelBench"]),
         .executable(name: "fieldagent-gpio-selftest", targets: ["GPIOSelfTest"]),
+        .executable(name: "fieldagent-uplink-load", targets: ["UplinkLoad"]),
     ],
     targets: [
         // C headers of the platform's libraries, found through pkg-config.
@@ -50,6 +51,8 @@ let package = Package(
         // The libgpiod backend's checks against the kernel's gpio-sim, run inside gpio-vm by make test-hw (a plain
         // executable: the VM gets ELF files only, without the toolchain's test runtime).
         .executableTarget(name: "GPIOSelfTest", dependencies: ["GPIO", "EventLoop"], path: "Tests/GPIOSelfTest"),
+        // Many Sparkplug edge nodes in one process against a broker cluster (make bench-uplink).
+        .executableTarget(name: "UplinkLoad", dependencies: ["Uplink", "EventLoop", "Config"], path: "Tests/UplinkLoad"),
         // Test support: counts the calling thread's mallocs (proves predict allocates nothing).
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
 

@@ -38,5 +38,7 @@ test-uplink: test-deps-uplink
 	@[ -x $(FIELDAGENT_DEBUG) ] || $(SWIFT) build --product fieldagent
 	NATS_SERVER=$(NATS_SERVER) $(MODBUS_VENV)/bin/python Tests/Uplink/uplink_tests.py $(FIELDAGENT_DEBUG)
 
+UPLINK_LOAD := .build/release/fieldagent-uplink-load
 bench-uplink: build test-deps-uplink
-	NATS_SERVER=$(NATS_SERVER) $(MODBUS_VENV)/bin/python Tests/Uplink/uplink_bench.py $(BIN) $(UPLINK_NODES) $(UPLINK_SECONDS)
+	$(SWIFT) build $(RELEASE) --product fieldagent-uplink-load
+	NATS_SERVER=$(NATS_SERVER) $(MODBUS_VENV)/bin/python Tests/Uplink/uplink_bench.py $(BIN) $(UPLINK_LOAD) $(UPLINK_NODES) $(UPLINK_SECONDS)

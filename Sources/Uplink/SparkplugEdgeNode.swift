@@ -50,6 +50,8 @@ public final class SparkplugEdgeNode {
 
     /// Applies an NCMD metric (the agent's command block gate): host id, metric name, value.
     public var onCommand: (String, String, SparkplugMetric.Value) -> CommandOutcome = { _, _, _ in .refused("no command gate") }
+    /// Called when the node is born (true) or loses its session (false): status, fleet load tests.
+    public var onOnlineChange: (Bool) -> Void = { _ in }
     /// Whether a device is online now (a Modbus device's or a peer's link); offline devices get DDEATH.
     public var deviceOnline: (String) -> Bool = { _ in true }
 
@@ -236,6 +238,7 @@ public final class SparkplugEdgeNode {
 
     /// Offline: memory queue to disk (in order, before anything newer), replay cursor back to the first unacknowledged.
     private func connectionEnded() {
+        if born { onOnlineChange(false) }
         born = false
         stats.online = false
         stats.broker = nil
@@ -265,6 +268,7 @@ public final class SparkplugEdgeNode {
         stats.online = true
         deviceBorn = []
         for dev in devices where deviceOnline(dev) { deviceBirth(dev, values: values, now: now) }
+        onOnlineChange(true)
         logger.notice("uplink.born", ["bdSeq": bdSeq, "metrics": definitions.count + 2, "devices": deviceBorn.count, "replay": buffer.count + memory.count])
         drain()
     }
@@ -437,6 +441,7 @@ public final class SparkplugEdgeNode {
                 if let c = connection, born {
                     c.publish(topic: topics.node("NDEATH"), payload: deathPayload(), qos: 0)
                     born = false
+                    onOnlineChange(false)
                     stats.online = false
                     spillMemory()
                     replayInFlight = []

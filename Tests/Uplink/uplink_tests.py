@@ -24,7 +24,7 @@ COUNTER = "Node Info/Sample"
 class Agent:
     """fieldagent run with a config written for the test; inputs driven through the mock chip's socket."""
 
-    def __init__(self, workdir, name, brokers, extra="", state=None, interval="100ms"):
+    def __init__(self, workdir, name, brokers, extra="", state=None, interval="100ms", max_interval="10s"):
         self.workdir = workdir
         self.name = name
         self.config = os.path.join(workdir, f"{name}.yaml")
@@ -53,7 +53,7 @@ uplink:
   brokers: [{", ".join(brokers)}]
   group: {GROUP}
   interval: {interval}
-  max_interval: 10s
+  max_interval: {max_interval}
   backoff_min: 200ms
   backoff_max: 1s
   keepalive: 5s

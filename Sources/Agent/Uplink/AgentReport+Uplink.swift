@@ -32,6 +32,7 @@ extension Agent {
             one("fieldagent_uplink_buffer_bytes", "Bytes of the store-and-forward buffer on disk.", .gauge, Double(u.buffer.bytes)),
             one("fieldagent_uplink_dropped_total", "Buffered messages dropped (bound reached, oldest first, or unreadable).", .counter, Double(u.buffer.dropped)),
             one("fieldagent_uplink_published_total", "NDATA/DDATA messages the broker acknowledged.", .counter, Double(s.published)),
+            one("fieldagent_uplink_samples_total", "Metric values in acknowledged NDATA/DDATA messages.", .counter, Double(s.samples)),
             one("fieldagent_uplink_replayed_total", "Of those, replayed from the buffer as historical data.", .counter, Double(s.replayed)),
             one("fieldagent_uplink_connects_total", "Connections accepted by a broker.", .counter, Double(s.connects)),
             one("fieldagent_uplink_commands_refused_total", "NCMD/DCMD commands refused.", .counter, Double(s.commandsRefused)),
