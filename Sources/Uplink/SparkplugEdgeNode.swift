@@ -329,6 +329,8 @@ public final class SparkplugEdgeNode {
         }
         for dev in [nil] + devices.map(Optional.some) {
             guard let metrics = groups[dev], !metrics.isEmpty else { continue }
+            // A device that is down has no data (its DDEATH, or its absence from the births, says so).
+            if let dev, !deviceOnline(dev) { continue }
             enqueue(Self.record(device: dev, SparkplugPayload(timestamp: now, metrics: metrics)))
         }
         drain()
@@ -379,12 +381,16 @@ public final class SparkplugEdgeNode {
         }
         guard buffer.isEmpty else { return }
         var inFlight = memory.reduce(0) { $0 + ($1.mid == nil ? 0 : 1) }
-        for i in memory.indices where memory[i].mid == nil && inFlight < Self.window {
-            guard let (payload, topic, _) = publishable(memory[i].record, historical: false) else { continue }
+        var i = 0
+        while i < memory.count && inFlight < Self.window {
+            if memory[i].mid != nil { i += 1; continue }
+            // A record of a device that died since it was queued has no alias to go by now (its DDEATH said so).
+            guard let (payload, topic, _) = publishable(memory[i].record, historical: false) else { memory.remove(at: i); continue }
             guard let mid = c.publish(topic: topic, payload: payload, qos: Int32(config.dataQoS)) else { return }
             memory[i].mid = mid
             memory[i].sentAt = loop.now
             inFlight += 1
+            i += 1
         }
     }
 

@@ -413,9 +413,51 @@ def test_nats_cluster_failover(w):
         agent.kill(); host.close(); cluster.stop()
 
 
+def test_devices_are_born_and_die_with_their_links(w):
+    """Agent B polls agent A as a peer and as a Modbus device (A's register map over Modbus TCP): each is a
+    Sparkplug device of B, with DBIRTH once its link is up, DDATA, DDEATH when A is killed, DBIRTH again when A
+    is back; seq stays continuous over all of it."""
+    broker = Broker(w)
+    host = Host("scada", GROUP, broker.port)
+    port = free_port()
+    a = Agent(w, "line-a", [f"mqtt://127.0.0.1:{broker.port}"])
+    with open(a.config) as f:
+        text = f.read()
+    with open(a.config, "w") as f:
+        f.write(text.split("uplink:")[0] + f"server: {{bind: 127.0.0.1, port: {port}}}\n")
+    a.start()
+    devices = (f"modbus:\n  - name: press\n    endpoint: tcp://127.0.0.1:{port}\n    timeout: 200ms\n    retries: 0\n    stale_after: 600ms\n"
+               f"    points:\n      - {{name: status, table: input, address: 0, count: 2, poll: 200ms}}\n"
+               f"peers:\n  - {{name: line-a, host: 127.0.0.1, port: {port}, interval: 200ms, timeout: 200ms, down_after: 2}}\n")
+    b = Agent(w, "line-b", [f"mqtt://127.0.0.1:{broker.port}"])
+    with open(b.config) as f:
+        text = f.read()
+    with open(b.config, "w") as f:
+        f.write(devices + text)
+    b.start()
+    tracker = Tracker("line-b")
+    try:
+        def of(kind, device):
+            return lambda ms: [m for m in ms if m.type == kind and m.device == device and m.topic.split("/")[3] == "line-b"]
+        for dev in ("press", "line-a"):
+            host.wait_for(of("DBIRTH", dev), what=f"DBIRTH {dev}")
+        birth = of("DBIRTH", "line-a")(host.snapshot())[0]
+        assert {x.name for x in birth.metrics()} == {"Link", "Class", "Confidence"}, birth.metrics()
+        assert {x.name: value_of(x) for x in birth.metrics()}["Link"] == "up"
+        a.kill()
+        for dev in ("press", "line-a"):
+            host.wait_for(of("DDEATH", dev), what=f"DDEATH {dev}")
+        a.start()
+        for dev in ("press", "line-a"):
+            host.wait_for(lambda ms: len(of("DBIRTH", dev)(ms)) >= 2, what=f"DBIRTH {dev} again")
+        tracker.analyse(host.snapshot())   # seq continuity over births, deaths and data
+    finally:
+        b.kill(); a.kill(); host.close(); broker.kill()
+
+
 TESTS = [test_births_seq_and_data, test_broker_killed_mid_stream_loses_nothing, test_agent_sigkill_during_outage_keeps_the_buffer,
          test_rebirth_and_commands_through_the_gate, test_slow_broker_is_left_and_gpio_path_is_unaffected,
-         test_tls_verifies_both_ways, test_nats_cluster_failover]
+         test_tls_verifies_both_ways, test_devices_are_born_and_die_with_their_links, test_nats_cluster_failover]
 
 
 def main():
