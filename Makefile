@@ -7,7 +7,7 @@
 #   make size       stripped size of each product, the agent's peak RSS
 #   make deb        Debian package in dist/ for this machine's Debian; ARCH=arm64: for Raspberry Pi OS trixie
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make help       this list, then the targets of each area (mk/*.mk: modbus, model, platform, systemd)
+#   make help       this list, then the targets of each area (mk/*.mk: modbus, model, platform, systemd, uplink)
 
 SWIFT      ?= swift
 PREFIX     ?= /usr/local
@@ -30,7 +30,7 @@ BENCH_BIN  := .build/release/fieldagent-bench
 BIN        := .build/release/fieldagent
 DEBUG_BIN  := .build/debug/fieldagent
 # Debian packages the build and the tests need (the -dev packages pull in the runtime libraries).
-DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev libssl-dev gpiod socat mbpoll python3-venv systemd
+DEB_DEPS   := pkg-config libgpiod-dev libmodbus-dev libyaml-dev libssl-dev libmosquitto-dev gpiod socat mbpoll python3-venv systemd
 # Targets that other fragments hang their own preparation on.
 TEST_PREREQS  :=
 BENCH_TARGETS :=
@@ -64,6 +64,7 @@ test: deps check-generated $(TEST_PREREQS)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) --no-print-directory hil FIELDAGENT=$(DEBUG_BIN)
+	$(MAKE) --no-print-directory test-uplink FIELDAGENT_DEBUG=$(DEBUG_BIN)
 
 # Generated sources must match what their generators give today.
 check-generated:

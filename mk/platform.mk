@@ -21,7 +21,7 @@ ARM64_SDK      := fieldagent-trixie-arm64
 TRIXIE_PACKAGES := swiftlang=$(TRIXIE_SWIFTLANG) libc6-dev libstdc++-14-dev libgcc-14-dev make git ca-certificates \
                    binutils binutils-aarch64-linux-gnu dpkg-dev $(DEB_DEPS)
 # What the arm64 binary links against, and the arm64 Swift runtime and modules.
-SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmodbus-dev libyaml-dev libssl-dev \
+SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmodbus-dev libyaml-dev libssl-dev libmosquitto-dev \
                     libswiftlang=$(TRIXIE_SWIFTLANG) swiftlang=$(TRIXIE_SWIFTLANG)
 # The arm64 products, as seen from the host.
 ARM64_BUILD    := $(TRIXIE_ROOT)$(ROOT_SRC)/.build-arm64

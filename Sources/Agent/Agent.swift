@@ -5,6 +5,7 @@ import GPIO
 import Inference
 import Modbus
 import TLS
+import Uplink
 
 /// The running agent: its inputs, outputs and rules on one event loop.
 ///
@@ -57,6 +58,11 @@ public final class Agent {
     /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
     /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
     public var resolver: NameResolver?
+    /// The Sparkplug B uplink (`uplink:`); nil without one, or when its buffer directory could not be opened.
+    public private(set) var uplink: SparkplugEdgeNode?
+    /// Where the uplink's store-and-forward buffer lives when the config names no `buffer_dir`
+    /// (`STATE_DIR/uplink-NAME`); nil: `/tmp/fieldagent-NAME-uplink`. Set before ``start()``.
+    public var uplinkDirectory: String?
 
     /// Uses `context` (the agent's renewed certificate) for the next TLS connections to sensors and peers.
     public func reloadTLSClient(_ context: TLSContext) {
@@ -129,6 +135,7 @@ public final class Agent {
             shutdown(reason: "start failed")
             throw AgentError("Modbus: \(error.description)")
         }
+        startUplink()
         running = true
         logger.notice("agent.started", ["agent": config.name, "inputs": inputs.count, "outputs": outputs.count,
                                         "rules": rules.count, "devices": config.modbus.count, "peers": config.peers.count,
@@ -185,6 +192,23 @@ public final class Agent {
         sensors?.start()
         peers?.start()
         decision?.start()
+    }
+
+    /// The Sparkplug edge node, when configured. A buffer directory that cannot be opened leaves the agent running
+    /// without its uplink (logged): the machine's control never depends on the broker.
+    private func startUplink() {
+        guard let u = config.uplink else { return }
+        let directory = u.bufferDirectory ?? uplinkDirectory ?? "/tmp/fieldagent-\(config.name)-uplink"
+        do {
+            let node = try SparkplugEdgeNode(config: u, definitions: AgentUplink.definitions(for: self), bufferDirectory: directory,
+                                             loop: loop, logger: logger, resolver: resolver) { [unowned self] in AgentUplink.sample(self) }
+            node.deviceOnline = { [unowned self] device in AgentUplink.deviceOnline(self, device) }
+            node.onCommand = { [unowned self] host, name, value in AgentUplink.command(self, host: host, name: name, value: value) }
+            uplink = node
+            node.start()
+        } catch {
+            logger.error("uplink.not_started", ["buffer_dir": directory, "reason": error.description, "effect": "the agent runs without its uplink"])
+        }
     }
 
     /// Gives the features that read GPIO inputs a sample of each input's debounced value, once per loop time.
@@ -275,6 +299,7 @@ public final class Agent {
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
         peers?.stop()
+        uplink?.stop()
         if stopReason == nil { stopReason = reason }
         for output in outputs {
             output.driveSafe(reason: reason)

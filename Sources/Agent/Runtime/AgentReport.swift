@@ -82,6 +82,7 @@ extension Agent {
         if let c = commands {
             out.append("commands: bits 0x\(String(c.bits, radix: 16)), sequence \(c.sequence), last write \(ago(c.lastWrite)), \(c.accepted) accepted, \(c.refused) refused")
         }
+        out += uplinkStatusLines()
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -170,6 +171,7 @@ extension Agent {
                                     samples: [.init(labels: agent + [.init("outcome", "accepted")], value: Double(c.accepted)),
                                               .init(labels: agent + [.init("outcome", "refused")], value: Double(c.refused))]))
         }
+        out += uplinkMetricFamilies()
         return out
     }
 }
