@@ -3,8 +3,8 @@
  * sha256 e39feb0d547e01d9b4dee73ad653a22d42a7ec88a0ba95d5b2131548aa50c45a
  * Do not edit: regenerate with `make model`.
  */
-#ifndef CMODELWEIGHTS_H
-#define CMODELWEIGHTS_H
+#ifndef FA_MODEL_H
+#define FA_MODEL_H
 
 #include <stdint.h>
 
