@@ -81,11 +81,12 @@ $(VENV)/.model-tools-installed:
 # whose on-device columns come from the rebuilt binary (fieldagent predict --model).
 train: venv
 	$(SWIFT) build --product fieldagent
-	$(PYTHON) Models/train/train.py --out Models/machine_health
-	$(PYTHON) Models/train/wear_models.py --fieldagent $(DEBUG_BIN) --out Models
+	@mkdir -p .build/train
+	$(PYTHON) Models/train/train.py --out Models/machine_health --save-float .build/train/machine_health.keras
+	$(PYTHON) Models/train/wear_models.py --fieldagent $(DEBUG_BIN) --out Models --save-float .build/train
 	$(MAKE) --no-print-directory model
 	$(SWIFT) build --product fieldagent
-	$(PYTHON) Models/train/evaluate.py --fieldagent $(DEBUG_BIN) --out Models
+	$(PYTHON) Models/train/evaluate.py --fieldagent $(DEBUG_BIN) --floats .build/train --out Models
 
 # Without the venv (no network for pip), bench.py prints the reference figures next to FieldAgent's.
 bench-model:

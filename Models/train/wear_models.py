@@ -119,6 +119,7 @@ def main():
     parser.add_argument("--fieldagent", default=".build/debug/fieldagent")
     parser.add_argument("--out", default="Models")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--save-float", help="also save the float Keras models in this directory (for evaluate.py)")
     args = parser.parse_args()
 
     tf.keras.utils.set_random_seed(args.seed)
@@ -146,6 +147,8 @@ def main():
     ae.fit(norm(normal), norm(normal), epochs=60, batch_size=64, verbose=0, shuffle=True)
     rep = norm(normal)[rng.permutation(len(normal))[:1000]]
     ae_tflite = convert(ae, rep)
+    if args.save_float:
+        ae.save(os.path.join(args.save_float, "machine_anomaly.keras"))
     ae_path = os.path.join(args.out, "machine_anomaly")
     with open(ae_path + ".tflite", "wb") as f:
         f.write(ae_tflite)
@@ -175,6 +178,8 @@ def main():
     reg.fit(rnorm(x), target, epochs=40, batch_size=64, verbose=0, shuffle=True)
     rep = rnorm(x)[rng.permutation(len(x))[:1000]]
     rul_tflite = convert(reg, rep)
+    if args.save_float:
+        reg.save(os.path.join(args.save_float, "machine_rul.keras"))
     rul_path = os.path.join(args.out, "machine_rul")
     with open(rul_path + ".tflite", "wb") as f:
         f.write(rul_tflite)
