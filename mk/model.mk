@@ -1,14 +1,16 @@
 # On-device int8 inference: the model compiler, the compiled-in model, training and benchmarks.
-#   make model [MODEL=path.tflite]  compile a .tflite into Sources/CModelWeights + Sources/CompiledModel
-#                                   (no MODEL: the default, Models/machine_health.tflite); then `make` builds it in
+#   make model [MODEL=path.tflite]  compile the models of Models/models.yaml into Sources/CModelWeights +
+#                                   Sources/CompiledModel; MODEL=x.tflite: x replaces the classifier; then `make`
 #   make reference-models           regenerate the test/bench copies of the shared reference models
 #   make check-generated-model      regenerate everything into a temp dir, fail on any difference (part of make test)
 #   make check-model-refusal        a model the compiler refuses leaves the compiled-in one untouched (part of make test)
-#   make train                      retrain the default model (.venv with tensorflow-cpu; ~1 min)
+#   make train                      retrain the models from the simulated machine, compile them in, write
+#                                   Models/EVALUATION.md (.venv with tensorflow-cpu; a few minutes)
 #   make bench-model                FieldAgent vs TFLite Micro vs LiteRT per-inference latency (part of make bench)
 
 DEFAULT_MODEL := Models/machine_health.tflite
 MODEL         ?= $(DEFAULT_MODEL)
+MANIFEST      := Models/models.yaml
 MODELC        := .build/debug/fieldagent-modelc
 REFERENCE_MODELS := mlp_health cnn_vibration ae_anomaly zoo_conv zoo_residual zoo_dscnn
 VENV          := .venv
@@ -32,9 +34,10 @@ modelc:
 	  || { cat /tmp/fieldagent-modelc-build.log >&2; echo "make modelc: build failed" >&2; exit 1; }
 
 # $(1): output root (. or a temp dir)
+# The manifest's models and Sources/CompiledModel/CompiledModels.swift; MODEL=x.tflite then replaces the classifier.
 define gen_product
-	$(MODELC) $(MODEL) --c-out $(1)/Sources/CModelWeights --swift-out $(1)/Sources/CompiledModel \
-	  $(if $(filter $(DEFAULT_MODEL),$(MODEL)),--regenerate "make model")
+	$(MODELC) --manifest $(MANIFEST) --c-out $(1)/Sources/CModelWeights --swift-out $(1)/Sources/CompiledModel \
+	  $(if $(filter $(DEFAULT_MODEL),$(MODEL)),,&& $(MODELC) $(MODEL) --c-out $(1)/Sources/CModelWeights --swift-out $(1)/Sources/CompiledModel)
 endef
 
 define gen_reference
@@ -49,7 +52,7 @@ model: modelc
 	@tmp=$$(mktemp -d /tmp/fieldagent-model.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
 	mkdir -p $$tmp/Sources/CModelWeights/include $$tmp/Sources/CompiledModel && \
 	$(call gen_product,$$tmp) || { echo "make model: $(MODEL) refused; the compiled-in model is unchanged" >&2; exit 1; }; \
-	rm -f Sources/CModelWeights/*.c Sources/CompiledModel/*.swift && \
+	rm -f Sources/CModelWeights/*.c Sources/CModelWeights/include/*.h Sources/CompiledModel/*.swift && \
 	cp -R $$tmp/Sources/CModelWeights/. Sources/CModelWeights/ && cp -R $$tmp/Sources/CompiledModel/. Sources/CompiledModel/
 	@echo "compiled $(MODEL) into Sources/CModelWeights and Sources/CompiledModel; run make to build it in"
 
@@ -91,12 +94,19 @@ venv: $(VENV)/.model-tools-installed
 $(VENV)/.model-tools-installed:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q tensorflow-cpu ai-edge-litert tflite-micro numpy
+	$(VENV)/bin/pip install -q tensorflow-cpu ai-edge-litert tflite-micro numpy matplotlib
 	@touch $@
 
+# The classifier, then the anomaly and RUL models on `fieldagent dataset`, compiled in; then the evaluation report,
+# whose on-device columns come from the rebuilt binary (fieldagent predict --model).
 train: venv
-	$(PYTHON) Models/train/train.py --out Models/machine_health
+	$(SWIFT) build --product fieldagent
+	@mkdir -p .build/train
+	$(PYTHON) Models/train/train.py --out Models/machine_health --save-float .build/train/machine_health.keras
+	$(PYTHON) Models/train/wear_models.py --fieldagent $(DEBUG_BIN) --out Models --save-float .build/train
 	$(MAKE) --no-print-directory model
+	$(SWIFT) build --product fieldagent
+	$(PYTHON) Models/train/evaluate.py --fieldagent $(DEBUG_BIN) --floats .build/train --out Models
 
 # Without the venv (no network for pip), bench.py prints the reference figures next to FieldAgent's.
 bench-model:

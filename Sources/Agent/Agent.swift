@@ -245,6 +245,9 @@ public final class Agent {
             guard let peers, let i = peers.index(of: name) else { return false }
             let p = peers.peers[i]
             return p.link == .up && p.status?.healthClass == c
+        case .anomaly, .estimate:
+            // Evaluated by the decision's CompanionMonitor.
+            return false
         }
     }
 
@@ -259,6 +262,7 @@ public final class Agent {
     public func resetAnswer(source: String) -> String {
         guard let d = decision else { return "error: this agent has no decide: section, so nothing latches\n" }
         switch requestReset(source: source) {
+        case .cleared(0): return "reset: the anomaly alarm cleared (the score reads below warn)\n"
         case .cleared(let c): return "reset: \(d.decision.labels[c]) cleared; deciding afresh (actuators safe until a class is confirmed)\n"
         case .refused(let why): return "error: reset refused: \(why)\n"
         case .notLatched: return "reset: nothing is latched\n"
@@ -285,6 +289,10 @@ public final class Agent {
                 if c == d.decision.labels.count - 1 { a.insert(.worst) }
             }
             if d.latchedClass != nil { a.insert(.latched) }
+            if let level = d.companions?.levels?.inForce {
+                if level >= 1 { a.insert(.anomalyWarn) }
+                if level >= 2 { a.insert(.anomalyAlarm) }
+            }
         }
         if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
