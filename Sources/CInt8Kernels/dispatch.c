@@ -108,6 +108,14 @@ void fa_add(int32_t count, const fa_add_t *add, const int8_t *input1, const int8
 static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int depth, int channels, const int8_t *weights,
                       const fa_requant_t *rq, int8_t *out[4]) {
     for (int i = mr; i < 4; i++) rows[i] = rows[0];
+    int8_t buffer[4 * (FA_FLIP_MAX + 64)] __attribute__((aligned(64), uninitialized));
+    if (k->prepare_rows) {
+        if (depth <= FA_FLIP_MAX) {
+            k->prepare_rows(rows, mr, depth, buffer, rows);
+        } else {
+            k = k->fallback;
+        }
+    }
     int block_bytes = (depth + 3) / 4 * 32;
     int c0 = 0;
     if (k->gemm_4x32) {

@@ -178,28 +178,37 @@ VNNI static void gemm_4x8_vnni(const int8_t *const rows[4], int mr, int depth, c
                                const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
     __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4;
-    int g = 0;
-    for (; g < groups; g++) {
+    /* Rows come flipped (prepare_rows_vnni), with slack: a last partial group reads bytes that meet zero weights. */
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
-        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
-        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
-        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
-        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
-    }
-    if (tail) {
-        /* Missing bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
-        __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
-        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
-        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
-        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
-        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load4(r0 + 4 * g)), wb);
+        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load4(r1 + 4 * g)), wb);
+        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load4(r2 + 4 * g)), wb);
+        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load4(r3 + 4 * g)), wb);
     }
     __m256i acc[4] = {acc0, acc1, acc2, acc3};
     __m256i sums = _mm256_loadu_si256((const __m256i *)(rq->weight_sums + c0));
     __m256i base = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(rq->bias + c0)), _mm256_slli_epi32(sums, 7));
     finish_rows(acc, mr, rq, c0, valid, out, base);
+}
+
+/* The 4 rows as unsigned bytes (a ^ 0x80) in `buffer`, each followed by slack (masked loads never read past a row). */
+VNNI static void prepare_rows_vnni(const int8_t *const rows[4], int mr, int depth, int8_t *buffer,
+                                   const int8_t *flipped[4]) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const int stride = FA_FLIP_MAX + 64;
+    for (int i = 0; i < mr; i++) {
+        int8_t *dst = buffer + (size_t)i * stride;
+        for (int k = 0; k < depth; k += 64) {
+            int n = depth - k < 64 ? depth - k : 64;
+            __m512i v = _mm512_maskz_loadu_epi8(n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1), rows[i] + k);
+            _mm512_storeu_si512((void *)(dst + k), _mm512_xor_si512(v, flip));
+        }
+        if (depth % 64 == 0) _mm_storeu_si128((__m128i *)(dst + depth), _mm_set1_epi8((char)0x80));
+        flipped[i] = dst;
+    }
+    for (int i = mr; i < 4; i++) flipped[i] = flipped[0];
 }
 
 /* 4 rows × 16 channels (two packed blocks side by side in one 512-bit register). */
@@ -208,24 +217,14 @@ VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, 
     __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
     const int8_t *next = block + block_bytes;
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4;
-    int g = 0;
-    for (; g < groups; g++) {
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
-        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
-        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
-        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
-        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
-    }
-    if (tail) {
-        __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
-                                        _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
-        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
-        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
-        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
-        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load4(r0 + 4 * g)), wb);
+        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load4(r1 + 4 * g)), wb);
+        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load4(r2 + 4 * g)), wb);
+        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load4(r3 + 4 * g)), wb);
     }
     __m512i sums = _mm512_loadu_si512((const void *)(rq->weight_sums + c0));
     __m512i base = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)), _mm512_slli_epi32(sums, 7));
@@ -244,24 +243,17 @@ VNNI static void gemm_4x32_vnni(const int8_t *const rows[4], int mr, int depth, 
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
     const int8_t *k1 = block + block_bytes, *k2 = block + 2 * block_bytes, *k3 = block + 3 * block_bytes;
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
-        /* Missing tail bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
-        int n = g < groups ? 4 : tail;
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(k1 + 32 * g)), 1);
         __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(k2 + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(k3 + 32 * g)), 1);
         __m512i x;
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r0 + 4 * g) : fa_load_tail(r0 + 4 * g, n)) ^ flip);
-        a0 = _mm512_dpbusd_epi32(a0, x, w0), b0 = _mm512_dpbusd_epi32(b0, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r1 + 4 * g) : fa_load_tail(r1 + 4 * g, n)) ^ flip);
-        a1 = _mm512_dpbusd_epi32(a1, x, w0), b1 = _mm512_dpbusd_epi32(b1, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r2 + 4 * g) : fa_load_tail(r2 + 4 * g, n)) ^ flip);
-        a2 = _mm512_dpbusd_epi32(a2, x, w0), b2 = _mm512_dpbusd_epi32(b2, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r3 + 4 * g) : fa_load_tail(r3 + 4 * g, n)) ^ flip);
-        a3 = _mm512_dpbusd_epi32(a3, x, w0), b3 = _mm512_dpbusd_epi32(b3, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r0 + 4 * g)), a0 = _mm512_dpbusd_epi32(a0, x, w0), b0 = _mm512_dpbusd_epi32(b0, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r1 + 4 * g)), a1 = _mm512_dpbusd_epi32(a1, x, w0), b1 = _mm512_dpbusd_epi32(b1, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r2 + 4 * g)), a2 = _mm512_dpbusd_epi32(a2, x, w0), b2 = _mm512_dpbusd_epi32(b2, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r3 + 4 * g)), a3 = _mm512_dpbusd_epi32(a3, x, w0), b3 = _mm512_dpbusd_epi32(b3, x, w1);
     }
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
@@ -471,7 +463,7 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     }
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
+const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
                                         depthwise_op_avx512, add_avx2, requantize_avx2};
 #endif
