@@ -119,7 +119,7 @@ static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int dept
     int block_bytes = (depth + 3) / 4 * 32;
     int c0 = 0;
     if (k->gemm_4x32) {
-        for (; channels - c0 > 16; c0 += 32) {
+        for (; channels - c0 > 24; c0 += 32) { /* all four blocks exist */
             int valid = channels - c0 < 32 ? channels - c0 : 32;
             k->gemm_4x32(rows, mr, depth, weights + (c0 / 8) * block_bytes, block_bytes, rq, c0, valid, out);
         }

@@ -27,7 +27,7 @@ typedef struct fa_isa {
     /* Optional (0 when absent): the same over 16 channels, two blocks `block_bytes` apart; valid ≤ 16. */
     void (*gemm_4x16)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                       const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]);
-    /* Optional: over 32 channels (four blocks), valid in 17..32. */
+    /* Optional: over 32 channels (four blocks), valid in 25..32. */
     void (*gemm_4x32)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                       const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]);
     /* One output pixel of a depthwise convolution: Σ over taps of (input + offset) × weight, all `depth` channels. */

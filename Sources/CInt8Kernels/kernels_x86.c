@@ -237,7 +237,7 @@ VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, 
 }
 
 /* 4 rows × 32 channels (four packed blocks in two 512-bit registers): each broadcast activation feeds two vpdpbusd.
- * valid in 17..32. */
+ * valid in 25..32 (all four blocks and their per-channel values exist). */
 VNNI static void gemm_4x32_vnni(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                                 const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
