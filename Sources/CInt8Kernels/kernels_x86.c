@@ -434,6 +434,52 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
             }
         }
     }
+    for (; c0 + 16 <= depth; c0 += 16) {
+        /* A block of 16 on 256-bit registers: unpack leaves channels (0-3 8-11) and (4-7 12-15). */
+        const __m256i off8 = _mm256_set1_epi16((int16_t)offset), zero8 = _mm256_setzero_si256();
+        __m256i vlo[FA_DEPTHWISE_MAX_TAPS / 2], vhi[FA_DEPTHWISE_MAX_TAPS / 2];
+        for (int q = 0; q < pairs; q++) {
+            const int8_t *w = c->weights + (size_t)(2 * q) * depth + c0;
+            __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
+            __m256i w1 = 2 * q + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + depth))) : zero8;
+            vlo[q] = _mm256_unpacklo_epi16(w0, w1);
+            vhi[q] = _mm256_unpackhi_epi16(w0, w1);
+        }
+        const __m512i order = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c0));
+        const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *image = input + (size_t)b * image_bytes;
+            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
+            for (int oy = 0; oy < c->output_height; oy++) {
+                int originY = oy * c->stride_height - c->pad_top;
+                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
+                    int originX = ox * c->stride_width - c->pad_left;
+                    for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                        int y = originY + ky * c->dilation_height;
+                        int row_inside = y >= 0 && y < c->input_height;
+                        for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                            int x = originX + kx * c->dilation_width;
+                            tap[t] = row_inside && x >= 0 && x < c->input_width
+                                ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                        }
+                    }
+                    tap[taps] = pad + c0;
+                    __m256i accL = zero8, accH = zero8;
+                    for (int q = 0; q < pairs; q++) {
+                        __m256i x0 = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q])), off8);
+                        __m256i x1 = _mm256_add_epi16(
+                            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1])), off8);
+                        accL = _mm256_add_epi32(accL, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), vlo[q]));
+                        accH = _mm256_add_epi32(accH, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), vhi[q]));
+                    }
+                    /* (0-3 8-11 | 4-7 12-15) → 0..15 */
+                    __m512i acc = _mm512_permutexvar_epi32(order, _mm512_inserti64x4(_mm512_castsi256_si512(accL), accH, 1));
+                    requant16_store(_mm512_add_epi32(acc, bias0), &r0, zp, lo, hi, o);
+                }
+            }
+        }
+    }
     if (c0 < depth) {
         /* The last channels: every tap (outside ones on the pad row, which add nothing) per pixel. */
         const int8_t *wt[FA_DEPTHWISE_MAX_TAPS];
