@@ -348,7 +348,8 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
 }
 
 /* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 32 channels per block: taps
- * in pairs, (x + offset) as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same
+ * in pairs, x as int16 interleaved with the next tap's (the offset folded into the bias), vpmaddwd against the
+ * weights interleaved the same
  * way once per block; per-channel constants prepared once per block. Taps outside the input read a row of the input
  * zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels past the last block of 32 go per pixel
  * through the AVX2 kernel. */
@@ -356,7 +357,7 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     const int depth = c->depth, taps = c->filter_height * c->filter_width, pairs = (taps + 1) / 2;
     const int32_t offset = -c->input_zero_point;
     const fa_requant_t *rq = &c->requant;
-    const __m512i off = _mm512_set1_epi16((int16_t)offset), zero = _mm512_setzero_si512();
+    const __m512i zero = _mm512_setzero_si512();
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
     /* unpacklo/hi leave channels (0-3 8-11 16-19 24-27) and (4-7 12-15 20-23 28-31); these put them back. */
@@ -383,8 +384,18 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
             wlo[q] = _mm512_unpacklo_epi16(w0, w1);
             whi[q] = _mm512_unpackhi_epi16(w0, w1);
         }
-        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c0));
-        const __m512i bias1 = _mm512_loadu_si512((const void *)(rq->bias + c0 + 16));
+        /* The offset folded into the bias: Σ (x + offset) w = Σ x w + offset × Σ w over every tap (outside taps read
+         * the zero point: x w + offset w = 0 there too). */
+        __m512i sum0 = zero, sum1 = zero;
+        for (int t = 0; t < taps; t++) {
+            const int8_t *w = c->weights + (size_t)t * depth + c0;
+            sum0 = _mm512_add_epi32(sum0, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w)));
+            sum1 = _mm512_add_epi32(sum1, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(w + 16))));
+        }
+        const __m512i voff = _mm512_set1_epi32(offset);
+        const __m512i bias0 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)), _mm512_mullo_epi32(sum0, voff));
+        const __m512i bias1 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0 + 16)),
+                                               _mm512_mullo_epi32(sum1, voff));
         const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
         const requant16_t r1 = requant16_prepare(rq->multipliers + c0 + 16, rq->shifts + c0 + 16);
         for (int b = 0; b < c->batches; b++) {
@@ -399,10 +410,9 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                     if (insideY && originX >= 0 && originX + lastX < c->input_width) {
                         const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
                         for (int q = 0; q < pairs; q++) {
-                            __m512i x0 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q]))), off);
-                            __m512i x1 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1]))), off);
+                            __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q])));
+                            __m512i x1 =
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1])));
                             accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
                             accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
                         }
@@ -418,10 +428,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                         }
                         tap[taps] = pad + c0; /* the partner of an odd last tap (its weights are zero) */
                         for (int q = 0; q < pairs; q++) {
-                            __m512i x0 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q])), off);
-                            __m512i x1 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1])), off);
+                            __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q]));
+                            __m512i x1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1]));
                             accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
                             accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
                         }
@@ -436,7 +444,7 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     }
     for (; c0 + 16 <= depth; c0 += 16) {
         /* A block of 16 on 256-bit registers: unpack leaves channels (0-3 8-11) and (4-7 12-15). */
-        const __m256i off8 = _mm256_set1_epi16((int16_t)offset), zero8 = _mm256_setzero_si256();
+        const __m256i zero8 = _mm256_setzero_si256();
         __m256i vlo[FA_DEPTHWISE_MAX_TAPS / 2], vhi[FA_DEPTHWISE_MAX_TAPS / 2];
         for (int q = 0; q < pairs; q++) {
             const int8_t *w = c->weights + (size_t)(2 * q) * depth + c0;
@@ -446,7 +454,11 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
             vhi[q] = _mm256_unpackhi_epi16(w0, w1);
         }
         const __m512i order = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
-        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c0));
+        __m512i sum = zero;
+        for (int t = 0; t < taps; t++)
+            sum = _mm512_add_epi32(sum, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(c->weights + (size_t)t * depth + c0))));
+        const __m512i bias0 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)),
+                                               _mm512_mullo_epi32(sum, _mm512_set1_epi32(offset)));
         const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
         for (int b = 0; b < c->batches; b++) {
             const int8_t *image = input + (size_t)b * image_bytes;
@@ -467,9 +479,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                     tap[taps] = pad + c0;
                     __m256i accL = zero8, accH = zero8;
                     for (int q = 0; q < pairs; q++) {
-                        __m256i x0 = _mm256_add_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q])), off8);
-                        __m256i x1 = _mm256_add_epi16(
-                            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1])), off8);
+                        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q]));
+                        __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1]));
                         accL = _mm256_add_epi32(accL, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), vlo[q]));
                         accH = _mm256_add_epi32(accH, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), vhi[q]));
                     }
