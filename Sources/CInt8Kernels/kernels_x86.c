@@ -350,8 +350,8 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
 /* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 32 channels per block: taps
  * in pairs, x as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same way once
  * per block; the input offset folded into the bias and per-channel constants prepared once per block. Taps outside
- * the input read a row of the input zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels past the last block of 32 go per pixel
- * through the AVX2 kernel. */
+ * the input read a row of the input zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels
+ * past the last block of 32 go in a block of 16, then per pixel through the AVX2 kernel. */
 VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
     const int depth = c->depth, taps = c->filter_height * c->filter_width, pairs = (taps + 1) / 2;
     const int32_t offset = -c->input_zero_point;
