@@ -464,18 +464,24 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
             int8_t *o = output + (size_t)b * out_pixels * depth + c0;
             for (int oy = 0; oy < c->output_height; oy++) {
                 int originY = oy * c->stride_height - c->pad_top;
+                int insideY = originY >= 0 && originY + lastY < c->input_height;
                 for (int ox = 0; ox < c->output_width; ox++, o += depth) {
                     int originX = ox * c->stride_width - c->pad_left;
-                    for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
-                        int y = originY + ky * c->dilation_height;
-                        int row_inside = y >= 0 && y < c->input_height;
-                        for (int kx = 0; kx < c->filter_width; kx++, t++) {
-                            int x = originX + kx * c->dilation_width;
-                            tap[t] = row_inside && x >= 0 && x < c->input_width
-                                ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                    if (insideY && originX >= 0 && originX + lastX < c->input_width) {
+                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
+                        for (int t = 0; t <= taps; t++) tap[t] = origin + offsets[t];
+                    } else {
+                        for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                            int y = originY + ky * c->dilation_height;
+                            int row_inside = y >= 0 && y < c->input_height;
+                            for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                                int x = originX + kx * c->dilation_width;
+                                tap[t] = row_inside && x >= 0 && x < c->input_width
+                                    ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                            }
                         }
+                        tap[taps] = pad + c0;
                     }
-                    tap[taps] = pad + c0;
                     __m256i accL = zero8, accH = zero8;
                     for (int q = 0; q < pairs; q++) {
                         __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q]));
@@ -519,7 +525,28 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     }
 }
 
+/* ADD, 16 lanes at a time (AVX-512F), the rest as AVX2. */
+VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
+    const __m512i off1 = _mm512_set1_epi32(p->input1_offset), off2 = _mm512_set1_epi32(p->input2_offset);
+    const __m128i left = _mm_cvtsi32_si128(p->left_shift);
+    const __m512i m1 = _mm512_set1_epi32(p->input1_multiplier), s1 = _mm512_set1_epi32(p->input1_shift);
+    const __m512i m2 = _mm512_set1_epi32(p->input2_multiplier), s2 = _mm512_set1_epi32(p->input2_shift);
+    const __m512i mo = _mm512_set1_epi32(p->output_multiplier), so = _mm512_set1_epi32(p->output_shift);
+    const __m512i zp = _mm512_set1_epi32(p->output_zero_point), lo = _mm512_set1_epi32(p->activation_min),
+                  hi = _mm512_set1_epi32(p->activation_max);
+    int i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512i x = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m512i y = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + i)));
+        x = mbqm16(_mm512_sll_epi32(_mm512_add_epi32(x, off1), left), m1, s1);
+        y = mbqm16(_mm512_sll_epi32(_mm512_add_epi32(y, off2), left), m2, s2);
+        __m512i v = _mm512_add_epi32(mbqm16(_mm512_add_epi32(x, y), mo, so), zp);
+        _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi)));
+    }
+    if (i < count) add_avx2(count - i, p, a + i, b + i, out + i);
+}
+
 const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_op_avx512, add_avx2, requantize_avx2};
+                                        depthwise_op_avx512, add_avx512, requantize_avx2};
 #endif
