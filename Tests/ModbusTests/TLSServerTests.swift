@@ -249,3 +249,32 @@ import TLS
         #expect(map.holdingRegisters[7] == 4321 && Array(map.holdingRegisters[8...9]) == [1, 2])
     }
 }
+
+/// The handshake budget on a manual clock: a TLS server takes at most a tenth of `handshakesPerSecond` new clients
+/// per 100 ms window; the rest wait in the kernel's backlog (the listener is not watched meanwhile) and are taken
+/// in the next windows.
+@Suite struct TLSHandshakeBudgetTests {
+    @Test func aFloodOfNewTLSClientsIsTakenAtTheConfiguredRate() throws {
+        let loop = ManualLoop()
+        var configuration = ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0)
+        configuration.handshakesPerSecond = 20  // 2 per 100 ms
+        configuration.handshakeTimeout = .seconds(30)
+        let server = ModbusTCPServer(loop: loop, map: MemoryRegisterMap(size: 10), configuration: configuration,
+                                     tls: try TLSContext(server: true, identity: TestPKI.pki.identity("agent")), access: .byRole([:]))
+        try server.start()
+        let clients = (0..<7).map { _ in RawClient(port: server.port) }
+        func settle() { var quiet = 0; while quiet < 3 { quiet = loop.runReadyIO() == 0 ? quiet + 1 : 0 } }
+        settle()
+        #expect(server.counters.accepted == 2)
+        #expect(server.counters.handshakeDeferrals == 1)
+        loop.advance(by: .milliseconds(100))
+        settle()
+        #expect(server.counters.accepted == 4)
+        for _ in 0..<3 {
+            loop.advance(by: .milliseconds(100))
+            settle()
+        }
+        #expect(server.counters.accepted == 7)
+        withExtendedLifetime(clients) {}
+    }
+}
