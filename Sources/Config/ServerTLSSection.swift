@@ -15,7 +15,7 @@ import YAML
 ///     key: /etc/fieldagent/pki/pump-a.key   # readable by the service user only (mode 0600)
 ///     crl: /etc/fieldagent/pki/crl.pem      # optional revocation list from the CA
 ///     handshake_timeout: 10s    # a client without a complete handshake after this long is closed
-///     handshake_rate: 100       # new TLS clients accepted per second at most (each handshake costs the loop
+///     handshake_rate: 10        # new TLS clients accepted per second at most (each handshake costs the loop
 ///                               # about 0.7 ms of CPU); 0: no limit
 ///     allowlist: false          # true: TLS writers must also be on the IP allowlist (peers' hosts, writers:)
 ///     roles:                    # the role in a client's certificate → what it may read and write
@@ -49,7 +49,7 @@ enum ServerTLSSection {
         let ca = path("ca"), cert = path("cert"), key = path("key"), crl = path("crl", required: false)
         let timeout = f["handshake_timeout"].flatMap { r.timeBudget($0, "handshake_timeout") } ?? .seconds(10)
         let allowlist = f["allowlist"].flatMap { r.bool($0, "allowlist") } ?? false
-        let rate = f["handshake_rate"].flatMap { r.int($0, "handshake_rate", in: 0...100_000) } ?? 100
+        let rate = f["handshake_rate"].flatMap { r.int($0, "handshake_rate", in: 0...100_000) } ?? 10
         var roles: [String: ModbusAccessRights] = [:]
         if let rolesNode = f["roles"] {
             if let pairs = rolesNode.mappingPairs {

@@ -60,7 +60,7 @@ enum ModbusCommand {
                               and write (R=write); others get exception 01. Without --role, any client with a
                               certificate from the CA may read and write. With --ca/--cert/--key, serve speaks
                               only TLS, on --port (default 802 when permitted, else 1802)
-          --handshake-rate N  serve with TLS: new clients accepted per second at most (default 100; 0: no limit)
+          --handshake-rate N  serve with TLS: new clients accepted per second at most (default 10; 0: no limit)
           --probe-stdin       serve: for benchmarks, read lines 'T <CLOCK_MONOTONIC ns>' on stdin (an event
                               source like a GPIO edge, on the same loop) and print their p50/p99/max
                               latency at exit (see Bench/modbus-bench.sh)
@@ -237,7 +237,7 @@ enum ModbusCommand {
         let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) } ?? .warning
         let probe = args.flag("--probe-stdin")
         let identity = try tlsIdentity(&args)
-        let handshakeRate = try args.option("--handshake-rate", expecting: "a rate 0…100000") { Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil } } ?? 100
+        let handshakeRate = try args.option("--handshake-rate", expecting: "a rate 0…100000") { Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil } } ?? 10
         var roles: [String: ModbusAccessRights] = [:]
         for r in try args.options("--role") {
             let parts = r.split(separator: "=", maxSplits: 1).map(String.init)

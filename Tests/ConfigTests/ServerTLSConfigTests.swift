@@ -38,7 +38,7 @@ import Testing
     @Test func rolesBecomeAreasPerTableAndPlainIsReadOnlyByDefault() throws {
         let c = try load(Self.tls)
         let tls = try #require(c.serverTLS)
-        #expect(tls.port == 802 && tls.handshakeTimeout == .seconds(5) && !tls.requireAllowlist && tls.handshakesPerSecond == 100)
+        #expect(tls.port == 802 && tls.handshakeTimeout == .seconds(5) && !tls.requireAllowlist && tls.handshakesPerSecond == 10)
         #expect(tls.identity.key == "/etc/fieldagent/pki/a.key" && tls.identity.crl == nil)
         let op = try #require(tls.roles["operator"])
         #expect(op.mayWrite(.holdingRegisters, address: 0, count: 2) && !op.mayWrite(.holdingRegisters, address: 1, count: 2))
