@@ -90,3 +90,15 @@ import Testing
         #expect(c.peers[0].tls && c.peers[0].port == 802)
     }
 }
+
+extension ServerTLSConfigTests {
+    @Test func theSecureExampleLoadsWithTLSPeersAndSensors() throws {
+        let (config, warnings) = try loader.load(path: repoRoot + "/Examples/secure-peers.yaml")
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.serverTLS?.roles.keys.sorted() == ["agent", "operator", "scada"])
+        #expect(config.serverTLS?.identity.crl == "/etc/fieldagent/pki/crl.pem")
+        #expect(config.plainServer == .readOnly)
+        #expect(config.peers.first?.tls == true)
+        #expect(config.modbus.first?.endpoint == .tls(host: "127.0.0.1", port: 1803))
+    }
+}
