@@ -48,5 +48,5 @@ bench-modbus: build test-deps-modbus
 	@bash Bench/modbus-bench.sh $(BIN) $(BENCH_DIR) $(MODBUS_VENV)/bin/python $(BENCH_SECONDS)
 
 # No Python, no third-party peers: every adversary is a thread of the bench process (see AdversaryBench.swift).
-bench-adversaries: build
-	$(BIN) bench --modbus-adversaries --seconds $(ADVERSARY_SECONDS)
+bench-adversaries: bench-build
+	$(BENCH_BIN) modbus-adversaries --seconds $(ADVERSARY_SECONDS)

@@ -5,6 +5,7 @@ import GPIO
 import Inference
 import Modbus
 import TLS
+import Uplink
 
 /// The running agent: its inputs, outputs and rules on one event loop.
 ///
@@ -57,6 +58,11 @@ public final class Agent {
     /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
     /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
     public var resolver: NameResolver?
+    /// The Sparkplug B uplink (`uplink:`); nil without one, or when its buffer directory could not be opened.
+    public private(set) var uplink: SparkplugEdgeNode?
+    /// Where the uplink's store-and-forward buffer lives when the config names no `buffer_dir`
+    /// (`STATE_DIR/uplink-NAME`); nil: `/tmp/fieldagent-NAME-uplink`. Set before ``start()``.
+    public var uplinkDirectory: String?
 
     /// Uses `context` (the agent's renewed certificate) for the next TLS connections to sensors and peers.
     public func reloadTLSClient(_ context: TLSContext) {
@@ -129,6 +135,7 @@ public final class Agent {
             shutdown(reason: "start failed")
             throw AgentError("Modbus: \(error.description)")
         }
+        startUplink()
         running = true
         logger.notice("agent.started", ["agent": config.name, "inputs": inputs.count, "outputs": outputs.count,
                                         "rules": rules.count, "devices": config.modbus.count, "peers": config.peers.count,
@@ -187,6 +194,23 @@ public final class Agent {
         decision?.start()
     }
 
+    /// The Sparkplug edge node, when configured. A buffer directory that cannot be opened leaves the agent running
+    /// without its uplink (logged): the machine's control never depends on the broker.
+    private func startUplink() {
+        guard let u = config.uplink else { return }
+        let directory = u.bufferDirectory ?? uplinkDirectory ?? "/tmp/fieldagent-\(config.name)-uplink"
+        do {
+            let node = try SparkplugEdgeNode(config: u, definitions: AgentUplink.definitions(for: self), bufferDirectory: directory,
+                                             loop: loop, logger: logger, resolver: resolver) { [unowned self] in AgentUplink.sample(self) }
+            node.deviceOnline = { [unowned self] device in AgentUplink.deviceOnline(self, device) }
+            node.onCommand = { [unowned self] host, name, value in AgentUplink.command(self, host: host, name: name, value: value) }
+            uplink = node
+            node.start()
+        } catch {
+            logger.error("uplink.not_started", ["buffer_dir": directory, "reason": error.description, "effect": "the agent runs without its uplink"])
+        }
+    }
+
     /// Gives the features that read GPIO inputs a sample of each input's debounced value, once per loop time.
     private func sampleInputFeatures() {
         guard let features, lastInputSample != loop.now else { return }
@@ -221,6 +245,9 @@ public final class Agent {
             guard let peers, let i = peers.index(of: name) else { return false }
             let p = peers.peers[i]
             return p.link == .up && p.status?.healthClass == c
+        case .anomaly, .estimate:
+            // Evaluated by the decision's CompanionMonitor.
+            return false
         }
     }
 
@@ -235,6 +262,7 @@ public final class Agent {
     public func resetAnswer(source: String) -> String {
         guard let d = decision else { return "error: this agent has no decide: section, so nothing latches\n" }
         switch requestReset(source: source) {
+        case .cleared(0): return "reset: the anomaly alarm cleared (the score reads below warn)\n"
         case .cleared(let c): return "reset: \(d.decision.labels[c]) cleared; deciding afresh (actuators safe until a class is confirmed)\n"
         case .refused(let why): return "error: reset refused: \(why)\n"
         case .notLatched: return "reset: nothing is latched\n"
@@ -261,6 +289,10 @@ public final class Agent {
                 if c == d.decision.labels.count - 1 { a.insert(.worst) }
             }
             if d.latchedClass != nil { a.insert(.latched) }
+            if let level = d.companions?.levels?.inForce {
+                if level >= 1 { a.insert(.anomalyWarn) }
+                if level >= 2 { a.insert(.anomalyAlarm) }
+            }
         }
         if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
@@ -275,6 +307,7 @@ public final class Agent {
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
         peers?.stop()
+        uplink?.stop()
         if stopReason == nil { stopReason = reason }
         for output in outputs {
             output.driveSafe(reason: reason)

@@ -84,6 +84,8 @@ public struct AgentConfig: Sendable {
     public var features: [FeatureConfig] = []
     /// The decision (`decide:`, see `DecideSection.swift`); nil when the agent runs no model.
     public var decision: DecisionConfig?
+    /// The Sparkplug B uplink (`uplink:`); nil without one.
+    public var uplink: UplinkConfig?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

@@ -17,7 +17,7 @@ import YAML
 public struct ConfigLoader: Sendable {
     /// The top-level keys a config may have; any other is an error listing these. A new section adds its
     /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
-    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key]
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key, UplinkSection.key]
 
     /// The boards that `board:` may name.
     public let catalog: BoardCatalog
@@ -115,6 +115,7 @@ public struct ConfigLoader: Sendable {
                 r.error(endpoint.mark, "\(item["name"]?.scalarValue.map { "device '\($0)'" } ?? "a device") is reached over tls://, but the agent has no certificate: add server: tls: (ca, cert, key)")
             }
         }
+        let uplink = UplinkSection.decode(sections[UplinkSection.key], context, agentName: name)
         if !peers.isEmpty && server == nil {
             r.warning(SourceMark(file: file, line: peers[0].location.line, column: 1), "peers are polled but this agent has no server: section, so they cannot poll it back")
         }
@@ -129,6 +130,7 @@ public struct ConfigLoader: Sendable {
         config.peers = peers
         config.features = features
         config.decision = decision
+        config.uplink = uplink
         return (config, r.sortedDiagnostics)
     }
 

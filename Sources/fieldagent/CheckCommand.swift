@@ -1,3 +1,4 @@
+import CommandLineTool
 import Config
 import EventLoop
 import TLS

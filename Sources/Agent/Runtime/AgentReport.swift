@@ -33,6 +33,7 @@ extension Agent {
             if !d.probabilities.isEmpty {
                 out.append("  last output: " + zip(d.decision.labels, d.probabilities).map { "\($0) \(formatFixed($1, digits: 2))" }.joined(separator: ", "))
             }
+            out += companionStatusLines()
         } else {
             out.append("decision: none (no decide: section)")
         }
@@ -82,6 +83,7 @@ extension Agent {
         if let c = commands {
             out.append("commands: bits 0x\(String(c.bits, radix: 16)), sequence \(c.sequence), last write \(ago(c.lastWrite)), \(c.accepted) accepted, \(c.refused) refused")
         }
+        out += uplinkStatusLines()
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -128,6 +130,7 @@ extension Agent {
             if let p99 = d.tickTime.percentile(0.99) {
                 out.append(one("fieldagent_decision_tick_p99_seconds", "99th percentile of one decision tick (features, model, actuators).", .gauge, Double(p99.nanoseconds) / 1e9))
             }
+            out += companionMetricFamilies()
         }
         if let bank = features, !bank.features.isEmpty {
             var values = MetricFamily("fieldagent_feature_value", help: "Feature values (NaN while invalid).", type: .gauge)
@@ -170,6 +173,7 @@ extension Agent {
                                     samples: [.init(labels: agent + [.init("outcome", "accepted")], value: Double(c.accepted)),
                                               .init(labels: agent + [.init("outcome", "refused")], value: Double(c.refused))]))
         }
+        out += uplinkMetricFamilies()
         return out
     }
 }

@@ -42,6 +42,7 @@ public final class AgentRuntime {
         agent = Agent(config: config, chips: chips, loop: self.loop, logger: logger)
         self.logger = logger
         agent.latchStore = stateDirectory.map { LatchStore(directory: $0, name: config.name) }
+        agent.uplinkDirectory = stateDirectory.map { "\($0)/uplink-\(config.name)" }
         try agent.start()
         if let serverConfig = config.server, let tls = config.serverTLS {
             try startTLSServer(serverConfig, tls)

@@ -1,0 +1,51 @@
+import Config
+import Service
+
+/// The anomaly decision and the estimates in `fieldagent status` and the metrics.
+extension Agent {
+    /// Status lines: the anomaly score against its thresholds with the level, and each estimate's outputs.
+    func companionStatusLines() -> [String] {
+        guard let d = decision, let m = d.companions else { return [] }
+        var out: [String] = []
+        if let a = m.anomaly, let levels = m.levels {
+            var line = "  anomaly \(a.model): score \(m.score.map { formatFixed($0, digits: 3) } ?? "none (inputs invalid)"), "
+                + "level \(CompanionMonitor.levelName(levels.inForce)) (warn \(formatFixed(a.warn, digits: 3)), alarm \(formatFixed(a.alarm, digits: 3)), "
+                + "clear ×\(formatFixed(a.clear, digits: 2)), confirm \(a.confirm)), \(m.levelChanges) level changes"
+            if levels.latched { line += "; alarm LATCHED until reset (accepted once the score is below warn): fieldagent reset \(config.name)" }
+            out.append(line)
+        }
+        for e in m.estimates {
+            let values = e.values.indices.map { i in
+                "\(e.config.outputs[i]) \(e.values[i].isFinite ? formatFixed(e.values[i], digits: 1) : "none") \(i < e.config.units.count ? e.config.units[i] : "")"
+            }
+            out.append("  estimate \(e.config.model): " + values.joined(separator: ", "))
+        }
+        return out
+    }
+
+    /// Metric families: score, level, thresholds, estimates.
+    func companionMetricFamilies() -> [MetricFamily] {
+        guard let d = decision, let m = d.companions else { return [] }
+        let agent = [MetricFamily.Label("agent", config.name)]
+        var out: [MetricFamily] = []
+        if let a = m.anomaly, let levels = m.levels {
+            let model = agent + [.init("model", a.model)]
+            out.append(MetricFamily("fieldagent_anomaly_score", help: "The anomaly model's last score (NaN while its inputs are invalid).", type: .gauge,
+                                    samples: [.init(labels: model, value: m.score ?? .nan)]))
+            out.append(MetricFamily("fieldagent_anomaly_level", help: "The anomaly level in force: 0 normal, 1 warn, 2 alarm, -1 none.", type: .gauge,
+                                    samples: [.init(labels: model, value: Double(levels.inForce ?? -1))]))
+            out.append(MetricFamily("fieldagent_anomaly_threshold", help: "The anomaly decision's thresholds.", type: .gauge,
+                                    samples: [.init(labels: model + [.init("level", "warn")], value: a.warn),
+                                              .init(labels: model + [.init("level", "alarm")], value: a.alarm)]))
+        }
+        var estimates = MetricFamily("fieldagent_estimate", help: "Regression model outputs at the last decision (NaN while invalid).", type: .gauge)
+        for e in m.estimates {
+            for i in e.values.indices {
+                estimates.samples.append(.init(labels: agent + [.init("model", e.config.model), .init("output", e.config.outputs[i]),
+                                                                .init("unit", i < e.config.units.count ? e.config.units[i] : "")], value: e.values[i]))
+            }
+        }
+        if !estimates.samples.isEmpty { out.append(estimates) }
+        return out
+    }
+}
