@@ -67,7 +67,8 @@ import TLS
         let collected = lines
         let logger = Logger(minimumLevel: .info, sink: { collected.all.append($0) })
         var configuration = ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0)
-        configuration.handshakeTimeout = .milliseconds(500)
+        // Long enough for a Python client's handshake under qemu-user (make test-arm64), shorter than the trickler's 5.1 s.
+        configuration.handshakeTimeout = .seconds(1) * TestEnvironment.slowdown
         let context = try TLSContext(server: true, identity: TestPKI.pki.identity("agent"))
         server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger, tls: context,
                                  access: .byRole(Self.rights))
@@ -189,7 +190,7 @@ import TLS
     }
 
     /// A slowloris on the handshake: one byte of a ClientHello every 100 ms never completes; the handshake
-    /// timeout (500 ms here) closes it, and the loop keeps serving a good client meanwhile.
+    /// timeout (1 s here, scaled under emulation) closes it, and the loop keeps serving a good client meanwhile.
     @Test func aHandshakeThatTricklesIsClosedAtTheHandshakeTimeout() throws {
         if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
         let trickle = """
