@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CommandLineTool", dependencies: ["EventLoop"]),
         .executableTarget(name: "fieldagent", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "Inference", "ModelCatalog", "CompiledModel", "Service"]),
         // The benchmarks (make bench): the agent's code linked as in the product, kept out of the shipped binary.
-        .executableTarget(name: "FieldAgentBench", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "CompiledModel"]),
+        .executableTarget(name: "FieldAgentBench", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "CompiledModel"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference", "YAML"]),
         // The shared reference models compiled like the product's (make reference-models), for tests and make bench.
         .target(name: "CReferenceModels", path: "Tests/CReferenceModels"),

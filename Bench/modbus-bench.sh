@@ -161,7 +161,7 @@ tls_section() {
   "$f" pki init --dir "$pki" > /dev/null && "$f" pki issue server --role agent --host 127.0.0.1 --dir "$pki" > /dev/null \
     && "$f" pki issue client --role operator --dir "$pki" > /dev/null
   local tls=(--ca "$pki/ca.crt" --cert "$pki/server.crt" --key "$pki/server.key") id=("$pki/ca.crt" "$pki/client.crt" "$pki/client.key")
-  local serve=("$f" modbus serve --bind 127.0.0.1 --port PORT --max-connections 600)
+  local serve=("$f" modbus serve --bind 127.0.0.1 --port PORT --max-connections 600 --handshake-rate 0)
   echo
   echo "Modbus/TCP Security: our server over TLS 1.3 (P-256 certificates, mutual TLS) vs the same server in plaintext (${SECONDS_EACH} s each${CPU:+, server and client on CPU $CPU})"
   printf "%-22s %12s %12s %10s   %-28s %s\n" "" plaintext TLS "TLS/plain" "server CPU µs/request" "client CPU µs/request"
@@ -184,24 +184,28 @@ held = []
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port)); s.sendall(bytes([0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10])); s.recv(64); held.append(s)
 print("held", n, flush=True); sys.stdin.read()' PORT 200)
-  mt=$(memory "$f" modbus serve --bind 127.0.0.1 --port PORT --max-connections 600 "${tls[@]}" -- "$DIR/modbus-tls-load" hold PORT "${id[@]}" 200)
+  mt=$(memory "$f" modbus serve --bind 127.0.0.1 --port PORT --max-connections 600 --handshake-rate 0 "${tls[@]}" -- "$DIR/modbus-tls-load" hold PORT "${id[@]}" 200)
   echo "server memory per open connection (RSS growth with 200 connections, each answered once): plaintext $mp KiB, TLS $mt KiB"
   # An event on the TLS server's loop every 2 ms (standing for a GPIO edge, as in the probe rows below) while a client
-  # opens TLS connections back to back: the handshake's signature and key exchange run on the loop.
-  PORT=$((PORT + 1))
-  "$PYTHON" -c '
+  # opens TLS connections back to back: the handshake's signature and key exchange run on the loop. Without a
+  # limit, then with the default handshake_rate (10 new TLS clients per second), and 100.
+  local rate
+  for rate in 0 10 100; do
+    PORT=$((PORT + 1))
+    "$PYTHON" -c '
 import os, sys, time
 stop = time.monotonic() + float(sys.argv[1])
 time.sleep(0.5)
 while time.monotonic() < stop:
     os.write(1, b"T %d\n" % time.monotonic_ns()); time.sleep(0.002)' 5 \
-    | "$f" modbus serve --bind 127.0.0.1 --port $PORT --probe-stdin "${tls[@]}" > /dev/null 2> "$DIR/probe.log" &
-  local pid=$!
-  pids="$pids $pid"
-  wait_port $PORT && "$DIR/modbus-tls-load" handshakes $PORT "${id[@]}" 4 > "$DIR/probe-hs.log" 2> /dev/null || true
-  wait $pid 2>/dev/null || true
-  echo "event → handler on the TLS server's loop while a client opens TLS connections back to back ($(cut -d' ' -f1 "$DIR/probe-hs.log")/s):" \
-       "$(grep '^probe ' "$DIR/probe.log" || echo "probe failed: $(cat "$DIR/probe.log")")"
+      | "$f" modbus serve --bind 127.0.0.1 --port $PORT --probe-stdin --handshake-rate $rate "${tls[@]}" > /dev/null 2> "$DIR/probe.log" &
+    local pid=$!
+    pids="$pids $pid"
+    wait_port $PORT && "$DIR/modbus-tls-load" handshakes $PORT "${id[@]}" 4 > "$DIR/probe-hs.log" 2> /dev/null || true
+    wait $pid 2>/dev/null || true
+    echo "event → handler on the TLS server's loop, a client opening TLS connections back to back ($(cut -d' ' -f1 "$DIR/probe-hs.log")/s)," \
+         "handshake_rate $([ $rate = 0 ] && echo "unlimited" || echo $rate): $(grep '^probe ' "$DIR/probe.log" || echo "probe failed: $(cat "$DIR/probe.log")")"
+  done
 }
 if [ -z "${MODBUS_BENCH_SKIP_TLS:-}" ] && [ -z "${MODBUS_BENCH_PROBE_ONLY:-}" ] && [ -x "$DIR/modbus-tls-load" ]; then tls_section; fi
 [ -n "${MODBUS_BENCH_TLS_ONLY:-}" ] && exit 0

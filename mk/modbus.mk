@@ -6,7 +6,8 @@
 #                          Modbus/TCP Security: requests/s and CPU over TLS vs plaintext, handshake cost, memory per
 #                          TLS connection, an event's latency on the loop while TLS clients connect
 #   make bench-adversaries GPIO edge → output in the agent (mock chip) with its Modbus server and a poller on the
-#                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5)
+#                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5); and with Modbus/TCP Security on while a client
+#                          opens TLS connections back to back (handshake_rate 10/s and no limit)
 
 MODBUS_PYTHON ?= python3
 MODBUS_VENV   := .venv

@@ -15,6 +15,8 @@ import YAML
 ///     key: /etc/fieldagent/pki/pump-a.key   # readable by the service user only (mode 0600)
 ///     crl: /etc/fieldagent/pki/crl.pem      # optional revocation list from the CA
 ///     handshake_timeout: 10s    # a client without a complete handshake after this long is closed
+///     handshake_rate: 10        # new TLS clients accepted per second at most (each handshake costs the loop
+///                               # about 0.7 ms of CPU); 0: no limit
 ///     allowlist: false          # true: TLS writers must also be on the IP allowlist (peers' hosts, writers:)
 ///     roles:                    # the role in a client's certificate → what it may read and write
 ///       operator: {read: [all], write: [holding 0-1]}
@@ -25,7 +27,7 @@ import YAML
 /// address or range (`holding 0-1`, `input 100`). Anything else a role asks is answered with exception 01
 /// (Illegal Function). Files are read when the agent starts (and again on SIGHUP), not by `check`.
 enum ServerTLSSection {
-    static let keys = ["port", "ca", "cert", "key", "crl", "handshake_timeout", "allowlist", "roles"]
+    static let keys = ["port", "ca", "cert", "key", "crl", "handshake_timeout", "handshake_rate", "allowlist", "roles"]
     static let plainModes = ["read-only", "off"]
 
     static func decode(_ node: YAMLNode, _ c: ConfigContext) -> ModbusTLSSettings? {
@@ -47,6 +49,7 @@ enum ServerTLSSection {
         let ca = path("ca"), cert = path("cert"), key = path("key"), crl = path("crl", required: false)
         let timeout = f["handshake_timeout"].flatMap { r.timeBudget($0, "handshake_timeout") } ?? .seconds(10)
         let allowlist = f["allowlist"].flatMap { r.bool($0, "allowlist") } ?? false
+        let rate = f["handshake_rate"].flatMap { r.int($0, "handshake_rate", in: 0...100_000) } ?? 10
         var roles: [String: ModbusAccessRights] = [:]
         if let rolesNode = f["roles"] {
             if let pairs = rolesNode.mappingPairs {
@@ -65,8 +68,10 @@ enum ServerTLSSection {
             r.warning(node.mark, "server: tls has no roles: every TLS client gets exception 01 for every request")
         }
         guard let ca, let cert, let key else { return nil }
-        return ModbusTLSSettings(port: port, identity: TLSIdentity(ca: ca, certificate: cert, key: key, crl: crl), roles: roles,
-                                 handshakeTimeout: timeout, requireAllowlist: allowlist)
+        var settings = ModbusTLSSettings(port: port, identity: TLSIdentity(ca: ca, certificate: cert, key: key, crl: crl), roles: roles,
+                                         handshakeTimeout: timeout, requireAllowlist: allowlist)
+        settings.handshakesPerSecond = rate == 0 ? nil : rate
+        return settings
     }
 
     private static func decodeRights(_ node: YAMLNode, role: String, _ r: ConfigReader) -> ModbusAccessRights? {

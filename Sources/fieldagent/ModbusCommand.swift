@@ -16,7 +16,8 @@ enum ModbusCommand {
                                        [--type T] [--word-order big|little] VALUE...
                fieldagent modbus serve [--bind ADDR] [--port N] [--max-connections N] [--idle-timeout S]
                                        [--size N] [--set TABLE:ADDRESS=VALUE]... [--rtu ENDPOINT --unit N]
-                                       [--ca FILE --cert FILE --key FILE [--crl FILE] [--role NAME=read|write]...]
+                                       [--ca FILE --cert FILE --key FILE [--crl FILE] [--role NAME=read|write]...
+                                        [--handshake-rate N]]
 
         Talks to Modbus devices through the same client and server the agent runs (non-blocking, on the
         agent's event loop), so what works here works in the agent.
@@ -60,6 +61,7 @@ enum ModbusCommand {
                               and write (R=write); others get exception 01. Without --role, any client with a
                               certificate from the CA may read and write. With --ca/--cert/--key, serve speaks
                               only TLS, on --port (default 802 when permitted, else 1802)
+          --handshake-rate N  serve with TLS: new clients accepted per second at most (default 10; 0: no limit)
           --probe-stdin       serve: for benchmarks, read lines 'T <CLOCK_MONOTONIC ns>' on stdin (an event
                               source like a GPIO edge, on the same loop) and print their p50/p99/max
                               latency at exit (see Bench/modbus-bench.sh)
@@ -236,6 +238,7 @@ enum ModbusCommand {
         let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) } ?? .warning
         let probe = args.flag("--probe-stdin")
         let identity = try tlsIdentity(&args)
+        let handshakeRate = try args.option("--handshake-rate", expecting: "a rate 0…100000") { Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil } } ?? 10
         var roles: [String: ModbusAccessRights] = [:]
         for r in try args.options("--role") {
             let parts = r.split(separator: "=", maxSplits: 1).map(String.init)
@@ -285,8 +288,9 @@ enum ModbusCommand {
             server.stop()
             return 0
         }
-        let configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
+        var configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
                                                       idleTimeout: idle)
+        configuration.handshakesPerSecond = handshakeRate == 0 ? nil : handshakeRate
         let access: ModbusAccessPolicy? = tls == nil ? nil : .byRole(roles.isEmpty ? ["": .everything] : roles)
         let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger, tls: tls, access: access)
         try server.start()
@@ -296,7 +300,7 @@ enum ModbusCommand {
         if let latencies { StandardError.write(latencies.report() + "\n") }
         let c = server.counters
         StandardError.write("served requests=\(c.requests) exceptions=\(c.exceptions) connections=\(c.accepted) rejected=\(c.rejected) malformed=\(c.malformed) idle_closed=\(c.idleClosed)"
-                            + (tls == nil ? "\n" : " tls_handshakes=\(c.tlsHandshakes) tls_failures=\(c.tlsFailures) role_refusals=\(c.roleRefusals)\n"))
+                            + (tls == nil ? "\n" : " tls_handshakes=\(c.tlsHandshakes) tls_failures=\(c.tlsFailures) role_refusals=\(c.roleRefusals) handshake_deferrals=\(c.handshakeDeferrals)\n"))
         server.stop()
         return 0
     }

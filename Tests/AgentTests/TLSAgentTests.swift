@@ -131,4 +131,37 @@ import YAML
         #expect(b.tlsServer!.tls === before)
         b.stop(reason: "test")
     }
+
+    /// `fieldagent safe` (ExecStopPost) reaches an actuator behind `tls://` with the agent's certificate: the safe
+    /// value is written and read back over TLS.
+    @Test func theSafeStateDriverDrivesATLSActuatorWithTheAgentsCertificate() throws {
+        let map = MemoryRegisterMap(size: 10)
+        map.holdingRegisters[0] = 100
+        let machine = ModbusTCPServer(loop: loop, map: map, configuration: ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0),
+                                      tls: try TLSContext(server: true, identity: pki.identity("line-b")),
+                                      access: .byRole(["agent": .everything]))
+        try machine.start()
+        let text = """
+            board: sim
+            name: line-a
+            outputs:
+              - {name: motor, pin: GPIO22, safe: off}
+            modbus:
+              - name: machine
+                endpoint: tls://127.0.0.1:\(machine.port)
+                points:
+                  - {name: load, table: holding, address: 0, writable: true, safe: 0}
+            server:
+              port: 1502
+              tls: {port: 1802, ca: \(pki.caCertificate), cert: \(pki.certificate("line-a")), key: \(pki.key("line-a")), roles: {}}
+
+            """
+        let config = try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: text, file: "line-a.yaml").0
+        let chips = ChipSet(backend: .mock, loop: loop) { config.board.lineNames(ofChip: $0) }
+        let results = try SafeStateDriver(config: config, chips: chips, loop: loop).run(timeout: .seconds(5))
+        let load = results.first { $0.actuator == "machine.load" }
+        #expect(load?.confirmed == true, "\(results)")
+        #expect(map.holdingRegisters[0] == 0)
+        #expect(machine.counters.tlsHandshakes >= 1)
+    }
 }

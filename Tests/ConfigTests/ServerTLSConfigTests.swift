@@ -38,7 +38,7 @@ import Testing
     @Test func rolesBecomeAreasPerTableAndPlainIsReadOnlyByDefault() throws {
         let c = try load(Self.tls)
         let tls = try #require(c.serverTLS)
-        #expect(tls.port == 802 && tls.handshakeTimeout == .seconds(5) && !tls.requireAllowlist)
+        #expect(tls.port == 802 && tls.handshakeTimeout == .seconds(5) && !tls.requireAllowlist && tls.handshakesPerSecond == 10)
         #expect(tls.identity.key == "/etc/fieldagent/pki/a.key" && tls.identity.crl == nil)
         let op = try #require(tls.roles["operator"])
         #expect(op.mayWrite(.holdingRegisters, address: 0, count: 2) && !op.mayWrite(.holdingRegisters, address: 1, count: 2))
@@ -88,5 +88,17 @@ import Testing
     @Test func aTLSPeerDefaultsToPort802() throws {
         let c = try load(Self.tls + "peers:\n  - {name: b, host: 10.0.0.2, tls: on}\n")
         #expect(c.peers[0].tls && c.peers[0].port == 802)
+    }
+}
+
+extension ServerTLSConfigTests {
+    @Test func theSecureExampleLoadsWithTLSPeersAndSensors() throws {
+        let (config, warnings) = try loader.load(path: repoRoot + "/Examples/secure-peers.yaml")
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.serverTLS?.roles.keys.sorted() == ["agent", "operator", "scada"])
+        #expect(config.serverTLS?.identity.crl == "/etc/fieldagent/pki/crl.pem")
+        #expect(config.plainServer == .readOnly)
+        #expect(config.peers.first?.tls == true)
+        #expect(config.modbus.first?.endpoint == .tls(host: "127.0.0.1", port: 1803))
     }
 }

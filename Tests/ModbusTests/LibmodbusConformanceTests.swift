@@ -52,6 +52,12 @@ import TLS
                                                "OPENSSL:127.0.0.1:\(server.port),cafile=\(pki.caCertificate),cert=\(pki.certificate("operator")),key=\(pki.key("operator")),verify=1"])
             try proxy!.drain(on: loop)
             #expect(TestEnvironment.run(loop, timeout: .seconds(10)) { TestEnvironment.isListening(port: 1502) }, "socat did not listen: \(proxy!.text)")
+            // Port 1502 is fixed by the client: another process on it (a parallel checkout's tests) would answer instead.
+            TestEnvironment.run(loop, timeout: .milliseconds(100)) { false }
+            guard proxy!.isRunning else {
+                Issue.record("socat could not listen on 127.0.0.1:1502 (in use by another process?): \(proxy!.text)")
+                return
+            }
         }
         let child = try ChildProcess(Self.client!, ["tcp"])
         TestEnvironment.run(loop, timeout: .seconds(30)) { child.drain(); return !child.isRunning }

@@ -74,6 +74,7 @@ public final class AgentRuntime {
         var configuration = serverConfig
         configuration.port = tls.port
         configuration.handshakeTimeout = tls.handshakeTimeout
+        configuration.handshakesPerSecond = tls.handshakesPerSecond
         let context: TLSContext
         do {
             context = try TLSContext(server: true, identity: tls.identity)

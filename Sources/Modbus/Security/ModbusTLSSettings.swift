@@ -14,6 +14,8 @@ public struct ModbusTLSSettings: Sendable, Equatable {
     public var roles: [String: ModbusAccessRights]
     /// A client that has not finished its handshake after this long is closed (a stalled or trickling one).
     public var handshakeTimeout: Duration
+    /// New TLS clients accepted per second at most (nil: no limit); see ``ModbusServerConfiguration/handshakesPerSecond``.
+    public var handshakesPerSecond: Int? = 10
     /// When true, a TLS client must also be on the IP allowlist to write (the role alone does not suffice).
     public var requireAllowlist: Bool
 

@@ -135,9 +135,46 @@ public final class ModbusTCPServer {
         handler.authorize = authorize
     }
 
+    /// TLS handshakes started in the current 100 ms window (``ModbusServerConfiguration/handshakesPerSecond``).
+    private var handshakeWindowStart = Instant.zero
+    private var handshakesInWindow = 0
+    private var acceptPaused = false
+
+    /// Whether another TLS client may be accepted now; when not, stops watching the listener until the
+    /// window ends (the clients wait in the kernel's backlog, costing the loop nothing).
+    private func handshakeBudgetAllows() -> Bool {
+        guard tls != nil, let rate = configuration.handshakesPerSecond, rate > 0 else { return true }
+        let window = Duration.milliseconds(100)
+        if loop.now >= handshakeWindowStart + window {
+            handshakeWindowStart = loop.now
+            handshakesInWindow = 0
+        }
+        if handshakesInWindow < max(1, rate / 10) {
+            handshakesInWindow += 1
+            return true
+        }
+        if !acceptPaused {
+            acceptPaused = true
+            counters.handshakeDeferrals += 1
+            try? loop.updateWatch(listener, for: [])
+            loop.schedule(at: handshakeWindowStart + window) { [weak self] in
+                guard let self, self.listener >= 0 else { return }
+                self.acceptPaused = false
+                try? self.loop.updateWatch(self.listener, for: .readable)
+                self.acceptPending()
+            }
+        }
+        return false
+    }
+
     private func acceptPending() {
         for _ in 0..<64 {
-            guard let (fd, peer) = TCPSocket.accept(listener) else { return }
+            guard !acceptPaused, handshakeBudgetAllows() else { return }
+            guard let (fd, peer) = TCPSocket.accept(listener) else {
+                // Nothing was waiting: give the slot taken for it back.
+                if tls != nil, configuration.handshakesPerSecond != nil { handshakesInWindow -= 1 }
+                return
+            }
             let isTrusted = trusted?(peer.host) ?? false
             if let refusal = admit(trusted: isTrusted, host: peer.host) {
                 close(fd)
