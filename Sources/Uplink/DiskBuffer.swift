@@ -50,6 +50,12 @@ public final class DiskBuffer {
     private var headOffset = 0
     /// Records of the head segment already acknowledged (they are at its start).
     private var acknowledged = 0
+    /// Whether a record waits that ``peek()`` has not handed out yet (since the last ``rewind()``).
+    public var hasUnsent: Bool {
+        guard let c = cursor else { return count > 0 }
+        return segments.contains { ($0.number > c.segment && $0.records > 0) || ($0.number == c.segment && $0.records > c.index) }
+    }
+
     /// The next record ``peek(_:)`` gives.
     private var cursor: Position?
     /// Segment numbers only grow (a cursor into a deleted segment then points before every later one).

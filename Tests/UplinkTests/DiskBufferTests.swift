@@ -100,3 +100,24 @@ import Testing
         #expect(b.peek()?.1 == [9])
     }
 }
+
+@Suite struct DiskBufferUnsentTests {
+    @Test func unsentCountsWhatPeekHasNotHandedOut() throws {
+        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
+        // mkdtemp fills the template in place; the array outlives the call.
+        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+        let b = try DiskBuffer(directory: dir, limit: 1 << 20)
+        #expect(!b.hasUnsent)
+        b.append([1])
+        b.append([2])
+        #expect(b.hasUnsent)
+        _ = b.peek()
+        let (p2, _) = try #require(b.peek())
+        #expect(!b.hasUnsent && !b.isEmpty)   // both handed out, neither acknowledged
+        b.rewind()
+        #expect(b.hasUnsent)
+        _ = b.peek(); _ = b.peek()
+        b.acknowledge(through: p2)
+        #expect(!b.hasUnsent && b.isEmpty)
+    }
+}
