@@ -46,6 +46,8 @@ public final class Agent {
     public private(set) var decision: DecisionEngine?
     /// The command block peers write (`stop`, `reduce-load`, flags) and its allowlist.
     public private(set) var commands: CommandBlock!
+    /// Behaviour and quarantine of the server's clients (`security:`); nil without it. The server reports to it.
+    public private(set) var quarantine: QuarantineGuard?
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
     /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
@@ -163,6 +165,10 @@ public final class Agent {
             }
             decision = engine
         }
+        if let s = config.security {
+            quarantine = QuarantineGuard(config: s, loop: loop, logger: logger)
+            quarantine?.start()
+        }
         sensors?.start()
         peers?.start()
         decision?.start()
@@ -255,6 +261,7 @@ public final class Agent {
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
         if features?.anyRejecting == true { a.insert(.badSample) }
         if commands?.isSet(0) == true { a.insert(.remoteStop) }
+        if quarantine?.quarantined.isEmpty == false { a.insert(.quarantine) }
         return a
     }
 
@@ -263,6 +270,7 @@ public final class Agent {
     /// confirmed). Safe to call twice.
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
+        quarantine?.stop()
         peers?.stop()
         if stopReason == nil { stopReason = reason }
         for output in outputs {
@@ -328,6 +336,15 @@ public final class Agent {
     public func closeModbus() {
         sensors?.stop()
         peers?.stop()
+    }
+
+    /// The server's write authorizer: a quarantined source's writes are refused, then the command block decides.
+    public func authorizeWrite(_ client: ModbusClientInfo, _ unit: UInt8, _ write: RegisterWrite) -> WriteDecision {
+        if let quarantine, quarantine.isQuarantined(client.host) {
+            quarantine.refusedWrite(client.host)
+            return .reject(.illegalFunction)
+        }
+        return commands.authorize(client, unit, write)
     }
 
     /// The output called `name`.

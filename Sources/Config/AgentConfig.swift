@@ -79,6 +79,8 @@ public struct AgentConfig: Sendable {
     public var features: [FeatureConfig] = []
     /// The decision (`decide:`, see `DecideSection.swift`); nil when the agent runs no model.
     public var decision: DecisionConfig?
+    /// Behaviour and quarantine of the server's clients (`security:`, see `SecuritySection.swift`); nil: off.
+    public var security: SecurityConfig?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

@@ -74,6 +74,7 @@ extension Agent {
                 out.append("  \(t.target) = \(t.applied.map { formatFixed($0, digits: 1) } ?? "not written yet") (wanted \(formatFixed(t.desired, digits: 1)), safe \(formatFixed(t.safe, digits: 1)), \(t.cause))")
             }
         }
+        out += securityStatusLines()
         out.append("latency: edge → output \(edgeToOutput.summary); \(edgeCount) edges")
         if let c = commands {
             out.append("commands: bits 0x\(String(c.bits, radix: 16)), sequence \(c.sequence), last write \(ago(c.lastWrite)), \(c.accepted) accepted, \(c.refused) refused")
@@ -161,7 +162,7 @@ extension Agent {
                                     samples: [.init(labels: agent + [.init("outcome", "accepted")], value: Double(c.accepted)),
                                               .init(labels: agent + [.init("outcome", "refused")], value: Double(c.refused))]))
         }
-        return out
+        return out + securityMetricFamilies()
     }
 }
 

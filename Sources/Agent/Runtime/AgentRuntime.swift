@@ -43,8 +43,9 @@ public final class AgentRuntime {
             let commands = agent.commands!
             let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
-                                         authorize: { client, unit, write in commands.authorize(client, unit, write) },
+                                         authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write) },
                                          trusted: { host in commands.isAllowed(host) })
+            server.observer = agent.quarantine
             do {
                 try server.start()
             } catch {
