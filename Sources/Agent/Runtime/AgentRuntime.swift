@@ -76,7 +76,8 @@ public final class AgentRuntime {
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
                                             status: { agent.statusText() }, metrics: { agent.metricFamilies() },
-                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
+                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") },
+                                            release: agent.quarantine.map { q in { host in q.release(host, by: "fieldagent release (status socket)") } })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
         if let metricsDirectory {
