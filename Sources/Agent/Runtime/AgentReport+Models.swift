@@ -30,7 +30,8 @@ extension Agent {
         let left: Duration = q.learningUntil - loop.now
         let phase = q.learning ? "learning normal behaviour for \(formatSeconds(left)) more" : "watching"
         var out = ["security: " + phase
-                   + ", \(q.sources.count) sources, \(q.quarantines) quarantines, threshold \(formatFixed(q.config.threshold, digits: 1)), feature cost \(q.requestCost.summary)"]
+                   + ", \(q.sources.count) sources, \(q.quarantines) quarantines, threshold \(formatFixed(q.config.threshold, digits: 1))",
+                   "  cost: features per request \(q.requestCost.summary); scoring per window \(q.windowCost.summary)"]
         for (host, s) in q.sources.sorted(by: { $0.key < $1.key }) {
             var line = "  \(host): score \(s.score.map { formatFixed($0, digits: 1) } ?? "-"), \(s.windows) windows"
             if s.quarantinedSince != nil { line += ", QUARANTINED (\(s.reason)), \(s.refusedWrites) writes refused" }

@@ -40,6 +40,8 @@ public final class QuarantineGuard: ModbusRequestObserver {
     public let learningUntil: Instant
     /// Cost of the per-request feature update (the observer's work), for make bench.
     public private(set) var requestCost = LatencyHistogram()
+    /// Cost of closing a window: every source's features, score and verdict.
+    public private(set) var windowCost = LatencyHistogram()
     /// Called when a source is quarantined or released.
     public var onChange: ((String, Bool) -> Void)?
     private let loop: EventLoop
@@ -121,6 +123,8 @@ public final class QuarantineGuard: ModbusRequestObserver {
 
     /// Scores every source's window; learns it while learning; quarantines and releases.
     public func closeWindow() {
+        let started = loop.preciseNow()
+        defer { windowCost.record(loop.preciseNow() - started) }
         let seconds = Double(config.window.nanoseconds) / 1e9
         let now = loop.now
         let learning = now < learningUntil
