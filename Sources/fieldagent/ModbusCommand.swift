@@ -6,7 +6,7 @@ import Modbus
 enum ModbusCommand {
     static let command = Command(
         name: "modbus",
-        summary: "Modbus diagnostics: read and write a device, serve a test register map",
+        summary: "Modbus diagnostics: read and write a device, scan for unit ids, serve a test register map",
         help: """
         USAGE: fieldagent modbus read  ENDPOINT [--unit N] --table coils|discrete|holding|input --address A
                                        [--count N] [--type T] [--word-order big|little] [--timeout S] [--retries N]
@@ -14,6 +14,7 @@ enum ModbusCommand {
                                        [--type T] [--word-order big|little] VALUE...
                fieldagent modbus serve [--bind ADDR] [--port N] [--max-connections N] [--idle-timeout S]
                                        [--size N] [--set TABLE:ADDRESS=VALUE]... [--rtu ENDPOINT --unit N]
+        \(scanHelp)
 
         Talks to Modbus devices through the same client and server the agent runs (non-blocking, on the
         agent's event loop), so what works here works in the agent.
@@ -61,13 +62,14 @@ enum ModbusCommand {
           mbpoll -m tcp -p 1502 -a 1 -r 1 -c 5 -1 127.0.0.1
         """,
         run: { args in
-            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write or serve (see --help)") }
+            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write, serve or scan (see --help)") }
             var sub = Arguments(args.remaining, command: "fieldagent modbus \(verb)")
             defer { args = sub }
             switch verb {
             case "read", "write": return try transfer(verb, &sub)
             case "serve": return try serve(&sub)
-            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write or serve")
+            case "scan": return try scan(&sub)
+            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write, serve or scan")
             }
         })
 
