@@ -48,6 +48,8 @@ public final class Agent {
     public private(set) var commands: CommandBlock!
     /// Behaviour and quarantine of the server's clients (`security:`); nil without it. The server reports to it.
     public private(set) var quarantine: QuarantineGuard?
+    /// Whether each polled Modbus device still answers like itself (`security:`); nil without it.
+    public private(set) var identity: DeviceIdentity?
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
     /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
@@ -168,6 +170,11 @@ public final class Agent {
         if let s = config.security {
             quarantine = QuarantineGuard(config: s, loop: loop, logger: logger)
             quarantine?.start()
+            if let sensors {
+                let identity = DeviceIdentity(learn: s.learn, loop: loop, logger: logger)
+                self.identity = identity
+                sensors.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
+            }
         }
         sensors?.start()
         peers?.start()
@@ -262,6 +269,7 @@ public final class Agent {
         if features?.anyRejecting == true { a.insert(.badSample) }
         if commands?.isSet(0) == true { a.insert(.remoteStop) }
         if quarantine?.quarantined.isEmpty == false { a.insert(.quarantine) }
+        if identity?.suspects.isEmpty == false { a.insert(.identity) }
         return a
     }
 

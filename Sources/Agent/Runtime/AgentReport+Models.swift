@@ -37,6 +37,10 @@ extension Agent {
             if s.quarantinedSince != nil { line += ", QUARANTINED (\(s.reason)), \(s.refusedWrites) writes refused" }
             out.append(line)
         }
+        for (name, d) in (identity?.devices ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out.append("  device \(name): \(d.answers) answers, \(formatFixed(d.learnedMilliseconds, digits: 2)) ms while learning, "
+                       + (d.suspect.map { "SUSPECT (\($0)): possible swap or spoof" } ?? "answers like itself"))
+        }
         return out
     }
 
@@ -50,7 +54,11 @@ extension Agent {
             score.samples.append(.init(labels: agent + [.init("source", host)], value: s.score ?? .nan))
             held.samples.append(.init(labels: agent + [.init("source", host)], value: s.quarantinedSince == nil ? 0 : 1))
         }
-        return [score, held, MetricFamily("fieldagent_quarantines_total", help: "Sources quarantined since start.", type: .counter,
+        var suspect = MetricFamily("fieldagent_device_identity_suspect", help: "1 while a polled device answers unlike itself (possible swap or spoof).", type: .gauge)
+        for (name, d) in (identity?.devices ?? [:]).sorted(by: { $0.key < $1.key }) {
+            suspect.samples.append(.init(labels: agent + [.init("device", name)], value: d.suspect == nil ? 0 : 1))
+        }
+        return [score, held, suspect, MetricFamily("fieldagent_quarantines_total", help: "Sources quarantined since start.", type: .counter,
                                           samples: [.init(labels: agent, value: Double(q.quarantines))])]
     }
 
