@@ -244,6 +244,16 @@ final class SourceClient {
         #expect(!site.guardian.isQuarantined("127.0.0.1"))
     }
 
+    @Test func manyAddressesShareOneSourceBeyondTheLimit() {
+        let loop = ManualLoop()
+        let guardian = QuarantineGuard(config: SecurityConfig(location: SourceMark(file: "t", line: 1, column: 1)), loop: loop, logger: .silent)
+        for i in 0..<300 {
+            _ = guardian.connected(ModbusClientInfo(host: "10.0.\(i / 250).\(i % 250)", port: 1, connectionID: i))
+        }
+        #expect(guardian.sources.count == QuarantineGuard.maximumSources + 1)
+        #expect(guardian.sources["other"]?.behaviour.connections == 300 - QuarantineGuard.maximumSources)
+    }
+
     /// The normal peer over one simulated hour (after five minutes of learning): never quarantined.
     @Test func theNormalPeerIsNeverQuarantinedOverALongRun() throws {
         let loop = ManualLoop()

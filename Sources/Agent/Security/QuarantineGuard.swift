@@ -75,27 +75,34 @@ public final class QuarantineGuard: ModbusRequestObserver {
         timer = nil
     }
 
-    /// `192.0.2.7` for `::ffff:192.0.2.7`.
-    static func key(_ host: String) -> String { CommandBlock.normalized(host) }
+    /// Sources tracked one by one; beyond this, new addresses share the source `other` (an attacker with many
+    /// addresses cannot grow the agent's memory without bound).
+    public static let maximumSources = 256
 
-    public func isQuarantined(_ host: String) -> Bool { sources[Self.key(host)]?.quarantinedSince != nil }
+    /// `192.0.2.7` for `::ffff:192.0.2.7`; `other` for a new address once ``maximumSources`` are tracked.
+    func key(_ host: String) -> String {
+        let k = CommandBlock.normalized(host)
+        return sources[k] != nil || sources.count < Self.maximumSources ? k : "other"
+    }
+
+    public func isQuarantined(_ host: String) -> Bool { sources[key(host)]?.quarantinedSince != nil }
 
     /// The sources quarantined now.
     public var quarantined: [String] { sources.filter { $0.value.quarantinedSince != nil }.map(\.key).sorted() }
 
     /// Counts a write refused because the source is quarantined.
-    public func refusedWrite(_ host: String) { sources[Self.key(host)]?.refusedWrites += 1 }
+    public func refusedWrite(_ host: String) { sources[key(host)]?.refusedWrites += 1 }
 
     // MARK: ModbusRequestObserver
 
     public func connected(_ client: ModbusClientInfo) -> Bool {
-        let k = Self.key(client.host)
+        let k = key(client.host)
         sources[k, default: Source()].behaviour.connections += 1
         return !(config.refuseConnections && sources[k]?.quarantinedSince != nil)
     }
 
     public func disconnected(_ client: ModbusClientInfo, requests: Int) {
-        if requests == 0 { sources[Self.key(client.host), default: Source()].behaviour.idleConnections += 1 }
+        if requests == 0 { sources[key(client.host), default: Source()].behaviour.idleConnections += 1 }
     }
 
     public func answered(_ client: ModbusClientInfo, unit: UInt8, pdu: ArraySlice<UInt8>, action: HandlerAction) {
@@ -107,7 +114,7 @@ public final class QuarantineGuard: ModbusRequestObserver {
         }
         let now = loop.now
         let learning = now < learningUntil
-        sources[Self.key(client.host), default: Source()].behaviour.request(pdu, exception: exception, at: now, learning: learning)
+        sources[key(client.host), default: Source()].behaviour.request(pdu, exception: exception, at: now, learning: learning)
         requestCost.record(loop.preciseNow() - started)
     }
 
@@ -186,7 +193,7 @@ public final class QuarantineGuard: ModbusRequestObserver {
     /// Releases `host` (an operator's command); the answer says what happened.
     @discardableResult
     public func release(_ host: String, by who: String) -> String {
-        let k = Self.key(host)
+        let k = key(host)
         guard var s = sources[k], s.quarantinedSince != nil else {
             return "release: \(k) is not quarantined (quarantined: \(quarantined.isEmpty ? "none" : quarantined.joined(separator: ", ")))"
         }

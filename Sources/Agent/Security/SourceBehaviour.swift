@@ -16,7 +16,7 @@ public struct SourceBehaviour {
     var exceptions = 0
     var novel = 0
     var blocks = Set<UInt32>()
-    var connections = 0
+    public internal(set) var connections = 0
     var idleConnections = 0
     var lastRequest: Instant?
     var gapCount = 0
@@ -32,6 +32,9 @@ public struct SourceBehaviour {
         return UInt32(fc & 0x7F) << 16 | address >> 4
     }
 
+    /// Distinct blocks counted per window (and learned) at most: bounds the memory a scanner can make it use.
+    static let maximumBlocks = 4096
+
     /// Whether a function code writes (5, 6, 15, 16, 22, 23).
     static func isWrite(_ fc: UInt8) -> Bool { [5, 6, 15, 16, 22, 23].contains(fc) }
 
@@ -40,8 +43,8 @@ public struct SourceBehaviour {
         if let fc = pdu.first, Self.isWrite(fc) { writes += 1 }
         if exception { exceptions += 1 }
         if let b = Self.block(pdu) {
-            blocks.insert(b)
-            if learning { known.insert(b) } else if !known.contains(b) { novel += 1 }
+            if blocks.count < Self.maximumBlocks { blocks.insert(b) }
+            if learning { if known.count < Self.maximumBlocks { known.insert(b) } } else if !known.contains(b) { novel += 1 }
         }
         if let last = lastRequest {
             let gap = Double((now - last).nanoseconds) / 1e9
@@ -71,7 +74,7 @@ public struct SourceBehaviour {
         writes = 0
         exceptions = 0
         novel = 0
-        blocks.removeAll(keepingCapacity: true)
+        blocks.removeAll(keepingCapacity: blocks.count < 64)
         connections = 0
         idleConnections = 0
         gapCount = 0
