@@ -522,12 +522,9 @@ public final class SparkplugEdgeNode {
     private static func key(_ device: String?, _ name: String) -> String { (device ?? "") + "\u{0}" + name }
 
     /// Sparkplug 3.0 STATE: `{"online": true, "timestamp": …}`.
-    /// Compared as bytes with the whitespace taken out (String.contains(String) would link Swift's regex engine).
     static func stateOnline(_ payload: [UInt8]) -> Bool {
-        let text = payload.prefix(1024).filter { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
-        let key = Array("\"online\":true".utf8)
-        guard text.count >= key.count else { return false }
-        return (0...(text.count - key.count)).contains { text[$0..<($0 + key.count)].elementsEqual(key) }
+        let compact = payload.prefix(1024).filter { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
+        return String(decoding: compact, as: UTF8.self).includes("\"online\":true")
     }
 
     private var bdSeqPath: String { buffer.directory + "/bdseq" }
