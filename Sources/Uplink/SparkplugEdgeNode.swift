@@ -473,7 +473,7 @@ public final class SparkplugEdgeNode {
         var host: String?
         for m in payload.metrics where m.name == Self.hostIDMetric { if case .string(let h) = m.value { host = h } }
         for m in payload.metrics {
-            let name = m.name ?? m.alias.flatMap { a in definitions.indices.contains(Int(a) - 1) ? definitions[Int(a) - 1].name : nil } ?? "?"
+            let name = m.name ?? m.alias.flatMap { a in definitions.indices.contains(Int(clamping: a) - 1) ? definitions[Int(clamping: a) - 1].name : nil } ?? "?"
             if name == Self.hostIDMetric { continue }
             if name == Self.rebirthMetric {
                 if m.value == .boolean(true) {

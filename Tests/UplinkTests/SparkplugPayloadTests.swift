@@ -28,4 +28,16 @@ import Testing
         let bytes: [UInt8] = [0x22, 0x02, 0x61, 0x62, 0x2a, 0x01, 0x00, 0x18, 0x09]
         #expect(try SparkplugPayload.decode(bytes).seq == 9)
     }
+
+    @Test func randomBytesNeverTrap() {
+        // What a broker (or anyone who may publish NCMD) sends is untrusted: any bytes decode or fail cleanly.
+        var rng = SystemRandomNumberGenerator()
+        let valid = SparkplugPayload(timestamp: 1, metrics: [SparkplugMetric(name: "Commands/stop", value: .boolean(true))], seq: 3).encoded()
+        for _ in 0..<20_000 {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...4, using: &rng) { bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
+            _ = try? SparkplugPayload.decode(bytes)
+        }
+    }
 }
