@@ -381,15 +381,15 @@ def dedup_in_order(values):
 
 
 def test_nats_cluster_failover(w):
-    """Three NATS servers clustered (JetStream, MQTT on each). The host application is on node 2; the agent lists
-    all three and is on node 1. Node 1 is killed: the agent fails over, re-births on another node, replays what
+    """Three NATS servers clustered (JetStream, MQTT on each). The host application is on node 3; the agent lists
+    all three (and starts with node 1). The node it is on is killed: the agent fails over, re-births on another node, replays what
     it buffered, and the host sees every sample once and in order (documented duplicates aside)."""
     nats = os.environ.get("NATS_SERVER")
     if not nats:
         print("skip test_nats_cluster_failover: NATS_SERVER not set (make test-uplink sets it)")
         return
     cluster = NatsCluster(w, os.path.abspath(nats))
-    host = Host("scada", GROUP, cluster.nodes[1]["mqtt"])
+    host = Host("scada", GROUP, cluster.nodes[2]["mqtt"])
     host.online()
     urls = [f"mqtt://127.0.0.1:{n['mqtt']}" for n in cluster.nodes]
     # A node that lost a peer answers CONNECT only once JetStream has a leader again: give it connect_timeout 10s.
@@ -397,14 +397,15 @@ def test_nats_cluster_failover(w):
     tracker = Tracker("fleet")
     try:
         host.wait_for(lambda ms: len(counters(tracker.analyse(ms)[1])) >= 10, what="10 samples through the cluster")
-        assert f"online via {urls[0]}" in agent.status()
-        cluster.kill(cluster.nodes[0])
+        on = [i for i, u in enumerate(urls) if f"online via {u}" in agent.status()]
+        assert len(on) == 1 and on[0] != 2, f"the agent should be on node 1 or 2, not the host's: {agent.status()}"
+        cluster.kill(cluster.nodes[on[0]])
         host.wait_for(lambda ms: len(tracker.analyse(ms)[0]) >= 2, timeout=60, what="the rebirth on another node")
         agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 15, what="live data after failover")
         births, samples = tracker.analyse(host.snapshot())
         assert births[0] != births[1], f"the new session has a new bdSeq: {births}"
-        assert "online via mqtt://127.0.0.1:" in agent.status() and f"online via {urls[0]}" not in agent.status()
+        assert "online via mqtt://127.0.0.1:" in agent.status() and f"online via {urls[on[0]]}" not in agent.status()
         values = counters(samples)
         unique = dedup_in_order(values)
         assert_contiguous(unique, what="samples across the failover")
