@@ -246,7 +246,7 @@ public final class SparkplugEdgeNode {
         spillMemory()
         replayInFlight = []
         buffer.rewind()
-        if !config.primaryHost.isNil { hostOnline = false }
+        if config.primaryHost != nil { hostOnline = false }
     }
 
     // MARK: Births
@@ -460,7 +460,7 @@ public final class SparkplugEdgeNode {
             return
         }
         if topic == topics.node("NCMD") { return nodeCommand(payload) }
-        if topic.hasPrefix(topics.node("DCMD").replacingDCMD()) {
+        if topic.hasPrefix(topics.node("DCMD") + "/") {
             refuse(host: "?", "DCMD", "devices take no commands; send NCMD with the command block's metrics")
         }
     }
@@ -551,13 +551,4 @@ public final class SparkplugEdgeNode {
         guard n >= 0 else { return nil }
         return String(decoding: buf.prefix(n).prefix { $0 != 10 && $0 != 13 }, as: UTF8.self)
     }
-}
-
-private extension Optional {
-    var isNil: Bool { self == nil }
-}
-
-private extension String {
-    /// `spBv1.0/G/DCMD/N` → `spBv1.0/G/DCMD/N/` (the device level follows).
-    func replacingDCMD() -> String { self + "/" }
 }
