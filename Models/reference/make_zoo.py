@@ -5,7 +5,7 @@ records TFLite Micro's outputs for them, in the format of the shared models (NAM
 NAME.expected.bin, NAME.stress_inputs.bin, NAME.stress_expected.bin). Untrained (random weights): the point is
 the arithmetic, not accuracy.
 
-    .venv/bin/python Models/reference/make_zoo.py      (then: make reference-models)
+    .venv/bin/python Models/reference/make_zoo.py [NAME...]     (then: make reference-models)
 """
 import os
 import sys
@@ -47,6 +47,20 @@ def zoo_residual():
     return tf.keras.Model(inp, x), True
 
 
+def zoo_dscnn():
+    """A keyword-spotting DS-CNN (ARM's DS-CNN-S shape): 49×10 MFCC input, 10×4 stride-2 conv to 64 channels, four
+    depthwise-separable blocks, global average pooling, 12 classes. ~2.7 M MACs, for the speed goal of issue 15."""
+    x = inp = tf.keras.Input(shape=(49, 10, 1), batch_size=1)
+    x = L.Conv2D(64, (10, 4), strides=(2, 2), padding="same", activation="relu")(x)
+    for _ in range(4):
+        x = L.DepthwiseConv2D((3, 3), padding="same", activation="relu")(x)
+        x = L.Conv2D(64, (1, 1), activation="relu")(x)
+    x = L.AveragePooling2D((25, 5))(x)
+    x = L.Flatten()(x)
+    x = L.Dense(12, activation="softmax")(x)
+    return tf.keras.Model(inp, x), False
+
+
 def convert(model, per_tensor_dense, rng):
     shape = (1,) + tuple(model.input.shape[1:])
 
@@ -75,14 +89,33 @@ def tflm_outputs(path, vectors):
     return np.concatenate(outs)
 
 
+ZOO = [("zoo_conv", zoo_conv, 0.4, 5), ("zoo_residual", zoo_residual, 0.2, 5), ("zoo_dscnn", zoo_dscnn, None, 15)]
+
+
 def main():
-    tf.keras.utils.set_random_seed(5)
-    rng = np.random.default_rng(5)
-    for name, build, spread in [("zoo_conv", zoo_conv, 0.4), ("zoo_residual", zoo_residual, 0.2)]:
+    # Models named on the command line only (default: all). zoo_conv and zoo_residual draw from one seeded sequence:
+    # regenerate them together.
+    wanted = sys.argv[1:] or [z[0] for z in ZOO]
+    seeded = set()
+    for name, build, spread, seed in ZOO:
+        if seed not in seeded:
+            tf.keras.utils.set_random_seed(seed)
+            rng = np.random.default_rng(seed)
+            seeded.add(seed)
+        if name not in wanted:
+            continue
         model, per_tensor = build()
-        # Random but not tiny weights and biases, so every op sees a spread of values.
+        # Random but not tiny weights and biases, so every op sees a spread of values. spread None: He-scaled kernels
+        # and small biases (a deep stack keeps its activations varied instead of saturating).
         for w in model.weights:
-            w.assign(rng.normal(0, spread, size=w.shape).astype(np.float32))
+            if spread is None:
+                fan_in = int(np.prod(w.shape[:-1])) if len(w.shape) > 1 else 0
+                if len(w.shape) == 4 and w.shape[3] == 1 and w.shape[2] > 1:  # depthwise [kh, kw, c, 1]
+                    fan_in = int(np.prod(w.shape[:2]))
+                std = np.sqrt(2.0 / fan_in) if fan_in else 0.05
+                w.assign(rng.normal(0, std, size=w.shape).astype(np.float32))
+            else:
+                w.assign(rng.normal(0, spread, size=w.shape).astype(np.float32))
         tflite = convert(model, per_tensor, rng)
         path = os.path.join(OUT, name + ".tflite")
         with open(path, "wb") as f:

@@ -22,7 +22,7 @@ public enum CompiledModel: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 12], scale: 0.037406757, zeroPoint: -25),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 48,
-        constantBytes: 1556,
+        constantBytes: 2944,
         labels: ["normal", "degraded", "fault"],
         features: ["vibration_rms_g", "vibration_peak_g", "vibration_crest", "vibration_kurtosis", "vibration_high_band", "dominant_frequency_hz", "bearing_temperature_c", "temperature_rise_c", "motor_current_a", "current_imbalance_pct", "speed_rpm", "power_factor"],
         featureMeans: [0.681861, 2.50143, 3.80605, 4.66393, 0.213365, 25.9521, 60.7403, 1.31464, 9.1759, 4.04887, 1467.42, 0.818143],
@@ -37,26 +37,26 @@ public enum CompiledModel: CompiledNetwork {
         let arena = c.arena!
         // 0 FULLY_CONNECTED [1,12] → [1,32] relu
         FullyConnected(
-            batches: 1, depth: 12, units: 32, weights: c.op0_weights, rowStride: 12,
+            batches: 1, depth: 12, units: 32, weights: c.op0_weights,
             bias: c.op0_bias, multipliers: c.op0_multipliers, shifts: c.op0_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op0_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: input, output: arena + 0)
         // 1 FULLY_CONNECTED [1,32] → [1,16] relu
         FullyConnected(
-            batches: 1, depth: 32, units: 16, weights: c.op1_weights, rowStride: 32,
+            batches: 1, depth: 32, units: 16, weights: c.op1_weights,
             bias: c.op1_bias, multipliers: c.op1_multipliers, shifts: c.op1_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op1_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 0, output: arena + 32)
         // 2 FULLY_CONNECTED [1,16] → [1,3]
         FullyConnected(
-            batches: 1, depth: 16, units: 3, weights: c.op2_weights, rowStride: 16,
+            batches: 1, depth: 16, units: 3, weights: c.op2_weights,
             bias: c.op2_bias, multipliers: c.op2_multipliers, shifts: c.op2_shifts,
-            outputZeroPoint: -2, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op2_weight_sums, outputZeroPoint: -2, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 32, output: arena + 0)
         // 3 SOFTMAX [1,3] → [1,3]
         Softmax(
             rows: 1, depth: 3, inputMultiplier: 1193715840,
-            inputLeftShift: 25, diffMin: -62
+            inputLeftShift: 25, diffMin: -62, expTable: c.op3_exp_table
         ).run(input: arena + 0, output: output)
     }
 }

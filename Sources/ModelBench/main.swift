@@ -6,6 +6,8 @@ import ReferenceModels
 /// fieldagent-bench-model: per-inference latency of the compiled-in models, batch 1, one thread.
 /// Prints one line per model: `name median_us p99_us arena_bytes iterations` (read by Models/bench/bench.py).
 /// Inputs cycle through the model's reference vectors when `--inputs DIR` has NAME.inputs.bin, else a fixed pattern.
+/// `--model NAME` runs one model only; `--kernels SET` runs on another kernel set (portable, avx2, avx512vnni, neon,
+/// dotprod) than the best one the CPU has.
 
 func now() -> UInt64 {
     var ts = timespec()
@@ -26,7 +28,8 @@ func readFile(_ path: String) -> [Int8]? {
     return bytes
 }
 
-func bench<M: CompiledNetwork>(_ model: M.Type, directory: String?, seconds: Double) {
+func bench<M: CompiledNetwork>(_ model: M.Type, directory: String?, seconds: Double, only: String?) {
+    if let only, only != M.info.name { return }
     let inCount = M.info.input.count, outCount = M.info.output.count
     var inputs = directory.flatMap { readFile("\($0)/\(M.info.name).inputs.bin") } ?? []
     if inputs.count < inCount { inputs = (0..<(inCount * 16)).map { Int8(truncatingIfNeeded: $0 &* 37 &+ 11) } }
@@ -59,17 +62,28 @@ func bench<M: CompiledNetwork>(_ model: M.Type, directory: String?, seconds: Dou
 var args = Array(CommandLine.arguments.dropFirst())
 var directory: String? = nil
 var seconds = 1.0
+var only: String? = nil
 while let a = args.first {
     args.removeFirst()
     switch a {
     case "--inputs": directory = args.isEmpty ? nil : args.removeFirst()
     case "--seconds": seconds = args.isEmpty ? 1 : Double(args.removeFirst()) ?? 1
+    case "--model": only = args.isEmpty ? nil : args.removeFirst()
+    case "--kernels":
+        let name = args.isEmpty ? "" : args.removeFirst()
+        guard let set = KernelSet.allCases.first(where: { $0.description == name }), KernelSet.select(set) else {
+            print("fieldagent-bench-model: kernel set '\(name)' is not available here; available: \(KernelSet.available)")
+            exit(2)
+        }
     default:
-        print("USAGE: fieldagent-bench-model [--inputs DIR] [--seconds S]")
+        print("USAGE: fieldagent-bench-model [--inputs DIR] [--seconds S] [--model NAME] [--kernels SET]")
         exit(2)
     }
 }
-bench(MLPHealth.self, directory: directory, seconds: seconds)
-bench(CNNVibration.self, directory: directory, seconds: seconds)
-bench(AEAnomaly.self, directory: directory, seconds: seconds)
-bench(CompiledModel.self, directory: directory, seconds: seconds)
+bench(MLPHealth.self, directory: directory, seconds: seconds, only: only)
+bench(CNNVibration.self, directory: directory, seconds: seconds, only: only)
+bench(AEAnomaly.self, directory: directory, seconds: seconds, only: only)
+bench(ZooConv.self, directory: directory, seconds: seconds, only: only)
+bench(ZooResidual.self, directory: directory, seconds: seconds, only: only)
+bench(ZooDSCNN.self, directory: directory, seconds: seconds, only: only)
+bench(CompiledModel.self, directory: directory, seconds: seconds, only: only)

@@ -159,7 +159,8 @@ struct CodeGenerator {
             }
             let names = OperandNames(
                 read: { pointer($0, mutable: false) }, write: { pointer($0, mutable: true) },
-                scratch: op.scratchBytes > 0 ? "arena + \(plan.scratch[position])" : "arena")
+                scratch: op.scratchBytes > 0 ? "arena + \(plan.scratch[position])" : "arena",
+                scratchRows: op.scratchRowBytes > 0 ? op.scratchBytes / op.scratchRowBytes : 1)
             text += "        " + op.emit(names) + "\n"
         }
         text += "    }\n}\n"

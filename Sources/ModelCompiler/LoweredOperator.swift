@@ -22,6 +22,8 @@ struct OperandNames {
     var write: (Int) -> String
     /// An `UnsafeMutablePointer<Int8>` expression for the operator's scratch space.
     var scratch: String
+    /// Rows of `scratchRowBytes` the scratch space holds (CONV_2D's gathered receptive fields).
+    var scratchRows: Int = 1
 }
 
 /// One operator, checked and with everything precomputed, ready for the memory planner and the code generator.
@@ -33,6 +35,9 @@ struct LoweredOperator {
     var output: Int
     /// Arena bytes the kernel needs while it runs.
     var scratchBytes: Int = 0
+    /// When non-zero, the scratch is rows of this many bytes (`scratchBytes` = rows × this): the compiler gives a
+    /// CONV_2D up to 4 rows (a whole tile of gathered pixels) where that does not grow the arena, else 1.
+    var scratchRowBytes: Int = 0
     var constants: [ConstantArray] = []
     var info: OperatorInfo
     /// RESHAPE: the output may share the input's storage.

@@ -182,6 +182,26 @@ struct Lowering {
         ]
     }
 
+    /// FULLY_CONNECTED and CONV_2D constants: weights [channels][depth] in the ``PackedWeights`` layout, bias with
+    /// −input_zero_point × Σ weights folded in, multipliers, shifts and weight sums, padded to whole blocks of 8.
+    func packedConstants(
+        _ op: TFLiteModel.Operator, weights: TFLiteModel.Tensor, channels: Int, depth: Int, bias: [Int32],
+        inputZeroPoint: Int32, multipliers m: [QuantizedMultiplier]
+    ) -> [ConstantArray] {
+        let w = weights.int8s
+        let sums = PackedWeights.sums(w, channels: channels, depth: depth)
+        let padding = PackedWeights.paddedChannels(channels) - channels
+        let folded = (0..<channels).map { bias[$0] &+ (-inputZeroPoint) &* sums[$0] } + Array(repeating: 0, count: padding)
+        let padded = m + Array(repeating: QuantizedMultiplier(multiplier: 0, shift: 0), count: padding)
+        return [
+            ConstantArray(field: "op\(op.index)_weights", element: .int8,
+                          values: PackedWeights.pack(w, channels: channels, depth: depth).map { Int64($0) },
+                          comment: "\(weights.label) \(weights.shapeText) packed: blocks of 8 channels × groups of 4 of depth \(depth)"),
+        ] + requantConstants(op, padded, bias: folded, biasComment: "bias − input_zero_point × Σ weights, per channel (blocks of 8)")
+            + [ConstantArray(field: "op\(op.index)_weight_sums", element: .int32, values: sums.map { Int64($0) },
+                             comment: "Σ weights per channel (blocks of 8)")]
+    }
+
     static func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
 
     func shapeSummary(_ inputs: [TFLiteModel.Tensor], _ output: TFLiteModel.Tensor) -> String {
@@ -243,18 +263,9 @@ struct Lowering {
         let (outScale, outZP) = try activationQuantization(output, place: op.label)
         let m = channelMultipliers(inputScale: inScale, weightScales: scales, outputScale: outScale,
                                    floatProduct: weights.scales.count == 1)
-        let w = weights.int8s
-        var folded: [Int32] = []
-        for o in 0..<units {
-            var sum: Int32 = 0
-            for i in 0..<depth { sum &+= Int32(w[o * depth + i]) }
-            folded.append(bias[o] &+ (-inZP) &* sum)
-        }
         let range = ActivationRange(activation, scale: outScale, zeroPoint: outZP)
-        var constants = [ConstantArray(field: "op\(op.index)_weights", element: .int8, values: w.map { Int64($0) },
-                                       comment: "\(weights.label) \(weights.shapeText), rows of \(depth)")]
-        constants += requantConstants(op, m, bias: folded,
-                                      biasComment: "bias − input_zero_point × Σ weights, one per unit")
+        let constants = packedConstants(op, weights: weights, channels: units, depth: depth, bias: bias, inputZeroPoint: inZP,
+                                        multipliers: m)
         let i = op.index
         return LoweredOperator(
             index: i, name: op.name, reads: [input.index], output: output.index, constants: constants,
@@ -263,9 +274,9 @@ struct Lowering {
             emit: { n in
                 """
                 FullyConnected(
-                            batches: \(batches), depth: \(depth), units: \(units), weights: c.op\(i)_weights, rowStride: \(depth),
+                            batches: \(batches), depth: \(depth), units: \(units), weights: c.op\(i)_weights,
                             bias: c.op\(i)_bias, multipliers: c.op\(i)_multipliers, shifts: c.op\(i)_shifts,
-                            outputZeroPoint: \(outZP), activation: \(SwiftLiteral.activation(range))
+                            weightSums: c.op\(i)_weight_sums, outputZeroPoint: \(outZP), activation: \(SwiftLiteral.activation(range))
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })
@@ -302,38 +313,26 @@ struct Lowering {
         let m = channelMultipliers(inputScale: inScale, weightScales: scales, outputScale: outScale, floatProduct: false)
         let depth = kh * kw * inC
         let pointwise = kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
-        let rowStride = pointwise ? depth : Lowering.roundUp(depth, 16)
-        let w = weights.int8s
-        var packed = [Int64](repeating: 0, count: outC * rowStride)
-        var folded: [Int32] = []
-        for o in 0..<outC {
-            var sum: Int32 = 0
-            for i in 0..<depth {
-                packed[o * rowStride + i] = Int64(w[o * depth + i])
-                sum &+= Int32(w[o * depth + i])
-            }
-            folded.append(bias[o] &+ (-inZP) &* sum)
-        }
+        let scratchStride = Lowering.roundUp(depth, 16)
         let range = ActivationRange(activation, scale: outScale, zeroPoint: outZP)
-        var constants = [ConstantArray(
-            field: "op\(op.index)_weights", element: .int8, values: packed,
-            comment: "\(weights.label) \(weights.shapeText) as [out_c][kh·kw·in_c padded to \(rowStride)]")]
-        constants += requantConstants(op, m, bias: folded, biasComment: "bias − input_zero_point × Σ weights, per output channel")
+        let constants = packedConstants(op, weights: weights, channels: outC, depth: depth, bias: bias, inputZeroPoint: inZP,
+                                        multipliers: m)
         let i = op.index
         let summary = shapeSummary([input], output) + " \(kh)×\(kw) stride \(strideH)×\(strideW)"
             + (dilationH > 1 || dilationW > 1 ? " dilation \(dilationH)×\(dilationW)" : "") + " \(padding)"
             + activationName(activation)
         return LoweredOperator(
-            index: i, name: op.name, reads: [input.index], output: output.index, scratchBytes: pointwise ? 0 : rowStride,
-            constants: constants,
+            index: i, name: op.name, reads: [input.index], output: output.index, scratchBytes: pointwise ? 0 : scratchStride,
+            scratchRowBytes: pointwise ? 0 : scratchStride, constants: constants,
             info: OperatorInfo(name: op.name, summary: summary, macs: output.count * depth, parameters: weights.count + outC),
             emit: { n in
                 """
                 Conv2D(
                             window: \(SwiftLiteral.window(window)),
-                            weights: c.op\(i)_weights, rowStride: \(rowStride), bias: c.op\(i)_bias,
-                            multipliers: c.op\(i)_multipliers, shifts: c.op\(i)_shifts, inputZeroPoint: \(inZP),
-                            outputZeroPoint: \(outZP), activation: \(SwiftLiteral.activation(range)), scratch: \(n.scratch)
+                            weights: c.op\(i)_weights, bias: c.op\(i)_bias, multipliers: c.op\(i)_multipliers,
+                            shifts: c.op\(i)_shifts, weightSums: c.op\(i)_weight_sums, inputZeroPoint: \(inZP),
+                            outputZeroPoint: \(outZP), activation: \(SwiftLiteral.activation(range)), scratch: \(n.scratch),
+                            scratchRows: \(n.scratchRows), scratchStride: \(scratchStride)
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })
@@ -464,15 +463,17 @@ struct Lowering {
             throw ModelError("\(op.label): input \(input.shapeText) and output \(output.shapeText) do not match")
         }
         let s = Softmax(rows: input.count / depth, depth: depth, beta: beta, inputScale: inScale)
+        let table = ConstantArray(field: "op\(op.index)_exp_table", element: .int32, values: s.makeExpTable().map { Int64($0) },
+                                  comment: "exp of the differences 0, −1, ... −255 from the row maximum (Q0.31)")
         return LoweredOperator(
-            index: op.index, name: op.name, reads: [input.index], output: output.index,
+            index: op.index, name: op.name, reads: [input.index], output: output.index, constants: [table],
             info: OperatorInfo(name: op.name, summary: shapeSummary([input], output) + (beta != 1 ? " beta \(beta)" : ""),
                                macs: 0, parameters: 0),
             emit: { n in
                 """
                 Softmax(
                             rows: \(s.rows), depth: \(s.depth), inputMultiplier: \(s.inputMultiplier),
-                            inputLeftShift: \(s.inputLeftShift), diffMin: \(s.diffMin)
+                            inputLeftShift: \(s.inputLeftShift), diffMin: \(s.diffMin), expTable: c.op\(op.index)_exp_table
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })
@@ -487,14 +488,16 @@ struct Lowering {
                 + "needs scale 1/256 and zero point -128")
         }
         let l = Logistic(count: input.count, inputScale: inScale, inputZeroPoint: inZP)
+        let table = ConstantArray(field: "op\(op.index)_table", element: .int8, values: l.makeTable().map { Int64($0) },
+                                  comment: "the output for each input −128 ... 127")
         return LoweredOperator(
-            index: op.index, name: op.name, reads: [input.index], output: output.index,
+            index: op.index, name: op.name, reads: [input.index], output: output.index, constants: [table],
             info: OperatorInfo(name: op.name, summary: shapeSummary([input], output), macs: 0, parameters: 0),
             emit: { n in
                 """
                 Logistic(
                             count: \(l.count), inputZeroPoint: \(l.inputZeroPoint), inputRangeRadius: \(l.inputRangeRadius),
-                            inputMultiplier: \(l.inputMultiplier), inputLeftShift: \(l.inputLeftShift)
+                            inputMultiplier: \(l.inputMultiplier), inputLeftShift: \(l.inputLeftShift), table: c.op\(op.index)_table
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })

@@ -84,4 +84,24 @@ struct MemoryPlanner {
         }
         return Plan(storage: storage, scratch: scratch, arenaBytes: (arenaBytes + alignment - 1) / alignment * alignment)
     }
+
+    /// Plans with one scratch row per CONV_2D, then gives each (in order) a tile of 4 rows when the arena stays as
+    /// small: the kernels gather 4 receptive fields at once where they may, without costing memory.
+    static func planWithTiles(operators: [LoweredOperator], input: Int, output: Int, sizeOf: (Int) -> Int)
+        -> ([LoweredOperator], Plan)
+    {
+        var ops = operators
+        var best = plan(operators: ops, input: input, output: output, sizeOf: sizeOf)
+        let smallest = best.arenaBytes
+        for k in ops.indices where ops[k].scratchRowBytes > 0 {
+            var trial = ops
+            trial[k].scratchBytes = 4 * ops[k].scratchRowBytes
+            let p = plan(operators: trial, input: input, output: output, sizeOf: sizeOf)
+            if p.arenaBytes <= smallest {
+                ops = trial
+                best = p
+            }
+        }
+        return (ops, best)
+    }
 }

@@ -523,8 +523,8 @@ public final class SparkplugEdgeNode {
 
     /// Sparkplug 3.0 STATE: `{"online": true, "timestamp": …}`.
     static func stateOnline(_ payload: [UInt8]) -> Bool {
-        let text = String(decoding: payload.prefix(1024), as: UTF8.self).filter { !$0.isWhitespace }
-        return text.contains("\"online\":true")
+        let compact = payload.prefix(1024).filter { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
+        return String(decoding: compact, as: UTF8.self).includes("\"online\":true")
     }
 
     private var bdSeqPath: String { buffer.directory + "/bdseq" }

@@ -22,7 +22,7 @@ public enum AEAnomaly: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_6:0", shape: [1, 32], scale: 0.028827058, zeroPoint: 13),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 32], scale: 0.013908948, zeroPoint: 17),
         arenaBytes: 32,
-        constantBytes: 2144,
+        constantBytes: 2432,
         labels: [],
         features: [],
         featureMeans: [],
@@ -37,27 +37,27 @@ public enum AEAnomaly: CompiledNetwork {
         let arena = c.arena!
         // 0 FULLY_CONNECTED [1,32] → [1,16] relu
         FullyConnected(
-            batches: 1, depth: 32, units: 16, weights: c.op0_weights, rowStride: 32,
+            batches: 1, depth: 32, units: 16, weights: c.op0_weights,
             bias: c.op0_bias, multipliers: c.op0_multipliers, shifts: c.op0_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op0_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: input, output: arena + 0)
         // 1 FULLY_CONNECTED [1,16] → [1,8] relu
         FullyConnected(
-            batches: 1, depth: 16, units: 8, weights: c.op1_weights, rowStride: 16,
+            batches: 1, depth: 16, units: 8, weights: c.op1_weights,
             bias: c.op1_bias, multipliers: c.op1_multipliers, shifts: c.op1_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op1_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 0, output: arena + 16)
         // 2 FULLY_CONNECTED [1,8] → [1,16] relu
         FullyConnected(
-            batches: 1, depth: 8, units: 16, weights: c.op2_weights, rowStride: 8,
+            batches: 1, depth: 8, units: 16, weights: c.op2_weights,
             bias: c.op2_bias, multipliers: c.op2_multipliers, shifts: c.op2_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op2_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 16, output: arena + 0)
         // 3 FULLY_CONNECTED [1,16] → [1,32]
         FullyConnected(
-            batches: 1, depth: 16, units: 32, weights: c.op3_weights, rowStride: 16,
+            batches: 1, depth: 16, units: 32, weights: c.op3_weights,
             bias: c.op3_bias, multipliers: c.op3_multipliers, shifts: c.op3_shifts,
-            outputZeroPoint: 17, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op3_weight_sums, outputZeroPoint: 17, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 0, output: output)
     }
 }

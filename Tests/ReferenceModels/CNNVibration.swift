@@ -28,7 +28,7 @@ public enum CNNVibration: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_18:0", shape: [1, 128, 1, 3], scale: 0.0075066388, zeroPoint: -50),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 3072,
-        constantBytes: 22228,
+        constantBytes: 23824,
         labels: [],
         features: [],
         featureMeans: [],
@@ -48,9 +48,10 @@ public enum CNNVibration: CompiledNetwork {
                 outputHeight: 64, outputWidth: 1, outputDepth: 16,
                 filterHeight: 7, filterWidth: 1, strideHeight: 2, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 2, padLeft: 0),
-            weights: c.op0_weights, rowStride: 32, bias: c.op0_bias,
-            multipliers: c.op0_multipliers, shifts: c.op0_shifts, inputZeroPoint: -50,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 1024
+            weights: c.op0_weights, bias: c.op0_bias, multipliers: c.op0_multipliers,
+            shifts: c.op0_shifts, weightSums: c.op0_weight_sums, inputZeroPoint: -50,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 1024,
+            scratchRows: 4, scratchStride: 32
         ).run(input: input, output: arena + 0)
         // 1 DEPTHWISE_CONV_2D [1,64,1,16] → [1,64,1,16] 5×1 stride 1×1 same relu
         DepthwiseConv2D(
@@ -70,9 +71,10 @@ public enum CNNVibration: CompiledNetwork {
                 outputHeight: 64, outputWidth: 1, outputDepth: 32,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op2_weights, rowStride: 16, bias: c.op2_bias,
-            multipliers: c.op2_multipliers, shifts: c.op2_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op2_weights, bias: c.op2_bias, multipliers: c.op2_multipliers,
+            shifts: c.op2_shifts, weightSums: c.op2_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 16
         ).run(input: arena + 2048, output: arena + 0)
         // 3 MAX_POOL_2D [1,64,1,32] → [1,32,1,32] 2×1 stride 2×1 valid
         MaxPool2D(
@@ -90,9 +92,10 @@ public enum CNNVibration: CompiledNetwork {
                 outputHeight: 32, outputWidth: 1, outputDepth: 32,
                 filterHeight: 3, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 0),
-            weights: c.op4_weights, rowStride: 96, bias: c.op4_bias,
-            multipliers: c.op4_multipliers, shifts: c.op4_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 1024
+            weights: c.op4_weights, bias: c.op4_bias, multipliers: c.op4_multipliers,
+            shifts: c.op4_shifts, weightSums: c.op4_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 1024,
+            scratchRows: 4, scratchStride: 96
         ).run(input: arena + 2048, output: arena + 0)
         // 5 AVERAGE_POOL_2D [1,32,1,32] → [1,16,1,32] 2×1 stride 2×1 valid
         AveragePool2D(
@@ -107,20 +110,20 @@ public enum CNNVibration: CompiledNetwork {
         // (the output shares the input's storage)
         // 7 FULLY_CONNECTED [1,512] → [1,32] relu
         FullyConnected(
-            batches: 1, depth: 512, units: 32, weights: c.op7_weights, rowStride: 512,
+            batches: 1, depth: 512, units: 32, weights: c.op7_weights,
             bias: c.op7_bias, multipliers: c.op7_multipliers, shifts: c.op7_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op7_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 1024, output: arena + 0)
         // 8 FULLY_CONNECTED [1,32] → [1,3]
         FullyConnected(
-            batches: 1, depth: 32, units: 3, weights: c.op8_weights, rowStride: 32,
+            batches: 1, depth: 32, units: 3, weights: c.op8_weights,
             bias: c.op8_bias, multipliers: c.op8_multipliers, shifts: c.op8_shifts,
-            outputZeroPoint: 28, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op8_weight_sums, outputZeroPoint: 28, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 0, output: arena + 32)
         // 9 SOFTMAX [1,3] → [1,3]
         Softmax(
             rows: 1, depth: 3, inputMultiplier: 1400774656,
-            inputLeftShift: 25, diffMin: -62
+            inputLeftShift: 25, diffMin: -62, expTable: c.op9_exp_table
         ).run(input: arena + 32, output: output)
     }
 }

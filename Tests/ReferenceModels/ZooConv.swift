@@ -26,7 +26,7 @@ public enum ZooConv: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 21, 14, 3], scale: 0.032872524, zeroPoint: -6),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 5], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 1856,
-        constantBytes: 2434,
+        constantBytes: 3440,
         labels: [],
         features: [],
         featureMeans: [],
@@ -46,9 +46,10 @@ public enum ZooConv: CompiledNetwork {
                 outputHeight: 11, outputWidth: 7, outputDepth: 8,
                 filterHeight: 3, filterWidth: 3, strideHeight: 2, strideWidth: 2,
                 dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 0),
-            weights: c.op0_weights, rowStride: 32, bias: c.op0_bias,
-            multipliers: c.op0_multipliers, shifts: c.op0_shifts, inputZeroPoint: -6,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0
+            weights: c.op0_weights, bias: c.op0_bias, multipliers: c.op0_multipliers,
+            shifts: c.op0_shifts, weightSums: c.op0_weight_sums, inputZeroPoint: -6,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0,
+            scratchRows: 4, scratchStride: 32
         ).run(input: input, output: arena + 1232)
         // 1 DEPTHWISE_CONV_2D [1,11,7,8] → [1,11,7,16] 3×3 stride 1×1 multiplier 2 same relu
         DepthwiseConv2D(
@@ -77,10 +78,11 @@ public enum ZooConv: CompiledNetwork {
                 outputHeight: 6, outputWidth: 4, outputDepth: 12,
                 filterHeight: 2, filterWidth: 3, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 1),
-            weights: c.op3_weights, rowStride: 96, bias: c.op3_bias,
-            multipliers: c.op3_multipliers, shifts: c.op3_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 288
-        ).run(input: arena + 1232, output: arena + 0)
+            weights: c.op3_weights, bias: c.op3_bias, multipliers: c.op3_multipliers,
+            shifts: c.op3_shifts, weightSums: c.op3_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0,
+            scratchRows: 4, scratchStride: 96
+        ).run(input: arena + 1232, output: arena + 384)
         // 4 MAX_POOL_2D [1,6,4,12] → [1,3,2,12] 2×2 stride 2×2 same
         MaxPool2D(
             window: Window2D(
@@ -89,7 +91,7 @@ public enum ZooConv: CompiledNetwork {
                 filterHeight: 2, filterWidth: 2, strideHeight: 2, strideWidth: 2,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
             activation: ActivationRange(min: -128, max: 127)
-        ).run(input: arena + 0, output: arena + 288)
+        ).run(input: arena + 384, output: arena + 192)
         // 5 CONV_2D [1,3,2,12] → [1,1,1,6] 2×2 stride 1×1 dilation 2×1 valid
         Conv2D(
             window: Window2D(
@@ -97,20 +99,21 @@ public enum ZooConv: CompiledNetwork {
                 outputHeight: 1, outputWidth: 1, outputDepth: 6,
                 filterHeight: 2, filterWidth: 2, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 2, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op5_weights, rowStride: 48, bias: c.op5_bias,
-            multipliers: c.op5_multipliers, shifts: c.op5_shifts, inputZeroPoint: -128,
-            outputZeroPoint: -1, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0
-        ).run(input: arena + 288, output: arena + 48)
+            weights: c.op5_weights, bias: c.op5_bias, multipliers: c.op5_multipliers,
+            shifts: c.op5_shifts, weightSums: c.op5_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: -1, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0,
+            scratchRows: 4, scratchStride: 48
+        ).run(input: arena + 192, output: arena + 272)
         // 6 FULLY_CONNECTED [1,1,1,6] → [1,5]
         FullyConnected(
-            batches: 1, depth: 6, units: 5, weights: c.op6_weights, rowStride: 6,
+            batches: 1, depth: 6, units: 5, weights: c.op6_weights,
             bias: c.op6_bias, multipliers: c.op6_multipliers, shifts: c.op6_shifts,
-            outputZeroPoint: -32, activation: ActivationRange(min: -128, max: 127)
-        ).run(input: arena + 48, output: arena + 0)
+            weightSums: c.op6_weight_sums, outputZeroPoint: -32, activation: ActivationRange(min: -128, max: 127)
+        ).run(input: arena + 272, output: arena + 0)
         // 7 LOGISTIC [1,5] → [1,5]
         Logistic(
             count: 5, inputZeroPoint: -32, inputRangeRadius: 120,
-            inputMultiplier: 1248080640, inputLeftShift: 24
+            inputMultiplier: 1248080640, inputLeftShift: 24, table: c.op7_table
         ).run(input: arena + 0, output: output)
     }
 }

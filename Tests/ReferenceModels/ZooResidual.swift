@@ -28,7 +28,7 @@ public enum ZooResidual: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_9:0", shape: [1, 9, 7, 4], scale: 0.029817745, zeroPoint: -5),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 4], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 1248,
-        constantBytes: 7744,
+        constantBytes: 9264,
         labels: [],
         features: [],
         featureMeans: [],
@@ -48,9 +48,10 @@ public enum ZooResidual: CompiledNetwork {
                 outputHeight: 9, outputWidth: 7, outputDepth: 16,
                 filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0),
-            weights: c.op0_weights, rowStride: 4, bias: c.op0_bias,
-            multipliers: c.op0_multipliers, shifts: c.op0_shifts, inputZeroPoint: -5,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena
+            weights: c.op0_weights, bias: c.op0_bias, multipliers: c.op0_multipliers,
+            shifts: c.op0_shifts, weightSums: c.op0_weight_sums, inputZeroPoint: -5,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena,
+            scratchRows: 1, scratchStride: 16
         ).run(input: input, output: arena + 0)
         // 1 DEPTHWISE_CONV_2D [1,9,7,16] → [1,3,5,16] 5×3 stride 2×1 valid
         DepthwiseConv2D(
@@ -70,17 +71,18 @@ public enum ZooResidual: CompiledNetwork {
                 outputHeight: 3, outputWidth: 5, outputDepth: 16,
                 filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1),
-            weights: c.op2_weights, rowStride: 144, bias: c.op2_bias,
-            multipliers: c.op2_multipliers, shifts: c.op2_shifts, inputZeroPoint: -13,
-            outputZeroPoint: -22, activation: ActivationRange(min: -128, max: 127), scratch: arena + 240
-        ).run(input: arena + 1008, output: arena + 0)
+            weights: c.op2_weights, bias: c.op2_bias, multipliers: c.op2_multipliers,
+            shifts: c.op2_shifts, weightSums: c.op2_weight_sums, inputZeroPoint: -13,
+            outputZeroPoint: -22, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0,
+            scratchRows: 4, scratchStride: 144
+        ).run(input: arena + 1008, output: arena + 576)
         // 3 ADD [1,3,5,16] + [1,3,5,16] → [1,3,5,16] relu
         Add(
             shape: SIMD4<Int32>(1, 3, 5, 16), strides1: SIMD4<Int32>(0, 80, 16, 1), strides2: SIMD4<Int32>(0, 80, 16, 1),
             input1Offset: 13, input2Offset: 22, input1: QuantizedMultiplier(multiplier: 1218232170, shift: -1),
             input2: QuantizedMultiplier(multiplier: 1073741824, shift: 0), output: QuantizedMultiplier(multiplier: 1833988452, shift: -18),
             leftShift: 20, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
-        ).run(input1: arena + 1008, input2: arena + 0, output: arena + 240)
+        ).run(input1: arena + 1008, input2: arena + 576, output: arena + 0)
         // 4 CONV_2D [1,3,5,16] → [1,2,3,16] 3×2 stride 2×2 same
         Conv2D(
             window: Window2D(
@@ -88,10 +90,11 @@ public enum ZooResidual: CompiledNetwork {
                 outputHeight: 2, outputWidth: 3, outputDepth: 16,
                 filterHeight: 3, filterWidth: 2, strideHeight: 2, strideWidth: 2,
                 dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 0),
-            weights: c.op4_weights, rowStride: 96, bias: c.op4_bias,
-            multipliers: c.op4_multipliers, shifts: c.op4_shifts, inputZeroPoint: -128,
-            outputZeroPoint: 7, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0
-        ).run(input: arena + 240, output: arena + 144)
+            weights: c.op4_weights, bias: c.op4_bias, multipliers: c.op4_multipliers,
+            shifts: c.op4_shifts, weightSums: c.op4_weight_sums, inputZeroPoint: -128,
+            outputZeroPoint: 7, activation: ActivationRange(min: -128, max: 127), scratch: arena + 240,
+            scratchRows: 1, scratchStride: 96
+        ).run(input: arena + 0, output: arena + 576)
         // 5 CONV_2D [1,2,3,16] → [1,2,3,8] 3×3 stride 1×1 dilation 2×2 same relu
         Conv2D(
             window: Window2D(
@@ -99,28 +102,29 @@ public enum ZooResidual: CompiledNetwork {
                 outputHeight: 2, outputWidth: 3, outputDepth: 8,
                 filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1,
                 dilationHeight: 2, dilationWidth: 2, padTop: 2, padLeft: 2),
-            weights: c.op5_weights, rowStride: 144, bias: c.op5_bias,
-            multipliers: c.op5_multipliers, shifts: c.op5_shifts, inputZeroPoint: 7,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0
-        ).run(input: arena + 144, output: arena + 240)
+            weights: c.op5_weights, bias: c.op5_bias, multipliers: c.op5_multipliers,
+            shifts: c.op5_shifts, weightSums: c.op5_weight_sums, inputZeroPoint: 7,
+            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127), scratch: arena + 0,
+            scratchRows: 4, scratchStride: 144
+        ).run(input: arena + 576, output: arena + 672)
         // 6 RESHAPE [1,2,3,8] → [1,48]
         // (the output shares the input's storage)
         // 7 FULLY_CONNECTED [1,48] → [1,24] relu
         FullyConnected(
-            batches: 1, depth: 48, units: 24, weights: c.op7_weights, rowStride: 48,
+            batches: 1, depth: 48, units: 24, weights: c.op7_weights,
             bias: c.op7_bias, multipliers: c.op7_multipliers, shifts: c.op7_shifts,
-            outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
-        ).run(input: arena + 240, output: arena + 0)
+            weightSums: c.op7_weight_sums, outputZeroPoint: -128, activation: ActivationRange(min: -128, max: 127)
+        ).run(input: arena + 672, output: arena + 0)
         // 8 FULLY_CONNECTED [1,24] → [1,4]
         FullyConnected(
-            batches: 1, depth: 24, units: 4, weights: c.op8_weights, rowStride: 24,
+            batches: 1, depth: 24, units: 4, weights: c.op8_weights,
             bias: c.op8_bias, multipliers: c.op8_multipliers, shifts: c.op8_shifts,
-            outputZeroPoint: 2, activation: ActivationRange(min: -128, max: 127)
+            weightSums: c.op8_weight_sums, outputZeroPoint: 2, activation: ActivationRange(min: -128, max: 127)
         ).run(input: arena + 0, output: arena + 32)
         // 9 SOFTMAX [1,4] → [1,4]
         Softmax(
             rows: 1, depth: 4, inputMultiplier: 1299355008,
-            inputLeftShift: 20, diffMin: -1984
+            inputLeftShift: 20, diffMin: -1984, expTable: c.op9_exp_table
         ).run(input: arena + 32, output: output)
     }
 }

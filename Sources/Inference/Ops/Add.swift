@@ -1,3 +1,5 @@
+import CInt8Kernels
+
 /// ADD, int8 (TFLM `reference_integer_ops::Add` / `BroadcastAdd4DSlow`): both inputs rescaled to a common scale
 /// with 20 bits of headroom, summed, rescaled to the output. Broadcasting over up to four dimensions.
 public struct Add {
@@ -43,6 +45,16 @@ public struct Add {
         )
     }
 
+    /// False when both inputs have the output's shape (every stride is the dense one, or the dimension is 1).
+    var broadcasts: Bool {
+        var dense: Int32 = 1
+        for d in (0..<4).reversed() {
+            if shape[d] != 1 && (strides1[d] != dense || strides2[d] != dense) { return true }
+            dense &*= shape[d]
+        }
+        return false
+    }
+
     @inline(__always)
     func add(_ a: Int8, _ b: Int8) -> Int8 {
         let shiftedA = (input1Offset &+ Int32(a)) &* (1 &<< leftShift)
@@ -56,6 +68,16 @@ public struct Add {
 
     /// Runs on the two inputs, writes the output (shape `shape`).
     public func run(input1 a: UnsafePointer<Int8>, input2 b: UnsafePointer<Int8>, output out: UnsafeMutablePointer<Int8>) {
+        if KernelSet.usesMicroKernels && !broadcasts {
+            var p = fa_add_t(
+                input1_offset: input1Offset, input2_offset: input2Offset, left_shift: leftShift,
+                input1_multiplier: input1.multiplier, input1_shift: input1.shift, input2_multiplier: input2.multiplier,
+                input2_shift: input2.shift, output_multiplier: output.multiplier, output_shift: output.shift,
+                output_zero_point: outputZeroPoint, activation_min: activation.min, activation_max: activation.max)
+            let count = Int32(shape[0]) &* shape[1] &* shape[2] &* shape[3]
+            fa_add(count, &p, a, b, out)
+            return
+        }
         var o = 0
         for i0 in 0..<Int(shape[0]) {
             for i1 in 0..<Int(shape[1]) {

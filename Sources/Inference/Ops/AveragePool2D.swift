@@ -1,3 +1,5 @@
+import CInt8Kernels
+
 /// AVERAGE_POOL_2D, int8 (TFLM `reference_integer_ops::AveragePool`): the rounded mean of the taps inside the
 /// input; input and output share scale and zero point.
 public struct AveragePool2D {
@@ -12,6 +14,10 @@ public struct AveragePool2D {
 
     /// Runs on an NHWC input, writes the NHWC output.
     public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        if KernelSet.usesMicroKernels {
+            runMicroKernels(input: input, output: output)
+            return
+        }
         let w = window
         let depth = w.inputDepth
         var out = output
@@ -47,5 +53,16 @@ public struct AveragePool2D {
                 }
             }
         }
+    }
+
+    func runMicroKernels(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        let w = window
+        var pool = fa_pool_t(
+            batches: Int32(w.batches), input_height: Int32(w.inputHeight), input_width: Int32(w.inputWidth),
+            depth: Int32(w.inputDepth), output_height: Int32(w.outputHeight), output_width: Int32(w.outputWidth),
+            filter_height: Int32(w.filterHeight), filter_width: Int32(w.filterWidth), stride_height: Int32(w.strideHeight),
+            stride_width: Int32(w.strideWidth), pad_top: Int32(w.padTop), pad_left: Int32(w.padLeft),
+            activation_min: activation.min, activation_max: activation.max)
+        fa_average_pool(&pool, input, output)
     }
 }

@@ -1,7 +1,10 @@
+import CInt8Kernels
+
 /// DEPTHWISE_CONV_2D, int8 with per-output-channel weights (TFLM `reference_integer_ops::DepthwiseConvPerChannel`).
 ///
 /// Output channel `c × multiplier + m` reads input channel `c`. Any kernel size, stride, dilation, padding and depth
-/// multiplier; with multiplier 1 the channels run eight lanes at a time.
+/// multiplier; within `FA_DEPTHWISE_MAX_TAPS` taps (and `FA_DEPTHWISE_MAX_EXPANDED` taps × channels with a
+/// multiplier) the active ``KernelSet`` runs 16 or 32 channels at a time.
 public struct DepthwiseConv2D {
     public var window: Window2D
     public var depthMultiplier: Int
@@ -34,6 +37,13 @@ public struct DepthwiseConv2D {
 
     /// Runs on an NHWC input, writes the NHWC output.
     public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        let taps = window.filterHeight &* window.filterWidth
+        if KernelSet.usesMicroKernels && taps <= Int(FA_DEPTHWISE_MAX_TAPS)
+            && (depthMultiplier == 1 || taps &* window.outputDepth <= Int(FA_DEPTHWISE_MAX_EXPANDED))
+        {
+            runMicroKernels(input: input, output: output)
+            return
+        }
         let w = window
         let inC = w.inputDepth, outC = w.outputDepth
         let offset = -inputZeroPoint
@@ -89,5 +99,31 @@ public struct DepthwiseConv2D {
                 }
             }
         }
+    }
+
+    func runMicroKernels(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        let w = window
+        var conv = fa_depthwise_t()
+        conv.batches = Int32(w.batches)
+        conv.input_height = Int32(w.inputHeight)
+        conv.input_width = Int32(w.inputWidth)
+        conv.depth = Int32(w.outputDepth)
+        conv.depth_multiplier = Int32(depthMultiplier)
+        conv.output_height = Int32(w.outputHeight)
+        conv.output_width = Int32(w.outputWidth)
+        conv.filter_height = Int32(w.filterHeight)
+        conv.filter_width = Int32(w.filterWidth)
+        conv.stride_height = Int32(w.strideHeight)
+        conv.stride_width = Int32(w.strideWidth)
+        conv.dilation_height = Int32(w.dilationHeight)
+        conv.dilation_width = Int32(w.dilationWidth)
+        conv.pad_top = Int32(w.padTop)
+        conv.pad_left = Int32(w.padLeft)
+        conv.input_zero_point = inputZeroPoint
+        conv.weights = weights
+        conv.requant = fa_requant_t(
+            bias: bias, multipliers: multipliers, shifts: shifts, weight_sums: nil,
+            output_zero_point: outputZeroPoint, activation_min: activation.min, activation_max: activation.max)
+        fa_depthwise_conv2d(&conv, input, output)
     }
 }

@@ -1,3 +1,5 @@
+import CInt8Kernels
+
 /// MAX_POOL_2D, int8 (TFLM `reference_integer_ops::MaxPool`): the largest tap inside the input, clamped.
 public struct MaxPool2D {
     public var window: Window2D
@@ -11,6 +13,10 @@ public struct MaxPool2D {
 
     /// Runs on an NHWC input, writes the NHWC output.
     public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        if KernelSet.usesMicroKernels {
+            runMicroKernels(input: input, output: output)
+            return
+        }
         let w = window
         let depth = w.inputDepth
         let lo = Int8(truncatingIfNeeded: activation.min), hi = Int8(truncatingIfNeeded: activation.max)
@@ -51,5 +57,16 @@ public struct MaxPool2D {
                 }
             }
         }
+    }
+
+    func runMicroKernels(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
+        let w = window
+        var pool = fa_pool_t(
+            batches: Int32(w.batches), input_height: Int32(w.inputHeight), input_width: Int32(w.inputWidth),
+            depth: Int32(w.inputDepth), output_height: Int32(w.outputHeight), output_width: Int32(w.outputWidth),
+            filter_height: Int32(w.filterHeight), filter_width: Int32(w.filterWidth), stride_height: Int32(w.strideHeight),
+            stride_width: Int32(w.strideWidth), pad_top: Int32(w.padTop), pad_left: Int32(w.padLeft),
+            activation_min: activation.min, activation_max: activation.max)
+        fa_max_pool(&pool, input, output)
     }
 }

@@ -15,18 +15,22 @@ typedef struct {
     const int32_t *op0_bias;
     const int32_t *op0_multipliers;
     const int32_t *op0_shifts;
+    const int32_t *op0_weight_sums;
     const int8_t *op1_weights;
     const int32_t *op1_bias;
     const int32_t *op1_multipliers;
     const int32_t *op1_shifts;
+    const int32_t *op1_weight_sums;
     const int8_t *op2_weights;
     const int32_t *op2_bias;
     const int32_t *op2_multipliers;
     const int32_t *op2_shifts;
+    const int32_t *op2_weight_sums;
     const int8_t *op3_weights;
     const int32_t *op3_bias;
     const int32_t *op3_multipliers;
     const int32_t *op3_shifts;
+    const int32_t *op3_weight_sums;
 } fa_ae_anomaly_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

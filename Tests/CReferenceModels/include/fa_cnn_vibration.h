@@ -15,6 +15,7 @@ typedef struct {
     const int32_t *op0_bias;
     const int32_t *op0_multipliers;
     const int32_t *op0_shifts;
+    const int32_t *op0_weight_sums;
     const int8_t *op1_weights;
     const int32_t *op1_bias;
     const int32_t *op1_multipliers;
@@ -23,18 +24,23 @@ typedef struct {
     const int32_t *op2_bias;
     const int32_t *op2_multipliers;
     const int32_t *op2_shifts;
+    const int32_t *op2_weight_sums;
     const int8_t *op4_weights;
     const int32_t *op4_bias;
     const int32_t *op4_multipliers;
     const int32_t *op4_shifts;
+    const int32_t *op4_weight_sums;
     const int8_t *op7_weights;
     const int32_t *op7_bias;
     const int32_t *op7_multipliers;
     const int32_t *op7_shifts;
+    const int32_t *op7_weight_sums;
     const int8_t *op8_weights;
     const int32_t *op8_bias;
     const int32_t *op8_multipliers;
     const int32_t *op8_shifts;
+    const int32_t *op8_weight_sums;
+    const int32_t *op9_exp_table;
 } fa_cnn_vibration_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

@@ -15,6 +15,7 @@ typedef struct {
     const int32_t *op0_bias;
     const int32_t *op0_multipliers;
     const int32_t *op0_shifts;
+    const int32_t *op0_weight_sums;
     const int8_t *op1_weights;
     const int32_t *op1_bias;
     const int32_t *op1_multipliers;
@@ -23,14 +24,18 @@ typedef struct {
     const int32_t *op3_bias;
     const int32_t *op3_multipliers;
     const int32_t *op3_shifts;
+    const int32_t *op3_weight_sums;
     const int8_t *op5_weights;
     const int32_t *op5_bias;
     const int32_t *op5_multipliers;
     const int32_t *op5_shifts;
+    const int32_t *op5_weight_sums;
     const int8_t *op6_weights;
     const int32_t *op6_bias;
     const int32_t *op6_multipliers;
     const int32_t *op6_shifts;
+    const int32_t *op6_weight_sums;
+    const int8_t *op7_table;
 } fa_zoo_conv_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

@@ -1,0 +1,168 @@
+/*
+ * AArch64 micro-kernels: NEON (every 64-bit Pi: smull + sadalp, exact in int16/int32) and the dot-product
+ * extension (Pi 5's Cortex-A76: sdot). The sdot functions carry their own target attribute, so the file builds for
+ * any armv8-a and only runs what the CPU reports (getauxval(AT_HWCAP), see dispatch.c).
+ */
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#include "kernels.h"
+
+#define DOTPROD __attribute__((target("dotprod")))
+
+/* TFLM's requantization of 4 int32 lanes: vqrdmulh is SaturatingRoundingDoublingHighMul, and gemmlowp's
+ * RoundingDivideByPOT is a rounding shift after a −1 fix-up of negative values. */
+static inline int32x4_t mbqm4(int32x4_t acc, int32x4_t m, int32x4_t s) {
+    int32x4_t left = vmaxq_s32(s, vdupq_n_s32(0)), right = vminq_s32(s, vdupq_n_s32(0)); /* right ≤ 0 */
+    int32x4_t x = vqrdmulhq_s32(vshlq_s32(acc, left), m);
+    int32x4_t fixup = vshrq_n_s32(vandq_s32(x, right), 31);
+    return vrshlq_s32(vqaddq_s32(x, fixup), right);
+}
+
+static inline int32x4_t requant4(int32x4_t acc, const int32_t *mp, const int32_t *sp, int32x4_t zp, int32x4_t lo,
+                                 int32x4_t hi) {
+    int32x4_t q = vaddq_s32(mbqm4(acc, vld1q_s32(mp), vld1q_s32(sp)), zp);
+    return vminq_s32(vmaxq_s32(q, lo), hi);
+}
+
+/* Two int32x4 (already clamped to int8) → 8 bytes at out. */
+static inline void store8(int32x4_t a, int32x4_t b, int8_t *out, int valid) {
+    int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b)));
+    if (valid == 8) {
+        vst1_s8(out, v);
+    } else {
+        int8_t tmp[8];
+        vst1_s8(tmp, v);
+        memcpy(out, tmp, (size_t)valid);
+    }
+}
+
+static void requantize_neon(int count, const int32_t *acc, const int32_t *m, const int32_t *s, int32_t zp, int32_t lo,
+                            int32_t hi, int8_t *out) {
+    const int32x4_t vzp = vdupq_n_s32(zp), vlo = vdupq_n_s32(lo), vhi = vdupq_n_s32(hi);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        int32x4_t a = requant4(vld1q_s32(acc + i), m + i, s + i, vzp, vlo, vhi);
+        int32x4_t b = requant4(vld1q_s32(acc + i + 4), m + i + 4, s + i + 4, vzp, vlo, vhi);
+        store8(a, b, out + i, 8);
+    }
+    for (; i < count; i++) out[i] = fa_requant1(acc[i], m[i], s[i], zp, lo, hi);
+}
+
+static inline void finish_rows(int32x4_t acc[4][2], int mr, const fa_requant_t *rq, int c0, int valid,
+                               int8_t *const out[4]) {
+    const int32x4_t vzp = vdupq_n_s32(rq->output_zero_point), vlo = vdupq_n_s32(rq->activation_min),
+                    vhi = vdupq_n_s32(rq->activation_max);
+    int32x4_t b0 = vld1q_s32(rq->bias + c0), b1 = vld1q_s32(rq->bias + c0 + 4);
+    for (int i = 0; i < mr; i++) {
+        int32x4_t a = requant4(vaddq_s32(acc[i][0], b0), rq->multipliers + c0, rq->shifts + c0, vzp, vlo, vhi);
+        int32x4_t b = requant4(vaddq_s32(acc[i][1], b1), rq->multipliers + c0 + 4, rq->shifts + c0 + 4, vzp, vlo, vhi);
+        store8(a, b, out[i] + c0, valid);
+    }
+}
+
+static inline int32_t group(const int8_t *row, int g, int groups, int tail) {
+    return g < groups ? fa_load4(row + 4 * g) : fa_load_tail(row + 4 * g, tail);
+}
+
+static void gemm_4x8_neon(const int8_t *const rows[4], int mr, int depth, const int8_t *block, const fa_requant_t *rq,
+                          int c0, int valid, int8_t *const out[4]) {
+    /* acc[i][j]: row i, channels 2j and 2j+1 as pairs (k0+k1, k2+k3). */
+    int32x4_t acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
+    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
+    for (int g = 0; g < end; g++) {
+        int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
+        int8x8_t w00 = vget_low_s8(w0), w01 = vget_high_s8(w0), w10 = vget_low_s8(w1), w11 = vget_high_s8(w1);
+        for (int i = 0; i < 4; i++) {
+            int8x8_t a = vreinterpret_s8_s32(vdup_n_s32(group(rows[i], g, groups, tail)));
+            acc[i][0] = vpadalq_s16(acc[i][0], vmull_s8(w00, a));
+            acc[i][1] = vpadalq_s16(acc[i][1], vmull_s8(w01, a));
+            acc[i][2] = vpadalq_s16(acc[i][2], vmull_s8(w10, a));
+            acc[i][3] = vpadalq_s16(acc[i][3], vmull_s8(w11, a));
+        }
+    }
+    int32x4_t sums[4][2];
+    for (int i = 0; i < 4; i++) {
+        sums[i][0] = vpaddq_s32(acc[i][0], acc[i][1]);
+        sums[i][1] = vpaddq_s32(acc[i][2], acc[i][3]);
+    }
+    finish_rows(sums, mr, rq, c0, valid, out);
+}
+
+DOTPROD static void gemm_4x8_dotprod(const int8_t *const rows[4], int mr, int depth, const int8_t *block,
+                                     const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    int32x4_t acc[4][2];
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = vdupq_n_s32(0);
+    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
+    for (int g = 0; g < end; g++) {
+        int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
+        for (int i = 0; i < 4; i++) {
+            int8x16_t a = vreinterpretq_s8_s32(vdupq_n_s32(group(rows[i], g, groups, tail)));
+            acc[i][0] = vdotq_s32(acc[i][0], w0, a);
+            acc[i][1] = vdotq_s32(acc[i][1], w1, a);
+        }
+    }
+    finish_rows(acc, mr, rq, c0, valid, out);
+}
+
+/* Depthwise, 16 channels per step: (x + offset) × w in int16 (|product| ≤ 255 × 128 fits), widened into int32. */
+static void depthwise_pixel_neon(int depth, int taps, const int8_t *const *inputs, const int8_t *const *weights,
+                                 int32_t offset, const fa_requant_t *rq, int8_t *out) {
+    const int16x8_t off = vdupq_n_s16((int16_t)offset);
+    const int32x4_t vzp = vdupq_n_s32(rq->output_zero_point), vlo = vdupq_n_s32(rq->activation_min),
+                    vhi = vdupq_n_s32(rq->activation_max);
+    int c = 0;
+    for (; c + 16 <= depth; c += 16) {
+        int32x4_t a0 = vld1q_s32(rq->bias + c), a1 = vld1q_s32(rq->bias + c + 4);
+        int32x4_t a2 = vld1q_s32(rq->bias + c + 8), a3 = vld1q_s32(rq->bias + c + 12);
+        for (int t = 0; t < taps; t++) {
+            int8x16_t x = vld1q_s8(inputs[t] + c), w = vld1q_s8(weights[t] + c);
+            int16x8_t xl = vaddq_s16(vmovl_s8(vget_low_s8(x)), off), xh = vaddq_s16(vmovl_s8(vget_high_s8(x)), off);
+            int16x8_t wl = vmovl_s8(vget_low_s8(w)), wh = vmovl_s8(vget_high_s8(w));
+            a0 = vmlal_s16(a0, vget_low_s16(xl), vget_low_s16(wl));
+            a1 = vmlal_s16(a1, vget_high_s16(xl), vget_high_s16(wl));
+            a2 = vmlal_s16(a2, vget_low_s16(xh), vget_low_s16(wh));
+            a3 = vmlal_s16(a3, vget_high_s16(xh), vget_high_s16(wh));
+        }
+        store8(requant4(a0, rq->multipliers + c, rq->shifts + c, vzp, vlo, vhi),
+               requant4(a1, rq->multipliers + c + 4, rq->shifts + c + 4, vzp, vlo, vhi), out + c, 8);
+        store8(requant4(a2, rq->multipliers + c + 8, rq->shifts + c + 8, vzp, vlo, vhi),
+               requant4(a3, rq->multipliers + c + 12, rq->shifts + c + 12, vzp, vlo, vhi), out + c + 8, 8);
+    }
+    for (; c < depth; c++) {
+        int32_t acc = rq->bias[c];
+        for (int t = 0; t < taps; t++) acc += ((int32_t)inputs[t][c] + offset) * (int32_t)weights[t][c];
+        out[c] = fa_requant1(acc, rq->multipliers[c], rq->shifts[c], rq->output_zero_point, rq->activation_min,
+                             rq->activation_max);
+    }
+}
+
+static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
+    const int32x4_t off1 = vdupq_n_s32(p->input1_offset), off2 = vdupq_n_s32(p->input2_offset);
+    const int32x4_t left = vdupq_n_s32(p->left_shift);
+    const int32x4_t m1 = vdupq_n_s32(p->input1_multiplier), s1 = vdupq_n_s32(p->input1_shift);
+    const int32x4_t m2 = vdupq_n_s32(p->input2_multiplier), s2 = vdupq_n_s32(p->input2_shift);
+    const int32x4_t mo = vdupq_n_s32(p->output_multiplier), so = vdupq_n_s32(p->output_shift);
+    const int32x4_t zp = vdupq_n_s32(p->output_zero_point), lo = vdupq_n_s32(p->activation_min),
+                    hi = vdupq_n_s32(p->activation_max);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        int16x8_t x16 = vmovl_s8(vld1_s8(a + i)), y16 = vmovl_s8(vld1_s8(b + i));
+        int32x4_t r[2];
+        for (int h = 0; h < 2; h++) {
+            int32x4_t x = vmovl_s16(h ? vget_high_s16(x16) : vget_low_s16(x16));
+            int32x4_t y = vmovl_s16(h ? vget_high_s16(y16) : vget_low_s16(y16));
+            x = mbqm4(vshlq_s32(vaddq_s32(x, off1), left), m1, s1);
+            y = mbqm4(vshlq_s32(vaddq_s32(y, off2), left), m2, s2);
+            int32x4_t v = vaddq_s32(mbqm4(vaddq_s32(x, y), mo, so), zp);
+            r[h] = vminq_s32(vmaxq_s32(v, lo), hi);
+        }
+        store8(r[0], r[1], out + i, 8);
+    }
+    for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
+}
+
+const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
+const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
+#endif
