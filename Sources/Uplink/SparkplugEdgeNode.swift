@@ -203,9 +203,25 @@ public final class SparkplugEdgeNode {
         c.subscribe(topics.device("DCMD", "+"))
         if let host = config.primaryHost {
             c.subscribe(SparkplugTopic.state(host))
+            awaitPrimaryHost(c, host)
         }
         if hostOnline { birth() }
     }
+
+    /// The broker sends the host's retained STATE on every SUBSCRIBE. A broker that had just lost a peer may not
+    /// (a NATS node whose JetStream is re-electing): while the host is not known online, subscribe again every
+    /// ``stateRetry``.
+    private func awaitPrimaryHost(_ c: MQTTConnection, _ host: String) {
+        loop.schedule(after: Self.stateRetry) { [weak self, weak c] in
+            guard let self, let c, c === self.connection, c.isConnected, !self.hostOnline else { return }
+            self.logger.info("uplink.waiting_for_primary_host", ["host": host, "action": "subscribing to its STATE again"])
+            c.subscribe(SparkplugTopic.state(host))
+            self.awaitPrimaryHost(c, host)
+        }
+    }
+
+    /// How often the STATE subscription is renewed while the primary host is not known online.
+    public static let stateRetry: Duration = .seconds(3)
 
     private func closed(_ broker: UplinkConfig.Broker, _ reason: String) {
         connection = nil
