@@ -9,7 +9,7 @@ struct ManifestTests {
         let models = Fixtures.directory + "/.."
         #expect(system("mkdir -p \(dir) && cp \(models)/machine_*.tflite \(models)/machine_*.meta \(dir)/") == 0)
         func write(_ name: String, _ content: String) {
-            let f = fopen("\(dir)/\(name)", "w")
+            guard let f = fopen("\(dir)/\(name)", "w") else { return }
             fputs(content, f)
             fclose(f)
         }
