@@ -46,6 +46,7 @@ import Testing
         #expect(last.text == "error: too many clients (at most 16); close one and try again\n" && last.closed)
         // The first 16 are served; once one leaves, a newcomer is served too.
         close(fds.removeFirst())
+        try turn(loop)  // the server sees the hang-up first (in one turn it may accept the newcomer before it)
         fds.append(try connect(server.path))
         _ = "get GPIO4\n".withCString { write(fds.last!, $0, strlen($0)) }
         try turn(loop)
