@@ -64,6 +64,10 @@ import YAML
         #expect(a.agent.peers?.peers[0].link == .up)
         #expect(b.tlsServer!.counters.tlsHandshakes >= 1 && b.tlsServer!.counters.roleRefusals == 0)
         #expect(b.tlsServer!.connections.first?.client.role == "agent")
+        #expect(b.tlsServerStatus().contains("1 clients (agent 1)"), "\(b.tlsServerStatus())")
+        let families = b.tlsServerMetrics()
+        #expect(families.map(\.name) == ["fieldagent_modbus_tls_handshakes_total", "fieldagent_modbus_role_refusals_total", "fieldagent_modbus_tls_clients"])
+        #expect(families.last?.samples.first?.value == 1)
         let status = a.agent.statusText()
         // Issued for 825 days a moment ago: 824 or 825 whole days left, depending on the second.
         #expect(status.contains("tls: certificate \(pki.certificate("line-a")) expires in 82"), "\(status)")
