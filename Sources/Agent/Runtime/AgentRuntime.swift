@@ -168,8 +168,8 @@ public final class AgentRuntime {
         let agent = self.agent
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
-                                            status: { [unowned self] in agent.statusText() + self.tlsServerStatus() },
-                                            metrics: { [unowned self] in agent.metricFamilies() + self.tlsServerMetrics() },
+                                            status: { [weak self] in agent.statusText() + (self?.tlsServerStatus() ?? "") },
+                                            metrics: { [weak self] in agent.metricFamilies() + (self?.tlsServerMetrics() ?? []) },
                                             reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
@@ -177,7 +177,7 @@ public final class AgentRuntime {
             // No fsync: the rename already keeps readers from half a file, and an fsync every 10 s wears an SD card
             // for data that is worthless after a power cut.
             let e = TextfileExporter(loop: loop, name: agent.config.name, directory: metricsDirectory, interval: metricsInterval,
-                                     sync: false, logger: logger, provider: { [unowned self] in agent.metricFamilies() + self.tlsServerMetrics() })
+                                     sync: false, logger: logger, provider: { [weak self] in agent.metricFamilies() + (self?.tlsServerMetrics() ?? []) })
             e.start()
             exporter = e
             logger.notice("metrics.writing", ["file": e.path, "every": durationText(metricsInterval)])
