@@ -7,6 +7,7 @@
 #   make train                      retrain the models from the simulated machine, compile them in, write
 #                                   Models/EVALUATION.md (.venv with tensorflow-cpu; a few minutes)
 #   make bench-model                FieldAgent vs TFLite Micro vs LiteRT per-inference latency (part of make bench)
+#   make bench-ml                   every compiled-in model's arena, flash and latency; security:'s cost per request
 
 DEFAULT_MODEL := Models/machine_health.tflite
 MODEL         ?= $(DEFAULT_MODEL)
@@ -24,10 +25,10 @@ type_zoo_conv      := ZooConv
 type_zoo_residual  := ZooResidual
 type_zoo_dscnn     := ZooDSCNN
 
-BENCH_TARGETS += bench-model
+BENCH_TARGETS += bench-model bench-ml
 TEST_PREREQS  += check-generated-model check-model-refusal
 
-.PHONY: check-model-refusal model modelc reference-models check-generated-model train venv bench-model
+.PHONY: check-model-refusal model modelc reference-models check-generated-model train venv bench-model bench-ml
 
 modelc:
 	@$(SWIFT) build --product fieldagent-modelc >/tmp/fieldagent-modelc-build.log 2>&1 \
@@ -114,3 +115,6 @@ bench-model:
 	@{ $(PYTHON) -c 'import tflite_micro, ai_edge_litert' 2>/dev/null || { test -x $(PYTHON) || python3 -m venv $(VENV); } && $(VENV)/bin/pip install -q tflite-micro ai-edge-litert numpy; } \
 	  || echo "make bench-model: could not install tflite-micro/ai-edge-litert; printing reference figures" >&2
 	@$(if $(wildcard $(PYTHON)),$(PYTHON),python3) Models/bench/bench.py --fieldagent .build/release/fieldagent-bench-model
+
+bench-ml: build
+	Models/bench/ml-bench.sh $(BIN)

@@ -19,7 +19,7 @@ ROOT_SDKS      := /opt/fieldagent-sdks
 ARM64_SDK      := fieldagent-trixie-arm64
 # The build and test tools of the trixie root (make test needs the same packages as on the host: DEB_DEPS).
 TRIXIE_PACKAGES := swiftlang=$(TRIXIE_SWIFTLANG) libc6-dev libstdc++-14-dev libgcc-14-dev make git ca-certificates \
-                   binutils binutils-aarch64-linux-gnu dpkg-dev $(DEB_DEPS)
+                   binutils binutils-aarch64-linux-gnu dpkg-dev procps $(DEB_DEPS)
 # What the arm64 binary links against, and the arm64 Swift runtime and modules.
 SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmodbus-dev libyaml-dev libssl-dev libmosquitto-dev \
                     libswiftlang=$(TRIXIE_SWIFTLANG) swiftlang=$(TRIXIE_SWIFTLANG)

@@ -50,6 +50,10 @@ public final class Agent {
     public private(set) var decision: DecisionEngine?
     /// The command block peers write (`stop`, `reduce-load`, flags) and its allowlist.
     public private(set) var commands: CommandBlock!
+    /// Behaviour and quarantine of the server's clients (`security:`); nil without it. The server reports to it.
+    public private(set) var quarantine: QuarantineGuard?
+    /// Whether each polled Modbus device still answers like itself (`security:`); nil without it.
+    public private(set) var identity: DeviceIdentity?
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
     /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
@@ -189,6 +193,15 @@ public final class Agent {
             }
             decision = engine
         }
+        if let s = config.security {
+            quarantine = QuarantineGuard(config: s, loop: loop, logger: logger)
+            quarantine?.start()
+            if let sensors {
+                let identity = DeviceIdentity(learn: s.learn, loop: loop, logger: logger)
+                self.identity = identity
+                sensors.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
+            }
+        }
         sensors?.start()
         peers?.start()
         decision?.start()
@@ -298,6 +311,8 @@ public final class Agent {
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
         if features?.anyRejecting == true { a.insert(.badSample) }
         if commands?.isSet(0) == true { a.insert(.remoteStop) }
+        if quarantine?.quarantined.isEmpty == false { a.insert(.quarantine) }
+        if identity?.suspects.isEmpty == false { a.insert(.identity) }
         return a
     }
 
@@ -306,6 +321,7 @@ public final class Agent {
     /// confirmed). Safe to call twice.
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
+        quarantine?.stop()
         peers?.stop()
         uplink?.stop()
         if stopReason == nil { stopReason = reason }
@@ -372,6 +388,15 @@ public final class Agent {
     public func closeModbus() {
         sensors?.stop()
         peers?.stop()
+    }
+
+    /// The server's write authorizer: a quarantined source's writes are refused, then the command block decides.
+    public func authorizeWrite(_ client: ModbusClientInfo, _ unit: UInt8, _ write: RegisterWrite, requireAllowlist: Bool = true) -> WriteDecision {
+        if let quarantine, quarantine.isQuarantined(client.host) {
+            quarantine.refusedWrite(client.host)
+            return .reject(.illegalFunction)
+        }
+        return commands.authorize(client, unit, write, requireAllowlist: requireAllowlist)
     }
 
     /// The output called `name`.

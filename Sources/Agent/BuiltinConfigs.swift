@@ -154,6 +154,9 @@ public enum BuiltinConfigs {
     server:
       bind: 127.0.0.1           # 0.0.0.0 on a Pi, so the peer (and SCADA) can reach it
       port: 1502
+
+    security:                   # learns how each client of the server behaves, then quarantines one that turns
+      learn: 5m                 # abnormal (a scanner, a write spammer, a flood): its writes are refused
     """#
 
     /// Examples/line-b.yaml.

@@ -105,13 +105,25 @@ void fa_add(int32_t count, const fa_add_t *add, const int8_t *input1, const int8
 }
 
 /* Up to 4 rows against every block of 8 output channels. */
+/* Bytes of the stack copy of 4 rows that sets with prepare_rows read. */
+#define FLIP_BUFFER (4 * (FA_FLIP_MAX + 64))
+
+/* `prepared`: the rows are already the set's prepare_rows form (the convolution driver gathers them so). */
 static void gemm_rows(const fa_isa_t *k, const int8_t *rows[4], int mr, int depth, int channels, const int8_t *weights,
-                      const fa_requant_t *rq, int8_t *out[4]) {
+                      const fa_requant_t *rq, int8_t *out[4], int prepared) {
     for (int i = mr; i < 4; i++) rows[i] = rows[0];
+    int8_t buffer[FLIP_BUFFER] __attribute__((aligned(64), uninitialized));
+    if (k->prepare_rows && !prepared) {
+        if (depth <= FA_FLIP_MAX) {
+            k->prepare_rows(rows, mr, depth, buffer, rows);
+        } else {
+            k = k->fallback;
+        }
+    }
     int block_bytes = (depth + 3) / 4 * 32;
     int c0 = 0;
     if (k->gemm_4x32) {
-        for (; channels - c0 > 16; c0 += 32) {
+        for (; channels - c0 > 24; c0 += 32) { /* all four blocks exist */
             int valid = channels - c0 < 32 ? channels - c0 : 32;
             k->gemm_4x32(rows, mr, depth, weights + (c0 / 8) * block_bytes, block_bytes, rq, c0, valid, out);
         }
@@ -137,29 +149,39 @@ void fa_fully_connected(int32_t rows, int32_t depth, int32_t units, const int8_t
         const int8_t *a[4];
         int8_t *out[4];
         for (int i = 0; i < mr; i++) a[i] = input + (size_t)(r + i) * depth, out[i] = output + (size_t)(r + i) * units;
-        gemm_rows(k, a, mr, depth, units, weights, requant, out);
+        gemm_rows(k, a, mr, depth, units, weights, requant, out, 0);
     }
 }
 
-/* Short copies and fills without a libc call per tap (receptive fields of thin inputs are runs of a few bytes). */
-static inline void copy_bytes(int8_t *d, const int8_t *s, int n) {
-    if (n > 64) {
-        memcpy(d, s, (size_t)n);
-        return;
+/* Short copies and fills without a libc call per tap (receptive fields of thin inputs are runs of a few bytes);
+ * every byte XORed with `flip` (0, or 0x80 for the VNNI kernels' unsigned rows). */
+static inline void copy_bytes(int8_t *d, const int8_t *s, int n, uint8_t flip) {
+    const uint64_t wide = 0x0101010101010101ull * flip;
+    for (; n >= 8; n -= 8, d += 8, s += 8) {
+        uint64_t v;
+        memcpy(&v, s, 8);
+        v ^= wide;
+        memcpy(d, &v, 8);
     }
-    for (; n >= 8; n -= 8, d += 8, s += 8) memcpy(d, s, 8);
-    if (n >= 4) memcpy(d, s, 4), d += 4, s += 4, n -= 4;
-    while (n-- > 0) *d++ = *s++;
+    if (n >= 4) {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        v ^= (uint32_t)wide;
+        memcpy(d, &v, 4);
+        d += 4, s += 4, n -= 4;
+    }
+    while (n-- > 0) *d++ = (int8_t)(*s++ ^ flip);
 }
 
 static inline void fill_bytes(int8_t *d, int8_t v, int n) {
     while (n-- > 0) *d++ = v;
 }
 
-/* The receptive field of (oy, ox) in [kh][kw][in_c] order, padding taps filled with the input zero point. */
-static void gather(const fa_conv_t *c, const int8_t *image, int originY, int originX, int8_t *dst) {
+/* The receptive field of (oy, ox) in [kh][kw][in_c] order, padding taps filled with the input zero point, every
+ * byte XORed with `flip`. */
+static void gather(const fa_conv_t *c, const int8_t *image, int originY, int originX, int8_t *dst, uint8_t flip) {
     const int depth = c->input_depth;
-    const int8_t pad = (int8_t)c->input_zero_point;
+    const int8_t pad = (int8_t)(c->input_zero_point ^ flip);
     const int run = c->filter_width * depth;
     if (c->dilation_width == 1 && originX >= 0 && originX + c->filter_width <= c->input_width) {
         /* Inside left and right: each row of taps is one run of the input, or padding. */
@@ -168,7 +190,7 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
         for (int ky = 0; ky < c->filter_height; ky++, dst += run) {
             int y = originY + ky * c->dilation_height;
             if (y >= 0 && y < c->input_height)
-                copy_bytes(dst, src + (size_t)y * row_bytes, run);
+                copy_bytes(dst, src + (size_t)y * row_bytes, run, flip);
             else
                 fill_bytes(dst, pad, run);
         }
@@ -185,7 +207,7 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
             int before = first * depth, valid = (end - first) * depth, after = c->filter_width * depth - before - valid;
             const int8_t *src = image + ((size_t)y * c->input_width + originX + first) * depth;
             fill_bytes(dst, pad, before);
-            copy_bytes(dst + before, src, valid);
+            copy_bytes(dst + before, src, valid, flip);
             fill_bytes(dst + before + valid, pad, after);
             dst += c->filter_width * depth;
             continue;
@@ -193,7 +215,7 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
         for (int kx = 0; kx < c->filter_width; kx++) {
             int x = originX + kx * c->dilation_width;
             if (row_inside && x >= 0 && x < c->input_width)
-                copy_bytes(dst, image + ((size_t)y * c->input_width + x) * depth, depth);
+                copy_bytes(dst, image + ((size_t)y * c->input_width + x) * depth, depth, flip);
             else
                 fill_bytes(dst, pad, depth);
             dst += depth;
@@ -211,6 +233,10 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     /* Receptive fields that are one run of memory: a row of taps (kh = 1), or a column over a width-1 image. */
     const int runW = c->filter_height == 1 && (c->dilation_width == 1 || c->filter_width == 1);
     const int runH = c->filter_width == 1 && c->input_width == 1 && (c->dilation_height == 1 || c->filter_height == 1);
+    /* Sets that read rows flipped to unsigned bytes: gather (or copy) every field flipped into a stack tile, once. */
+    const int flipped = k->prepare_rows && depth <= FA_FLIP_MAX;
+    const int slot = FA_FLIP_MAX + 64;
+    int8_t tile[FLIP_BUFFER] __attribute__((aligned(64), uninitialized));
     for (int b = 0; b < c->batches; b++) {
         const int8_t *image = input + (size_t)b * c->input_height * c->input_width * c->input_depth;
         int8_t *image_out = output + (size_t)b * pixels * c->output_depth;
@@ -230,10 +256,18 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
                     if (originY >= 0 && originX >= 0 && lastY < c->input_height && lastX < c->input_width)
                         field = image + ((size_t)originY * c->input_width + originX) * c->input_depth;
                 }
-                if (!field) {
+                if (flipped) {
+                    int8_t *dst = tile + (size_t)mr * slot;
+                    if (field)
+                        copy_bytes(dst, field, depth, 0x80);
+                    else
+                        gather(c, image, originY, originX, dst, 0x80);
+                    memset(dst + depth, 0x80, 4); /* a last partial group reads these against zero weights */
+                    field = dst;
+                } else if (!field) {
                     if (gathered == c->scratch_rows) break;
                     int8_t *dst = c->scratch + (size_t)gathered * c->scratch_stride;
-                    gather(c, image, originY, originX, dst);
+                    gather(c, image, originY, originX, dst, 0);
                     field = dst;
                     gathered++;
                 }
@@ -244,7 +278,7 @@ void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
                 if (++ox == c->output_width) ox = 0, oy++;
             }
             if (mr == 0) return; /* no scratch for a field that needs gathering (the compiler always gives one row) */
-            gemm_rows(k, rows, mr, depth, c->output_depth, c->weights, &c->requant, out);
+            gemm_rows(k, rows, mr, depth, c->output_depth, c->weights, &c->requant, out, flipped);
         }
     }
 }

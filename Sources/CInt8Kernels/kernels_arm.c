@@ -163,6 +163,6 @@ static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_arm_neon = {gemm_4x8_neon, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
-const fa_isa_t fa_isa_arm_dotprod = {gemm_4x8_dotprod, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
+const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
+const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
 #endif

@@ -178,28 +178,37 @@ VNNI static void gemm_4x8_vnni(const int8_t *const rows[4], int mr, int depth, c
                                const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
     __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4;
-    int g = 0;
-    for (; g < groups; g++) {
+    /* Rows come flipped (prepare_rows_vnni), with slack: a last partial group reads bytes that meet zero weights. */
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
-        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
-        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
-        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
-        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
-    }
-    if (tail) {
-        /* Missing bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
-        __m256i wb = _mm256_loadu_si256((const __m256i *)(block + 32 * g));
-        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
-        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
-        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
-        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+        acc0 = _mm256_dpbusd_epi32(acc0, _mm256_set1_epi32(fa_load4(r0 + 4 * g)), wb);
+        acc1 = _mm256_dpbusd_epi32(acc1, _mm256_set1_epi32(fa_load4(r1 + 4 * g)), wb);
+        acc2 = _mm256_dpbusd_epi32(acc2, _mm256_set1_epi32(fa_load4(r2 + 4 * g)), wb);
+        acc3 = _mm256_dpbusd_epi32(acc3, _mm256_set1_epi32(fa_load4(r3 + 4 * g)), wb);
     }
     __m256i acc[4] = {acc0, acc1, acc2, acc3};
     __m256i sums = _mm256_loadu_si256((const __m256i *)(rq->weight_sums + c0));
     __m256i base = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(rq->bias + c0)), _mm256_slli_epi32(sums, 7));
     finish_rows(acc, mr, rq, c0, valid, out, base);
+}
+
+/* The 4 rows as unsigned bytes (a ^ 0x80) in `buffer`, each followed by slack (masked loads never read past a row). */
+VNNI static void prepare_rows_vnni(const int8_t *const rows[4], int mr, int depth, int8_t *buffer,
+                                   const int8_t *flipped[4]) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const int stride = FA_FLIP_MAX + 64;
+    for (int i = 0; i < mr; i++) {
+        int8_t *dst = buffer + (size_t)i * stride;
+        for (int k = 0; k < depth; k += 64) {
+            int n = depth - k < 64 ? depth - k : 64;
+            __m512i v = _mm512_maskz_loadu_epi8(n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1), rows[i] + k);
+            _mm512_storeu_si512((void *)(dst + k), _mm512_xor_si512(v, flip));
+        }
+        if (depth % 64 == 0) _mm_storeu_si128((__m128i *)(dst + depth), _mm_set1_epi8((char)0x80));
+        flipped[i] = dst;
+    }
+    for (int i = mr; i < 4; i++) flipped[i] = flipped[0];
 }
 
 /* 4 rows × 16 channels (two packed blocks side by side in one 512-bit register). */
@@ -208,24 +217,14 @@ VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, 
     __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
     const int8_t *next = block + block_bytes;
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4;
-    int g = 0;
-    for (; g < groups; g++) {
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
-        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load4(r0 + 4 * g) ^ flip), wb);
-        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load4(r1 + 4 * g) ^ flip), wb);
-        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load4(r2 + 4 * g) ^ flip), wb);
-        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load4(r3 + 4 * g) ^ flip), wb);
-    }
-    if (tail) {
-        __m512i wb = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
-                                        _mm256_loadu_si256((const __m256i *)(next + 32 * g)), 1);
-        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load_tail(r0 + 4 * g, tail) ^ flip), wb);
-        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load_tail(r1 + 4 * g, tail) ^ flip), wb);
-        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load_tail(r2 + 4 * g, tail) ^ flip), wb);
-        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load_tail(r3 + 4 * g, tail) ^ flip), wb);
+        acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(fa_load4(r0 + 4 * g)), wb);
+        acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(fa_load4(r1 + 4 * g)), wb);
+        acc2 = _mm512_dpbusd_epi32(acc2, _mm512_set1_epi32(fa_load4(r2 + 4 * g)), wb);
+        acc3 = _mm512_dpbusd_epi32(acc3, _mm512_set1_epi32(fa_load4(r3 + 4 * g)), wb);
     }
     __m512i sums = _mm512_loadu_si512((const void *)(rq->weight_sums + c0));
     __m512i base = _mm512_sub_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)), _mm512_slli_epi32(sums, 7));
@@ -238,30 +237,23 @@ VNNI static void gemm_4x16_vnni(const int8_t *const rows[4], int mr, int depth, 
 }
 
 /* 4 rows × 32 channels (four packed blocks in two 512-bit registers): each broadcast activation feeds two vpdpbusd.
- * valid in 17..32. */
+ * valid in 25..32 (all four blocks and their per-channel values exist). */
 VNNI static void gemm_4x32_vnni(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                                 const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
     const int8_t *k1 = block + block_bytes, *k2 = block + 2 * block_bytes, *k3 = block + 3 * block_bytes;
-    const int32_t flip = (int32_t)0x80808080u;
-    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
-        /* Missing tail bytes are 0 ^ 0x80 = 128 against zero weights: they add nothing. */
-        int n = g < groups ? 4 : tail;
+    int groups = (depth + 3) / 4;
+    for (int g = 0; g < groups; g++) {
         __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(block + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(k1 + 32 * g)), 1);
         __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(k2 + 32 * g))),
                                         _mm256_loadu_si256((const __m256i *)(k3 + 32 * g)), 1);
         __m512i x;
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r0 + 4 * g) : fa_load_tail(r0 + 4 * g, n)) ^ flip);
-        a0 = _mm512_dpbusd_epi32(a0, x, w0), b0 = _mm512_dpbusd_epi32(b0, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r1 + 4 * g) : fa_load_tail(r1 + 4 * g, n)) ^ flip);
-        a1 = _mm512_dpbusd_epi32(a1, x, w0), b1 = _mm512_dpbusd_epi32(b1, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r2 + 4 * g) : fa_load_tail(r2 + 4 * g, n)) ^ flip);
-        a2 = _mm512_dpbusd_epi32(a2, x, w0), b2 = _mm512_dpbusd_epi32(b2, x, w1);
-        x = _mm512_set1_epi32((n == 4 ? fa_load4(r3 + 4 * g) : fa_load_tail(r3 + 4 * g, n)) ^ flip);
-        a3 = _mm512_dpbusd_epi32(a3, x, w0), b3 = _mm512_dpbusd_epi32(b3, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r0 + 4 * g)), a0 = _mm512_dpbusd_epi32(a0, x, w0), b0 = _mm512_dpbusd_epi32(b0, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r1 + 4 * g)), a1 = _mm512_dpbusd_epi32(a1, x, w0), b1 = _mm512_dpbusd_epi32(b1, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r2 + 4 * g)), a2 = _mm512_dpbusd_epi32(a2, x, w0), b2 = _mm512_dpbusd_epi32(b2, x, w1);
+        x = _mm512_set1_epi32(fa_load4(r3 + 4 * g)), a3 = _mm512_dpbusd_epi32(a3, x, w0), b3 = _mm512_dpbusd_epi32(b3, x, w1);
     }
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
@@ -356,15 +348,15 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
 }
 
 /* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 32 channels per block: taps
- * in pairs, (x + offset) as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same
- * way once per block; per-channel constants prepared once per block. Taps outside the input read a row of the input
- * zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels past the last block of 32 go per pixel
- * through the AVX2 kernel. */
+ * in pairs, x as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same way once
+ * per block; the input offset folded into the bias and per-channel constants prepared once per block. Taps outside
+ * the input read a row of the input zero point, which adds (zp − zp) × w = 0: exactly TFLM's skipping. Channels
+ * past the last block of 32 go in a block of 16, then per pixel through the AVX2 kernel. */
 VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
     const int depth = c->depth, taps = c->filter_height * c->filter_width, pairs = (taps + 1) / 2;
     const int32_t offset = -c->input_zero_point;
     const fa_requant_t *rq = &c->requant;
-    const __m512i off = _mm512_set1_epi16((int16_t)offset), zero = _mm512_setzero_si512();
+    const __m512i zero = _mm512_setzero_si512();
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
     /* unpacklo/hi leave channels (0-3 8-11 16-19 24-27) and (4-7 12-15 20-23 28-31); these put them back. */
@@ -391,8 +383,18 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
             wlo[q] = _mm512_unpacklo_epi16(w0, w1);
             whi[q] = _mm512_unpackhi_epi16(w0, w1);
         }
-        const __m512i bias0 = _mm512_loadu_si512((const void *)(rq->bias + c0));
-        const __m512i bias1 = _mm512_loadu_si512((const void *)(rq->bias + c0 + 16));
+        /* The offset folded into the bias: Σ (x + offset) w = Σ x w + offset × Σ w over every tap (outside taps read
+         * the zero point: x w + offset w = 0 there too). */
+        __m512i sum0 = zero, sum1 = zero;
+        for (int t = 0; t < taps; t++) {
+            const int8_t *w = c->weights + (size_t)t * depth + c0;
+            sum0 = _mm512_add_epi32(sum0, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w)));
+            sum1 = _mm512_add_epi32(sum1, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(w + 16))));
+        }
+        const __m512i voff = _mm512_set1_epi32(offset);
+        const __m512i bias0 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)), _mm512_mullo_epi32(sum0, voff));
+        const __m512i bias1 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0 + 16)),
+                                               _mm512_mullo_epi32(sum1, voff));
         const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
         const requant16_t r1 = requant16_prepare(rq->multipliers + c0 + 16, rq->shifts + c0 + 16);
         for (int b = 0; b < c->batches; b++) {
@@ -407,10 +409,9 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                     if (insideY && originX >= 0 && originX + lastX < c->input_width) {
                         const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
                         for (int q = 0; q < pairs; q++) {
-                            __m512i x0 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q]))), off);
-                            __m512i x1 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1]))), off);
+                            __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q])));
+                            __m512i x1 =
+                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1])));
                             accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
                             accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
                         }
@@ -426,10 +427,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                         }
                         tap[taps] = pad + c0; /* the partner of an odd last tap (its weights are zero) */
                         for (int q = 0; q < pairs; q++) {
-                            __m512i x0 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q])), off);
-                            __m512i x1 = _mm512_add_epi16(
-                                _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1])), off);
+                            __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q]));
+                            __m512i x1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1]));
                             accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
                             accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
                         }
@@ -438,6 +437,61 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                                     hi, o);
                     requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(accL, order1, accH), bias1), &r1, zp, lo,
                                     hi, o + 16);
+                }
+            }
+        }
+    }
+    for (; c0 + 16 <= depth; c0 += 16) {
+        /* A block of 16 on 256-bit registers: unpack leaves channels (0-3 8-11) and (4-7 12-15). */
+        const __m256i zero8 = _mm256_setzero_si256();
+        __m256i vlo[FA_DEPTHWISE_MAX_TAPS / 2], vhi[FA_DEPTHWISE_MAX_TAPS / 2];
+        for (int q = 0; q < pairs; q++) {
+            const int8_t *w = c->weights + (size_t)(2 * q) * depth + c0;
+            __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
+            __m256i w1 = 2 * q + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + depth))) : zero8;
+            vlo[q] = _mm256_unpacklo_epi16(w0, w1);
+            vhi[q] = _mm256_unpackhi_epi16(w0, w1);
+        }
+        const __m512i order = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+        __m512i sum = zero;
+        for (int t = 0; t < taps; t++)
+            sum = _mm512_add_epi32(sum, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(c->weights + (size_t)t * depth + c0))));
+        const __m512i bias0 = _mm512_add_epi32(_mm512_loadu_si512((const void *)(rq->bias + c0)),
+                                               _mm512_mullo_epi32(sum, _mm512_set1_epi32(offset)));
+        const requant16_t r0 = requant16_prepare(rq->multipliers + c0, rq->shifts + c0);
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *image = input + (size_t)b * image_bytes;
+            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
+            for (int oy = 0; oy < c->output_height; oy++) {
+                int originY = oy * c->stride_height - c->pad_top;
+                int insideY = originY >= 0 && originY + lastY < c->input_height;
+                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
+                    int originX = ox * c->stride_width - c->pad_left;
+                    if (insideY && originX >= 0 && originX + lastX < c->input_width) {
+                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
+                        for (int t = 0; t <= taps; t++) tap[t] = origin + offsets[t];
+                    } else {
+                        for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                            int y = originY + ky * c->dilation_height;
+                            int row_inside = y >= 0 && y < c->input_height;
+                            for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                                int x = originX + kx * c->dilation_width;
+                                tap[t] = row_inside && x >= 0 && x < c->input_width
+                                    ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
+                            }
+                        }
+                        tap[taps] = pad + c0;
+                    }
+                    __m256i accL = zero8, accH = zero8;
+                    for (int q = 0; q < pairs; q++) {
+                        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q]));
+                        __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1]));
+                        accL = _mm256_add_epi32(accL, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), vlo[q]));
+                        accH = _mm256_add_epi32(accH, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), vhi[q]));
+                    }
+                    /* (0-3 8-11 | 4-7 12-15) → 0..15 */
+                    __m512i acc = _mm512_permutexvar_epi32(order, _mm512_inserti64x4(_mm512_castsi256_si512(accL), accH, 1));
+                    requant16_store(_mm512_add_epi32(acc, bias0), &r0, zp, lo, hi, o);
                 }
             }
         }
@@ -471,7 +525,28 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     }
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_op_avx512, add_avx2, requantize_avx2};
+/* ADD, 16 lanes at a time (AVX-512F), the rest as AVX2. */
+VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
+    const __m512i off1 = _mm512_set1_epi32(p->input1_offset), off2 = _mm512_set1_epi32(p->input2_offset);
+    const __m128i left = _mm_cvtsi32_si128(p->left_shift);
+    const __m512i m1 = _mm512_set1_epi32(p->input1_multiplier), s1 = _mm512_set1_epi32(p->input1_shift);
+    const __m512i m2 = _mm512_set1_epi32(p->input2_multiplier), s2 = _mm512_set1_epi32(p->input2_shift);
+    const __m512i mo = _mm512_set1_epi32(p->output_multiplier), so = _mm512_set1_epi32(p->output_shift);
+    const __m512i zp = _mm512_set1_epi32(p->output_zero_point), lo = _mm512_set1_epi32(p->activation_min),
+                  hi = _mm512_set1_epi32(p->activation_max);
+    int i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512i x = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m512i y = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + i)));
+        x = mbqm16(_mm512_sll_epi32(_mm512_add_epi32(x, off1), left), m1, s1);
+        y = mbqm16(_mm512_sll_epi32(_mm512_add_epi32(y, off2), left), m2, s2);
+        __m512i v = _mm512_add_epi32(mbqm16(_mm512_add_epi32(x, y), mo, so), zp);
+        _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi)));
+    }
+    if (i < count) add_avx2(count - i, p, a + i, b + i, out + i);
+}
+
+const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
+                                        depthwise_op_avx512, add_avx512, requantize_avx2};
 #endif

@@ -22,7 +22,7 @@ public enum CompiledModel: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 12], scale: 0.037406757, zeroPoint: -25),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 48,
-        constantBytes: 1920,
+        constantBytes: 2944,
         labels: ["normal", "degraded", "fault"],
         features: ["vibration_rms_g", "vibration_peak_g", "vibration_crest", "vibration_kurtosis", "vibration_high_band", "dominant_frequency_hz", "bearing_temperature_c", "temperature_rise_c", "motor_current_a", "current_imbalance_pct", "speed_rpm", "power_factor"],
         featureMeans: [0.681861, 2.50143, 3.80605, 4.66393, 0.213365, 25.9521, 60.7403, 1.31464, 9.1759, 4.04887, 1467.42, 0.818143],
@@ -56,7 +56,7 @@ public enum CompiledModel: CompiledNetwork {
         // 3 SOFTMAX [1,3] → [1,3]
         Softmax(
             rows: 1, depth: 3, inputMultiplier: 1193715840,
-            inputLeftShift: 25, diffMin: -62
+            inputLeftShift: 25, diffMin: -62, expTable: c.op3_exp_table
         ).run(input: arena + 0, output: output)
     }
 }

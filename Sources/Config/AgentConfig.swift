@@ -86,6 +86,8 @@ public struct AgentConfig: Sendable {
     public var decision: DecisionConfig?
     /// The Sparkplug B uplink (`uplink:`); nil without one.
     public var uplink: UplinkConfig?
+    /// Behaviour and quarantine of the server's clients (`security:`, see `SecuritySection.swift`); nil: off.
+    public var security: SecurityConfig?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

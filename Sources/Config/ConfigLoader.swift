@@ -17,7 +17,7 @@ import YAML
 public struct ConfigLoader: Sendable {
     /// The top-level keys a config may have; any other is an error listing these. A new section adds its
     /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
-    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key, UplinkSection.key]
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key, UplinkSection.key, SecuritySection.key]
 
     /// The boards that `board:` may name.
     public let catalog: BoardCatalog
@@ -94,6 +94,7 @@ public struct ConfigLoader: Sendable {
         let modbus = ModbusSection.decode(sections[ModbusSection.key], context)
         let server = ServerSection.decode(sections[ServerSection.key], context)
         let peers = PeersSection.decode(sections[PeersSection.key], context)
+        let security = SecuritySection.decode(sections[SecuritySection.key], context, hasServer: server != nil)
         for p in peers where modbus.contains(where: { $0.name == p.name }) {
             r.error(p.location, "the peer name '\(p.name)' is also a Modbus device's name; features and rules could not tell them apart")
         }
@@ -131,6 +132,7 @@ public struct ConfigLoader: Sendable {
         config.features = features
         config.decision = decision
         config.uplink = uplink
+        config.security = security
         return (config, r.sortedDiagnostics)
     }
 

@@ -40,6 +40,11 @@ public enum PackedWeights {
     }
 
     /// The portable kernel: one input row of `depth` bytes against every block, `channels` requantized outputs.
+    ///
+    /// A 32-byte group of a block read as 8 int32 lanes holds one channel's 4 weights per lane; byte j of every lane
+    /// is sign-extended with two shifts, `(w << (24 − 8j)) >> 24`, times the broadcast input byte j. Only concrete
+    /// SIMD operations (which lower to single vector instructions), no generic element conversions. Little-endian
+    /// (x86-64, AArch64): byte j of a lane is weight k + j.
     @inline(__always)
     static func row(
         input: UnsafePointer<Int8>, depth: Int, channels: Int, weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>,
@@ -48,7 +53,7 @@ public enum PackedWeights {
     ) {
         let groups = groups(depth: depth), full = depth / 4
         let lo = activation.min, hi = activation.max
-        var blockStart = weights
+        var blockStart = UnsafeRawPointer(weights)
         var c0 = 0
         while c0 < channels {
             var acc = SIMD8<Int32>()
@@ -60,12 +65,13 @@ public enum PackedWeights {
                 let a1 = g < full || k &+ 1 < depth ? Int32(input[k &+ 1]) : 0
                 let a2 = g < full || k &+ 2 < depth ? Int32(input[k &+ 2]) : 0
                 let a3 = g < full ? Int32(input[k &+ 3]) : 0
-                let w = blockStart + g &* 32
-                for o in 0..<8 {
-                    let front = a0 &* Int32(w[o &* 4]) &+ a1 &* Int32(w[o &* 4 &+ 1])
-                    let back = a2 &* Int32(w[o &* 4 &+ 2]) &+ a3 &* Int32(w[o &* 4 &+ 3])
-                    acc[o] &+= front &+ back
-                }
+                let w = blockStart.loadUnaligned(fromByteOffset: g &* 32, as: SIMD8<Int32>.self)
+                let p0: SIMD8<Int32> = ((w &<< 24) &>> 24) &* a0
+                let p1: SIMD8<Int32> = ((w &<< 16) &>> 24) &* a1
+                let p2: SIMD8<Int32> = ((w &<< 8) &>> 24) &* a2
+                let p3: SIMD8<Int32> = (w &>> 24) &* a3
+                acc &+= p0 &+ p1
+                acc &+= p2 &+ p3
             }
             for o in 0..<min(8, channels &- c0) {
                 let c = c0 &+ o

@@ -463,15 +463,17 @@ struct Lowering {
             throw ModelError("\(op.label): input \(input.shapeText) and output \(output.shapeText) do not match")
         }
         let s = Softmax(rows: input.count / depth, depth: depth, beta: beta, inputScale: inScale)
+        let table = ConstantArray(field: "op\(op.index)_exp_table", element: .int32, values: s.makeExpTable().map { Int64($0) },
+                                  comment: "exp of the differences 0, −1, ... −255 from the row maximum (Q0.31)")
         return LoweredOperator(
-            index: op.index, name: op.name, reads: [input.index], output: output.index,
+            index: op.index, name: op.name, reads: [input.index], output: output.index, constants: [table],
             info: OperatorInfo(name: op.name, summary: shapeSummary([input], output) + (beta != 1 ? " beta \(beta)" : ""),
                                macs: 0, parameters: 0),
             emit: { n in
                 """
                 Softmax(
                             rows: \(s.rows), depth: \(s.depth), inputMultiplier: \(s.inputMultiplier),
-                            inputLeftShift: \(s.inputLeftShift), diffMin: \(s.diffMin)
+                            inputLeftShift: \(s.inputLeftShift), diffMin: \(s.diffMin), expTable: c.op\(op.index)_exp_table
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })
@@ -486,14 +488,16 @@ struct Lowering {
                 + "needs scale 1/256 and zero point -128")
         }
         let l = Logistic(count: input.count, inputScale: inScale, inputZeroPoint: inZP)
+        let table = ConstantArray(field: "op\(op.index)_table", element: .int8, values: l.makeTable().map { Int64($0) },
+                                  comment: "the output for each input −128 ... 127")
         return LoweredOperator(
-            index: op.index, name: op.name, reads: [input.index], output: output.index,
+            index: op.index, name: op.name, reads: [input.index], output: output.index, constants: [table],
             info: OperatorInfo(name: op.name, summary: shapeSummary([input], output), macs: 0, parameters: 0),
             emit: { n in
                 """
                 Logistic(
                             count: \(l.count), inputZeroPoint: \(l.inputZeroPoint), inputRangeRadius: \(l.inputRangeRadius),
-                            inputMultiplier: \(l.inputMultiplier), inputLeftShift: \(l.inputLeftShift)
+                            inputMultiplier: \(l.inputMultiplier), inputLeftShift: \(l.inputLeftShift), table: c.op\(op.index)_table
                         ).run(input: \(n.read(input.index)), output: \(n.write(output.index)))
                 """
             })

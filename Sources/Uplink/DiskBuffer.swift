@@ -32,6 +32,8 @@ public final class DiskBuffer {
     public static let segmentBytes = 256 << 10
     /// The largest record accepted.
     public static let maximumRecord = 64 << 10
+    /// The most read from a segment in one go on the loop (at least one whole record of the largest size).
+    static let readChunk = maximumRecord + 8
 
     public let directory: String
     public let limit: Int
@@ -48,8 +50,16 @@ public final class DiskBuffer {
     private var headOffset = 0
     /// Records of the head segment already acknowledged (they are at its start).
     private var acknowledged = 0
+    /// Whether a record waits that ``peek()`` has not handed out yet (since the last ``rewind()``).
+    public var hasUnsent: Bool {
+        guard let c = cursor else { return count > 0 }
+        return segments.contains { ($0.number > c.segment && $0.records > 0) || ($0.number == c.segment && $0.records > c.index) }
+    }
+
     /// The next record ``peek(_:)`` gives.
     private var cursor: Position?
+    /// Segment numbers only grow (a cursor into a deleted segment then points before every later one).
+    private var nextSegment: UInt64 = 1
 
     /// Opens (creating it if needed) the buffer in `directory`, bounded to `limit` bytes. Existing segments are
     /// scanned (their records counted, a torn tail cut off).
@@ -66,6 +76,7 @@ public final class DiskBuffer {
             numbers.append(n)
         }
         closedir(dir)
+        nextSegment = (numbers.max() ?? 0) + 1
         for n in numbers.sorted() {
             let (records, validBytes, fileBytes) = scan(n)
             if validBytes < fileBytes { _ = truncate(path(n), off_t(validBytes)) }
@@ -120,7 +131,12 @@ public final class DiskBuffer {
             guard let si = segments.firstIndex(where: { $0.number == pos.segment }) ?? segments.firstIndex(where: { $0.number > pos.segment }) else { return nil }
             if segments[si].number != pos.segment { pos = Position(segment: segments[si].number, index: 0) }
             if pos.index < segments[si].records {
-                guard let records = load(segments[si].number), pos.index < records.count else { return nil }
+                var records = headLoaded == segments[si].number ? headRecords : []
+                while pos.index >= records.count {
+                    let before = headLoaded == segments[si].number ? headRecords.count : -1
+                    guard let more = load(segments[si].number), more.count > before else { return nil }
+                    records = more
+                }
                 cursor = Position(segment: pos.segment, index: pos.index + 1)
                 return (pos, records[pos.index])
             }
@@ -146,7 +162,10 @@ public final class DiskBuffer {
 
     private func retireHead() {
         let head = segments.removeFirst()
-        if segments.isEmpty, tailFD >= 0 { close(tailFD); tailFD = -1 }
+        if segments.isEmpty {
+            if tailFD >= 0 { close(tailFD); tailFD = -1 }
+            cursor = nil
+        }
         unlink(path(head.number))
         acknowledged = 0
         if headLoaded == head.number { headLoaded = nil; headRecords = []; headOffset = 0 }
@@ -162,14 +181,17 @@ public final class DiskBuffer {
 
     private func openTail(fresh: Bool) -> Bool {
         if tailFD >= 0 { close(tailFD); tailFD = -1 }
-        let number = fresh ? (segments.last.map { $0.number + 1 } ?? 1) : segments[segments.count - 1].number
+        let number = fresh ? nextSegment : segments[segments.count - 1].number
         let fd = open(path(number), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
             lastError = "open \(path(number)): " + SystemError.message(for: errno)
             return false
         }
         tailFD = fd
-        if fresh { segments.append(Segment(number: number, bytes: 0, records: 0)) }
+        if fresh {
+            segments.append(Segment(number: number, bytes: 0, records: 0))
+            nextSegment = number + 1
+        }
         return true
     }
 
@@ -182,8 +204,9 @@ public final class DiskBuffer {
             headRecords = []
             headOffset = 0
         }
-        // Only what was appended since the last read (the tail segment grows while it is replayed).
-        guard let data = readFile(path(n), from: headOffset) else { return nil }
+        // Only what was appended since the last read (the tail segment grows while it is replayed), and at most
+        // one chunk per call, so a read from a slow SD card is short; the caller asks again for more.
+        guard let data = readFile(path(n), from: headOffset, atMost: Self.readChunk) else { return nil }
         var offset = 0
         while let (record, next) = Self.frame(data, at: offset) {
             headRecords.append(record)
@@ -214,13 +237,13 @@ public final class DiskBuffer {
         return (record, offset + 8 + length)
     }
 
-    private func readFile(_ p: String, from start: Int) -> [UInt8]? {
+    private func readFile(_ p: String, from start: Int, atMost limit: Int = 4 * DiskBuffer.segmentBytes) -> [UInt8]? {
         let fd = open(p, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { lastError = "open \(p): " + SystemError.message(for: errno); return nil }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
-        let size = max(0, min(Int(st.st_size) - start, 4 * Self.segmentBytes))
+        let size = max(0, min(Int(st.st_size) - start, limit))
         var data = [UInt8](repeating: 0, count: size)
         var got = 0
         while got < size {

@@ -352,13 +352,16 @@ public final class SparkplugEdgeNode {
 
     // MARK: Queue
 
+    /// Disk while offline or while the disk still holds records not yet sent (order), else memory. Records already
+    /// sent from disk and awaiting their PUBACK are older than anything queued in memory, so after a disconnect
+    /// the disk (rewound to its first unacknowledged record) and then the spilled memory queue keep the order.
     private func enqueue(_ record: [UInt8]) {
-        if !buffer.isEmpty || !born {
+        if !born || buffer.hasUnsent {
             buffer.append(record)
             return
         }
         if memory.count >= Self.memoryLimit { spillMemory() }
-        if !buffer.isEmpty { buffer.append(record); return }
+        if buffer.hasUnsent { buffer.append(record); return }
         memory.append(Queued(record: record))
     }
 
@@ -379,7 +382,7 @@ public final class SparkplugEdgeNode {
             guard let mid = c.publish(topic: topic, payload: payload, qos: Int32(config.dataQoS)) else { return }
             replayInFlight.append((mid, position, false, loop.now, samples))
         }
-        guard buffer.isEmpty else { return }
+        guard !buffer.hasUnsent else { return }
         var inFlight = memory.reduce(0) { $0 + ($1.mid == nil ? 0 : 1) }
         var i = 0
         while i < memory.count && inFlight < Self.window {
@@ -519,12 +522,9 @@ public final class SparkplugEdgeNode {
     private static func key(_ device: String?, _ name: String) -> String { (device ?? "") + "\u{0}" + name }
 
     /// Sparkplug 3.0 STATE: `{"online": true, "timestamp": …}`.
-    /// Compared as bytes with the whitespace taken out (String.contains(String) would link Swift's regex engine).
     static func stateOnline(_ payload: [UInt8]) -> Bool {
-        let text = payload.prefix(1024).filter { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
-        let key = Array("\"online\":true".utf8)
-        guard text.count >= key.count else { return false }
-        return (0...(text.count - key.count)).contains { text[$0..<($0 + key.count)].elementsEqual(key) }
+        let compact = payload.prefix(1024).filter { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
+        return String(decoding: compact, as: UTF8.self).includes("\"online\":true")
     }
 
     private var bdSeqPath: String { buffer.directory + "/bdseq" }

@@ -8,7 +8,7 @@ import TLS
 enum ModbusCommand {
     static let command = Command(
         name: "modbus",
-        summary: "Modbus diagnostics: read and write a device, serve a test register map",
+        summary: "Modbus diagnostics: read and write a device, scan for unit ids, serve a test register map",
         help: """
         USAGE: fieldagent modbus read  ENDPOINT [--unit N] --table coils|discrete|holding|input --address A
                                        [--count N] [--type T] [--word-order big|little] [--timeout S] [--retries N]
@@ -18,6 +18,7 @@ enum ModbusCommand {
                                        [--size N] [--set TABLE:ADDRESS=VALUE]... [--rtu ENDPOINT --unit N]
                                        [--ca FILE --cert FILE --key FILE [--crl FILE] [--role NAME=read|write]...
                                         [--handshake-rate N]]
+        \(scanHelp)
 
         Talks to Modbus devices through the same client and server the agent runs (non-blocking, on the
         agent's event loop), so what works here works in the agent.
@@ -79,13 +80,14 @@ enum ModbusCommand {
           fieldagent modbus read tls://127.0.0.1:1802 --table holding --address 0 --ca pki/ca.crt --cert pki/op1.crt --key pki/op1.key
         """,
         run: { args in
-            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write or serve (see --help)") }
+            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write, serve or scan (see --help)") }
             var sub = Arguments(args.remaining, command: "fieldagent modbus \(verb)")
             defer { args = sub }
             switch verb {
             case "read", "write": return try transfer(verb, &sub)
             case "serve": return try serve(&sub)
-            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write or serve")
+            case "scan": return try scan(&sub)
+            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write, serve or scan")
             }
         })
 

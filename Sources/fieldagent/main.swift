@@ -10,7 +10,7 @@ let version = "0.1.0"
 let commands: [Command] = [
     RunCommand.command, CheckCommand.command, SafeCommand.command, SimCommand.command, HILCommand.command,
     BoardsCommand.command, GPIOCommand.command, ModbusCommand.command,
-    ModelCommand.command, PredictCommand.command, MachineCommand.command, DatasetCommand.command, StatusCommand.command, ResetCommand.command,
+    ModelCommand.command, PredictCommand.command, MachineCommand.command, DatasetCommand.command, ReleaseCommand.command, StatusCommand.command, ResetCommand.command,
     PKICommand.command,
 ]
 

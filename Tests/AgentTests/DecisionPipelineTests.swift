@@ -194,7 +194,9 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         let machineB = try FakeMachine(loop: loop)
         machineA.set(MachinePoints.normal)
         machineB.set(MachinePoints.normal)
-        let portA = UInt16(20_000 + Int.random(in: 0..<20_000)), portB = portA + 1
+        let portA = FreePort.next()
+        var portB = FreePort.next()
+        while portB == portA { portB = FreePort.next() }
         let a = try Line(lineConfig(name: "line-a", machinePort: machineA.server.port, serverPort: portA, peer: ("line-b", portB)), loop: loop)
         let b = try Line(lineConfig(name: "line-b", machinePort: machineB.server.port, serverPort: portB, peer: ("line-a", portA)), loop: loop)
         let serverA = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: a.agent, loop: loop),

@@ -9,12 +9,6 @@ import TLS
 /// is replaced on disk, the agent loads it for new connections, and the TLS connection already open keeps
 /// answering; the process, its loop and its outputs carry on.
 @Suite struct TLSReloadSignalTests {
-    static func freePort() -> UInt16 {
-        let fd = try! TCPSocket.listen(on: SocketAddress(numericHost: "127.0.0.1", port: 0)!)
-        defer { close(fd) }
-        return TCPSocket.localAddress(fd).port
-    }
-
     /// Waits up to `timeout` for `text` in the agent's output.
     static func waitFor(_ text: String, in process: AgentProcess, timeout: Duration = .seconds(15)) -> Bool {
         let deadline = MonotonicClock.now() + timeout
@@ -34,7 +28,7 @@ import TLS
         try pki.makeCA()
         try pki.issue("agent", roles: ["agent"], hosts: ["127.0.0.1"], days: 12)
         try pki.issue("hmi", roles: ["operator"])
-        let tlsPort = Self.freePort()
+        let tlsPort = FreePort.next()
         let config = """
             board: sim
             name: tls-hup-\(getpid())
@@ -42,7 +36,7 @@ import TLS
               - {name: lamp, pin: GPIO27, initial: on, safe: off}
             server:
               bind: 127.0.0.1
-              port: \(Self.freePort())
+              port: \(FreePort.next())
               plain: off
               tls:
                 port: \(tlsPort)

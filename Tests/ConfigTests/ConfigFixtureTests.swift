@@ -10,7 +10,7 @@ import YAML
         "malformed-yaml", "unknown-board", "unknown-pin", "pin-used-twice", "output-on-power-pin", "fixed-role-pin",
         "rule-unknown-line", "rule-never-fires", "duplicate-name", "bad-duration", "bad-values", "unknown-key",
         "decision-mistakes", "point-values", "durations-out-of-range", "names-and-hosts",
-        "cadence-too-short", "latch-mistakes", "uplink-mistakes", "model-mistakes",
+        "cadence-too-short", "latch-mistakes", "uplink-mistakes", "model-mistakes", "security-mistakes",
     ]
 
     /// A small stand-in for the compiled-in model, so the fixtures do not change when the model does.

@@ -230,3 +230,37 @@ extension ReferenceModelTests {
         }
     }
 }
+
+extension ReferenceModelTests {
+    @Test func softmaxAndLogisticTablesGiveTheComputedBytes() {
+        var rng = SplitMix(state: 21)
+        for round in 0..<40 {
+            let depth = rng.int(1...40)
+            let softmax = Softmax(rows: 3, depth: depth, beta: Float(rng.int(1...4)) / 2, inputScale: Float(rng.int(1...400)) / 1000)
+            let logistic = Logistic(count: 3 * depth, inputScale: Float(rng.int(1...400)) / 1000, inputZeroPoint: Int32(rng.int(-128...127)))
+            let input = rng.int8s(3 * depth)
+            var computed = [Int8](repeating: 0, count: 3 * depth), tabled = computed
+            var logisticComputed = computed, logisticTabled = computed
+            let exps = softmax.makeExpTable(), outputs = logistic.makeTable()
+            input.withUnsafeBufferPointer { i in
+                exps.withUnsafeBufferPointer { e in
+                    outputs.withUnsafeBufferPointer { t in
+                        // Valid: every buffer holds 3 × depth values; the tables 256.
+                        computed.withUnsafeMutableBufferPointer { softmax.run(input: i.baseAddress!, output: $0.baseAddress!) }
+                        var withTable = softmax
+                        withTable.expTable = e.baseAddress!
+                        tabled.withUnsafeMutableBufferPointer { withTable.run(input: i.baseAddress!, output: $0.baseAddress!) }
+                        logisticComputed.withUnsafeMutableBufferPointer { logistic.run(input: i.baseAddress!, output: $0.baseAddress!) }
+                        var logisticWithTable = logistic
+                        logisticWithTable.table = t.baseAddress!
+                        logisticTabled.withUnsafeMutableBufferPointer {
+                            logisticWithTable.run(input: i.baseAddress!, output: $0.baseAddress!)
+                        }
+                    }
+                }
+            }
+            #expect(tabled == computed, "SOFTMAX round \(round)")
+            #expect(logisticTabled == logisticComputed, "LOGISTIC round \(round)")
+        }
+    }
+}

@@ -28,7 +28,7 @@ public enum CNNVibration: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_18:0", shape: [1, 128, 1, 3], scale: 0.0075066388, zeroPoint: -50),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 3072,
-        constantBytes: 22800,
+        constantBytes: 23824,
         labels: [],
         features: [],
         featureMeans: [],
@@ -123,7 +123,7 @@ public enum CNNVibration: CompiledNetwork {
         // 9 SOFTMAX [1,3] → [1,3]
         Softmax(
             rows: 1, depth: 3, inputMultiplier: 1400774656,
-            inputLeftShift: 25, diffMin: -62
+            inputLeftShift: 25, diffMin: -62, expTable: c.op9_exp_table
         ).run(input: arena + 32, output: output)
     }
 }

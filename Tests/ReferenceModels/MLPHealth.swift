@@ -22,7 +22,7 @@ public enum MLPHealth: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_4:0", shape: [1, 16], scale: 0.027969938, zeroPoint: -26),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 3], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 48,
-        constantBytes: 2048,
+        constantBytes: 3072,
         labels: [],
         features: [],
         featureMeans: [],
@@ -56,7 +56,7 @@ public enum MLPHealth: CompiledNetwork {
         // 3 SOFTMAX [1,3] → [1,3]
         Softmax(
             rows: 1, depth: 3, inputMultiplier: 2075490432,
-            inputLeftShift: 25, diffMin: -62
+            inputLeftShift: 25, diffMin: -62, expTable: c.op3_exp_table
         ).run(input: arena + 0, output: output)
     }
 }

@@ -26,7 +26,7 @@ public enum ZooConv: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 21, 14, 3], scale: 0.032872524, zeroPoint: -6),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 5], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 1856,
-        constantBytes: 3184,
+        constantBytes: 3440,
         labels: [],
         features: [],
         featureMeans: [],
@@ -113,7 +113,7 @@ public enum ZooConv: CompiledNetwork {
         // 7 LOGISTIC [1,5] → [1,5]
         Logistic(
             count: 5, inputZeroPoint: -32, inputRangeRadius: 120,
-            inputMultiplier: 1248080640, inputLeftShift: 24
+            inputMultiplier: 1248080640, inputLeftShift: 24, table: c.op7_table
         ).run(input: arena + 0, output: output)
     }
 }

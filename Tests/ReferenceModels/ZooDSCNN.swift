@@ -30,7 +30,7 @@ public enum ZooDSCNN: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor:0", shape: [1, 49, 10, 1], scale: 0.031141987, zeroPoint: 2),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 12], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 16000,
-        constantBytes: 30720,
+        constantBytes: 31744,
         labels: [],
         features: [],
         featureMeans: [],
@@ -165,7 +165,7 @@ public enum ZooDSCNN: CompiledNetwork {
         // 11 SOFTMAX [1,12] → [1,12]
         Softmax(
             rows: 1, depth: 12, inputMultiplier: 1191981184,
-            inputLeftShift: 21, diffMin: -992
+            inputLeftShift: 21, diffMin: -992, expTable: c.op11_exp_table
         ).run(input: arena + 0, output: output)
     }
 }

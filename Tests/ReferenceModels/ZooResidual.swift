@@ -28,7 +28,7 @@ public enum ZooResidual: CompiledNetwork {
         input: TensorInfo(name: "serving_default_keras_tensor_9:0", shape: [1, 9, 7, 4], scale: 0.029817745, zeroPoint: -5),
         output: TensorInfo(name: "StatefulPartitionedCall_1:0", shape: [1, 4], scale: 0.00390625, zeroPoint: -128),
         arenaBytes: 1248,
-        constantBytes: 8240,
+        constantBytes: 9264,
         labels: [],
         features: [],
         featureMeans: [],
@@ -124,7 +124,7 @@ public enum ZooResidual: CompiledNetwork {
         // 9 SOFTMAX [1,4] → [1,4]
         Softmax(
             rows: 1, depth: 4, inputMultiplier: 1299355008,
-            inputLeftShift: 20, diffMin: -1984
+            inputLeftShift: 20, diffMin: -1984, expTable: c.op9_exp_table
         ).run(input: arena + 32, output: output)
     }
 }

@@ -31,6 +31,12 @@ import uplink_tests  # noqa: E402
 from uplink_tests import Agent  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+STARTED = []   # everything this run started (agents, brokers, the cluster, the load process): killed at the end
+
+
+def started(thing):
+    STARTED.append(thing)
+    return thing
 
 
 def cpu_seconds(pid):
@@ -101,12 +107,12 @@ def edges(agent, count):
 
 
 def one_agent(w):
-    broker = Broker(w)
+    broker = started(Broker(w))
     rows = []
     # CPU per published message/sample.
     seconds = 10
-    base = plain_agent(w, "cpu-base").start()
-    up = Agent(w, "cpu-uplink", [f"mqtt://127.0.0.1:{broker.port}"], interval="10ms", max_interval="10ms").start()
+    base = started(plain_agent(w, "cpu-base")).start()
+    up = started(Agent(w, "cpu-uplink", [f"mqtt://127.0.0.1:{broker.port}"], interval="10ms", max_interval="10ms")).start()
     time.sleep(1)
     b0, u0 = cpu_seconds(base.proc.pid), cpu_seconds(up.proc.pid)
     m0 = up.metrics()
@@ -123,7 +129,7 @@ def one_agent(w):
 
     # RSS with a full buffer, then the replay, with edges driven meanwhile.
     port = free_port()
-    full = Agent(w, "full", [f"mqtt://127.0.0.1:{port}"], interval="10ms", extra="  primary_host: bench\n")
+    full = started(Agent(w, "full", [f"mqtt://127.0.0.1:{port}"], interval="10ms", extra="  primary_host: bench\n"))
     n, total = fill_buffer(os.path.join(full.state, "uplink-full"), 16 << 20)
     full.start()
     time.sleep(2)
@@ -131,19 +137,19 @@ def one_agent(w):
     rows.append(("RSS with a full store-and-forward buffer (16 MiB on disk, default bound) / same agent without uplink:",
                  f"{full_rss['VmRSS'] / 1024:.1f} MiB / {base_rss['VmRSS'] / 1024:.1f} MiB (peak {full_rss['VmHWM'] / 1024:.1f} MiB; {n} records buffered)"))
     # The full agent's broker is a fresh Mosquitto on its port; the host says online and the replay starts.
-    b2 = Broker(w, port=port)
+    b2 = started(Broker(w, port=port))
     host = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-host")
     host.connect("127.0.0.1", port)
     host.loop_start()
     start = time.time()
     host.publish("spBv1.0/STATE/bench", '{"online": true, "timestamp": 0}', qos=1, retain=True).wait_for_publish(10)
     busy_line = edges(full, 1000)
-    full.wait_metric("fieldagent_uplink_buffered", lambda v: v == 0, timeout=300)
+    full.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0, timeout=300)
     drained = time.time() - start
     m = full.metrics()
     rows.append(("replay of that buffer once the broker is back (historical NDATA, QoS 1, 32 in flight)",
                  f"{int(m['fieldagent_uplink_replayed_total'] / drained)} messages/s ({int(m['fieldagent_uplink_replayed_total'])} in {drained:.1f} s)"))
-    base2 = plain_agent(w, "edges-base").start()
+    base2 = started(plain_agent(w, "edges-base")).start()
     base_line = edges(base2, 1000)
     rows.append(("GPIO edge → output (agent side, 1000 presses via the mock socket) while the uplink replays 16 MiB and samples every 10 ms / without uplink:",
                  f"{busy_line} / {base_line}"))
@@ -183,12 +189,14 @@ class LatencyHost:
 def fleet(w, loadtool, nodes, seconds):
     nats = os.environ.get("NATS_SERVER")
     cluster = NatsCluster(w, os.path.abspath(nats))
+    STARTED.append(type("ClusterKill", (), {"kill": lambda self: cluster.stop()})())
     host = LatencyHost(cluster.nodes[2]["mqtt"])
     urls = ",".join(f"mqtt://127.0.0.1:{n['mqtt']}" for n in cluster.nodes)
     interval = os.environ.get("UPLINK_INTERVAL", "250ms")
     log = open(os.path.join(w, "load.out"), "w")
     proc = subprocess.Popen([loadtool, "--nodes", str(nodes), "--brokers", urls, "--seconds", str(seconds + 60),
                              "--interval", interval, "--dir", os.path.join(w, "load")], stdout=log, stderr=log)
+    STARTED.append(type("LoadKill", (), {"kill": lambda self: proc.poll() is None and proc.kill()})())
     time.sleep(10)   # the fleet connects and is born
     proc.send_signal(signal.SIGUSR1)
     host.recording = True
@@ -223,6 +231,18 @@ def main():
     w = tempfile.mkdtemp(prefix="fa-uplink-bench-")
     os.chmod(w, 0o755)
     rows = []
+    try:
+        run(w, fieldagent, loadtool, nodes, seconds, rows)
+    finally:
+        for thing in reversed(STARTED):
+            try:
+                thing.kill()
+            except Exception:
+                pass
+    shutil.rmtree(w, ignore_errors=True)
+
+
+def run(w, fieldagent, loadtool, nodes, seconds, rows):
     if os.environ.get("UPLINK_PART", "all") in ("all", "agent"):
         rows += one_agent(w)
         for k, v in rows:
@@ -232,7 +252,6 @@ def main():
         print(out)
         for k, v in frows:
             print(f"| {k} | {v} |", flush=True)
-    shutil.rmtree(w, ignore_errors=True)
 
 
 if __name__ == "__main__":

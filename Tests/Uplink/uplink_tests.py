@@ -185,7 +185,7 @@ def test_broker_killed_mid_stream_loses_nothing(w):
         host2 = Host("scada", GROUP, broker.port)
         host2.online()   # the node births only after the primary host's STATE: the host is subscribed by then
         host2.wait_for(lambda ms: any(m.type == "NBIRTH" for m in ms), what="the rebirth")
-        agent.wait_metric("fieldagent_uplink_buffered", lambda v: v == 0)
+        agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host2.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3]]) >= 5, what="live data after the replay")
         b1, s1 = tracker.analyse(before)
         b2, s2 = tracker.analyse(host2.snapshot())
@@ -218,7 +218,7 @@ def test_agent_sigkill_during_outage_keeps_the_buffer(w):
         broker = Broker(w, port=port)
         host = Host("scada", GROUP, broker.port)
         host.online()
-        agent.wait_metric("fieldagent_uplink_buffered", lambda v: v == 0)
+        agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 3, what="live data")
         _, samples = tracker.analyse(host.snapshot())
         values = counters(samples)
@@ -400,7 +400,7 @@ def test_nats_cluster_failover(w):
         assert f"online via {urls[0]}" in agent.status()
         cluster.kill(cluster.nodes[0])
         host.wait_for(lambda ms: len(tracker.analyse(ms)[0]) >= 2, timeout=60, what="the rebirth on another node")
-        agent.wait_metric("fieldagent_uplink_buffered", lambda v: v == 0)
+        agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 15, what="live data after failover")
         births, samples = tracker.analyse(host.snapshot())
         assert births[0] != births[1], f"the new session has a new bdSeq: {births}"

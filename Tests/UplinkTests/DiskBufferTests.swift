@@ -77,3 +77,47 @@ import Testing
         #expect(seen == [record(0), record(1), record(2), record(3), record(9)])
     }
 }
+
+@Suite struct DiskBufferDrainTests {
+    @Test func aBufferDrainedToEmptyGivesWhatIsAppendedNext() throws {
+        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
+        // mkdtemp fills the template in place; the array outlives the call.
+        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+        let b = try DiskBuffer(directory: dir, limit: 1 << 20)
+        // Several segments, replayed and acknowledged while records keep arriving, down to empty, twice.
+        for round in 0..<2 {
+            for i in 0..<4000 { b.append([UInt8(round), UInt8(i & 0xff), UInt8(i >> 8)] + [UInt8](repeating: 7, count: 100)) }
+            var got = 0
+            while let (pos, r) = b.peek() {
+                #expect(r[0] == UInt8(round) && Int(r[1]) | Int(r[2]) << 8 == got)
+                b.acknowledge(through: pos)
+                got += 1
+            }
+            #expect(got == 4000)
+            #expect(b.isEmpty && b.bytes == 0)
+        }
+        b.append([9])
+        #expect(b.peek()?.1 == [9])
+    }
+}
+
+@Suite struct DiskBufferUnsentTests {
+    @Test func unsentCountsWhatPeekHasNotHandedOut() throws {
+        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
+        // mkdtemp fills the template in place; the array outlives the call.
+        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+        let b = try DiskBuffer(directory: dir, limit: 1 << 20)
+        #expect(!b.hasUnsent)
+        b.append([1])
+        b.append([2])
+        #expect(b.hasUnsent)
+        _ = b.peek()
+        let (p2, _) = try #require(b.peek())
+        #expect(!b.hasUnsent && !b.isEmpty)   // both handed out, neither acknowledged
+        b.rewind()
+        #expect(b.hasUnsent)
+        _ = b.peek(); _ = b.peek()
+        b.acknowledge(through: p2)
+        #expect(!b.hasUnsent && b.isEmpty)
+    }
+}

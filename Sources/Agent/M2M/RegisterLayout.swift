@@ -105,10 +105,15 @@ public enum RegisterLayout {
         public static let anomalyWarn = Alarm(rawValue: 1 << 8)
         /// The anomaly level is alarm.
         public static let anomalyAlarm = Alarm(rawValue: 1 << 9)
+        /// A client of the server is quarantined (`security:`).
+        public static let quarantine = Alarm(rawValue: 1 << 10)
+        /// A polled device answers unlike itself: a possible swap or spoof (`security:`).
+        public static let identity = Alarm(rawValue: 1 << 11)
 
         public static let names: [(Alarm, String)] = [(.failSafe, "fail-safe"), (.sensorDown, "sensor-down"), (.peerDown, "peer-down"),
                                                (.badSample, "bad-sample"), (.remoteStop, "remote-stop"), (.notNormal, "not-normal"), (.worst, "worst-class"),
-                                               (.latched, "latched"), (.anomalyWarn, "anomaly-warn"), (.anomalyAlarm, "anomaly-alarm")]
+                                               (.latched, "latched"), (.anomalyWarn, "anomaly-warn"), (.anomalyAlarm, "anomaly-alarm"),
+                                               (.quarantine, "quarantine"), (.identity, "identity")]
 
         public var description: String {
             let set = Self.names.filter { contains($0.0) }.map(\.1)

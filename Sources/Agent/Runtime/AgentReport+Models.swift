@@ -1,4 +1,5 @@
 import Config
+import EventLoop
 import Service
 
 /// The anomaly decision and the estimates in `fieldagent status` and the metrics.
@@ -21,6 +22,44 @@ extension Agent {
             out.append("  estimate \(e.config.model): " + values.joined(separator: ", "))
         }
         return out
+    }
+
+    /// Status lines of `security:`: learning or watching, each source's score, the quarantined ones and why.
+    func securityStatusLines() -> [String] {
+        guard let q = quarantine else { return [] }
+        let left: Duration = q.learningUntil - loop.now
+        let phase = q.learning ? "learning normal behaviour for \(formatSeconds(left)) more" : "watching"
+        var out = ["security: " + phase
+                   + ", \(q.sources.count) sources, \(q.quarantines) quarantines, threshold \(formatFixed(q.config.threshold, digits: 1))",
+                   "  cost: features per request \(q.requestCost.summary); scoring per window \(q.windowCost.summary)"]
+        for (host, s) in q.sources.sorted(by: { $0.key < $1.key }) {
+            var line = "  \(host): score \(s.score.map { formatFixed($0, digits: 1) } ?? "-"), \(s.windows) windows"
+            if s.quarantinedSince != nil { line += ", QUARANTINED (\(s.reason)), \(s.refusedWrites) writes refused" }
+            out.append(line)
+        }
+        for (name, d) in (identity?.devices ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out.append("  device \(name): \(d.answers) answers, \(formatFixed(d.learnedMilliseconds, digits: 2)) ms while learning, "
+                       + (d.suspect.map { "SUSPECT (\($0)): possible swap or spoof" } ?? "answers like itself"))
+        }
+        return out
+    }
+
+    /// Metric families of `security:`.
+    func securityMetricFamilies() -> [MetricFamily] {
+        guard let q = quarantine else { return [] }
+        let agent = [MetricFamily.Label("agent", config.name)]
+        var score = MetricFamily("fieldagent_source_score", help: "Behaviour score per server client address (learned deviations).", type: .gauge)
+        var held = MetricFamily("fieldagent_source_quarantined", help: "1 while the client address is quarantined.", type: .gauge)
+        for (host, s) in q.sources.sorted(by: { $0.key < $1.key }) {
+            score.samples.append(.init(labels: agent + [.init("source", host)], value: s.score ?? .nan))
+            held.samples.append(.init(labels: agent + [.init("source", host)], value: s.quarantinedSince == nil ? 0 : 1))
+        }
+        var suspect = MetricFamily("fieldagent_device_identity_suspect", help: "1 while a polled device answers unlike itself (possible swap or spoof).", type: .gauge)
+        for (name, d) in (identity?.devices ?? [:]).sorted(by: { $0.key < $1.key }) {
+            suspect.samples.append(.init(labels: agent + [.init("device", name)], value: d.suspect == nil ? 0 : 1))
+        }
+        return [score, held, suspect, MetricFamily("fieldagent_quarantines_total", help: "Sources quarantined since start.", type: .counter,
+                                          samples: [.init(labels: agent, value: Double(q.quarantines))])]
     }
 
     /// Metric families: score, level, thresholds, estimates.

@@ -79,6 +79,7 @@ extension Agent {
             let soon = (tls.daysLeft ?? 0) < AgentRuntime.expiryWarningDays ? " — renew it and send SIGHUP" : ""
             out.append("tls: certificate \(tls.identity.certificate) \(days)\(soon)\(tls.identity.crl.map { ", CRL \($0)" } ?? "")")
         }
+        out += securityStatusLines()
         out.append("latency: edge → output \(edgeToOutput.summary); \(edgeCount) edges")
         if let c = commands {
             out.append("commands: bits 0x\(String(c.bits, radix: 16)), sequence \(c.sequence), last write \(ago(c.lastWrite)), \(c.accepted) accepted, \(c.refused) refused")
@@ -174,7 +175,7 @@ extension Agent {
                                               .init(labels: agent + [.init("outcome", "refused")], value: Double(c.refused))]))
         }
         out += uplinkMetricFamilies()
-        return out
+        return out + securityMetricFamilies()
     }
 }
 

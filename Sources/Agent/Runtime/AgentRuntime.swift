@@ -51,9 +51,10 @@ public final class AgentRuntime {
             let commands = agent.commands!
             let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
-                                         authorize: { client, unit, write in commands.authorize(client, unit, write) },
+                                         authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write) },
                                          trusted: { host in commands.isAllowed(host) },
                                          access: config.plainServer == .readOnly ? .everyone(.readOnly) : nil)
+            server.observer = agent.quarantine
             do {
                 try server.start()
             } catch {
@@ -84,8 +85,9 @@ public final class AgentRuntime {
         }
         let requireAllowlist = tls.requireAllowlist
         let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop), configuration: configuration, logger: logger,
-                                     authorize: { client, unit, write in commands.authorize(client, unit, write, requireAllowlist: requireAllowlist) },
+                                     authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write, requireAllowlist: requireAllowlist) },
                                      trusted: { host in commands.isAllowed(host) }, tls: context, access: .byRole(tls.roles))
+        server.observer = agent.quarantine
         do {
             try server.start()
         } catch {
@@ -170,7 +172,8 @@ public final class AgentRuntime {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
                                             status: { [weak self] in agent.statusText() + (self?.tlsServerStatus() ?? "") },
                                             metrics: { [weak self] in agent.metricFamilies() + (self?.tlsServerMetrics() ?? []) },
-                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
+                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") },
+                                            release: agent.quarantine.map { q in { host in q.release(host, by: "fieldagent release (status socket)") } })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
         if let metricsDirectory {

@@ -26,6 +26,7 @@ typedef struct {
     const int32_t *op2_multipliers;
     const int32_t *op2_shifts;
     const int32_t *op2_weight_sums;
+    const int32_t *op3_exp_table;
 } fa_model_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

@@ -7,14 +7,36 @@ public struct Logistic {
     public var inputRangeRadius: Int32
     public var inputMultiplier: Int32
     public var inputLeftShift: Int32
+    /// When set: ``makeTable()``, the output for each of the 256 inputs (index input + 128), computed by the compiler
+    /// with the same arithmetic.
+    public var table: UnsafePointer<Int8>?
 
     /// A logistic with precomputed scaling (see ``Logistic/init(count:inputScale:inputZeroPoint:)``).
-    public init(count: Int, inputZeroPoint: Int32, inputRangeRadius: Int32, inputMultiplier: Int32, inputLeftShift: Int32) {
+    public init(
+        count: Int, inputZeroPoint: Int32, inputRangeRadius: Int32, inputMultiplier: Int32, inputLeftShift: Int32,
+        table: UnsafePointer<Int8>? = nil
+    ) {
         self.count = count
         self.inputZeroPoint = inputZeroPoint
         self.inputRangeRadius = inputRangeRadius
         self.inputMultiplier = inputMultiplier
         self.inputLeftShift = inputLeftShift
+        self.table = table
+    }
+
+    /// The table for ``table``: the output of every int8 input, −128 first.
+    public func makeTable() -> [Int8] { (-128...127).map { value(Int8($0)) } }
+
+    /// One output.
+    @inline(__always)
+    func value(_ input: Int8) -> Int8 {
+        let x = Int32(input) &- inputZeroPoint
+        if x <= -inputRangeRadius { return -128 }
+        if x >= inputRangeRadius { return 127 }
+        let q4 = FixedPoint.multiplyByQuantizedMultiplier(x, inputMultiplier, inputLeftShift)
+        let q0 = FixedPoint.logistic(q4, integerBits: Logistic.inputIntegerBits)
+        let q23 = FixedPoint.roundingDivideByPOT(q0, 31 - 8) &- 128
+        return Int8(truncatingIfNeeded: max(-128, min(127, q23)))
     }
 
     static let inputIntegerBits: Int32 = 4
@@ -31,18 +53,11 @@ public struct Logistic {
 
     /// Runs on `count` inputs, writes as many outputs.
     public func run(input: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int8>) {
-        for i in 0..<count {
-            let x = Int32(input[i]) &- inputZeroPoint
-            if x <= -inputRangeRadius {
-                output[i] = -128
-            } else if x >= inputRangeRadius {
-                output[i] = 127
-            } else {
-                let q4 = FixedPoint.multiplyByQuantizedMultiplier(x, inputMultiplier, inputLeftShift)
-                let q0 = FixedPoint.logistic(q4, integerBits: Logistic.inputIntegerBits)
-                let q23 = FixedPoint.roundingDivideByPOT(q0, 31 - 8) &- 128
-                output[i] = Int8(truncatingIfNeeded: max(-128, min(127, q23)))
-            }
+        if let table {
+            // Valid: input + 128 is in 0...255, the table's size.
+            for i in 0..<count { output[i] = table[Int(input[i]) &+ 128] }
+            return
         }
+        for i in 0..<count { output[i] = value(input[i]) }
     }
 }

@@ -10,15 +10,25 @@ public struct Softmax {
     public var inputLeftShift: Int32
     /// −`CalculateInputRadius(5, inputLeftShift)`: differences below it give −128.
     public var diffMin: Int32
+    /// When set: ``expTable()``, the 256 exponentials `expOfDifference(−d)` for d = 0...255, computed by the
+    /// compiler with the same arithmetic (an int8 difference from the row's maximum is never below −255).
+    public var expTable: UnsafePointer<Int32>?
 
     /// A softmax with precomputed scaling (see ``Softmax/init(rows:depth:beta:inputScale:)``).
-    public init(rows: Int, depth: Int, inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32) {
+    public init(
+        rows: Int, depth: Int, inputMultiplier: Int32, inputLeftShift: Int32, diffMin: Int32,
+        expTable: UnsafePointer<Int32>? = nil
+    ) {
         self.rows = rows
         self.depth = depth
         self.inputMultiplier = inputMultiplier
         self.inputLeftShift = inputLeftShift
         self.diffMin = diffMin
+        self.expTable = expTable
     }
+
+    /// The table for ``expTable``: entry d is the exponential of the difference −d.
+    public func makeExpTable() -> [Int32] { (0..<256).map { expOfDifference(Int32(-$0)) } }
 
     static let scaledDiffIntegerBits: Int32 = 5
     static let accumulationIntegerBits: Int32 = 12
@@ -30,6 +40,12 @@ public struct Softmax {
         let q = QuantizedMultiplier(real)
         let radius = QuantizedMultiplier.inputRadius(integerBits: Int(Softmax.scaledDiffIntegerBits), leftShift: Int(q.shift))
         self.init(rows: rows, depth: depth, inputMultiplier: q.multiplier, inputLeftShift: q.shift, diffMin: -radius)
+    }
+
+    @inline(__always)
+    func exp(_ diff: Int32) -> Int32 {
+        if let expTable { return expTable[Int(0 &- diff)] }  // Valid: −255 ≤ diff ≤ 0.
+        return expOfDifference(diff)
     }
 
     @inline(__always)
@@ -50,16 +66,15 @@ public struct Softmax {
             for c in 0..<depth {
                 let diff = Int32(row[c]) &- Int32(maxValue)
                 if diff >= diffMin {
-                    sumOfExps &+= FixedPoint.roundingDivideByPOT(expOfDifference(diff), Softmax.accumulationIntegerBits)
+                    sumOfExps &+= FixedPoint.roundingDivideByPOT(exp(diff), Softmax.accumulationIntegerBits)
                 }
             }
             let (scale, bitsOverUnit) = FixedPoint.reciprocal(sumOfExps, integerBits: Softmax.accumulationIntegerBits)
             for c in 0..<depth {
                 let diff = Int32(row[c]) &- Int32(maxValue)
                 if diff >= diffMin {
-                    let exp = expOfDifference(diff)
                     let unsaturated = FixedPoint.roundingDivideByPOT(
-                        FixedPoint.saturatingRoundingDoublingHighMul(scale, exp), bitsOverUnit &+ 31 &- 8)
+                        FixedPoint.saturatingRoundingDoublingHighMul(scale, exp(diff)), bitsOverUnit &+ 31 &- 8)
                     let shifted = unsaturated &- 128
                     out[c] = Int8(truncatingIfNeeded: max(-128, min(127, shifted)))
                 } else {

@@ -16,6 +16,9 @@ public final class ModbusPoller {
 
     /// Every sample, as it arrives.
     public var onSample: (ModbusSample) -> Void = { _ in }
+    /// Called on every answer to a poll (data or an exception; not a timeout): device and point names, the time
+    /// from send to answer, and the exception or nil. The agent's device identity check hangs here.
+    public var onAnswer: (String, String, Duration, ModbusExceptionCode?) -> Void = { _, _, _, _ in }
     /// A device's link state changed (device name, new state).
     public var onLinkChange: (String, LinkState) -> Void = { _, _ in }
     /// A device's TCP host name resolved (device name, address).
@@ -161,9 +164,15 @@ public final class ModbusPoller {
         let d = points[i].device
         deviceCounters[d].requests += 1
         let p = points[i].point
+        let sent = loop.preciseNow()
         clients[devices[d].endpoint]!.send(p.readRequest, unit: devices[d].unit) { [weak self] result in
             guard let self else { return }
             self.points[i].busy = false
+            switch result {
+            case .success: self.onAnswer(self.devices[d].name, p.name, self.loop.preciseNow() - sent, nil)
+            case .failure(.exception(let code)): self.onAnswer(self.devices[d].name, p.name, self.loop.preciseNow() - sent, code)
+            default: break
+            }
             switch result {
             case .success(let response):
                 let values: [Double]

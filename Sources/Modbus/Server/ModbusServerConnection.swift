@@ -66,7 +66,11 @@ final class ModbusServerConnection {
         loop.unwatch(fd)
         stream.tls?.close()
         Glibc.close(fd)
-        if notify { server.connectionClosed(self, reason: reason) }
+        // Not while the server itself closes everything: that runs from its deinit too, when it is gone.
+        if notify {
+            server.observer?.disconnected(stats.client, requests: stats.requests)
+            server.connectionClosed(self, reason: reason)
+        }
     }
 
     private var pendingOutput: Int { output.count - outputSent }
@@ -195,6 +199,7 @@ final class ModbusServerConnection {
         } else {
             action = server.handler.handle(pdu: input[pdu], unit: header.unit, client: stats.client, into: &output)
         }
+        server.observer?.answered(stats.client, unit: header.unit, pdu: input[pdu], action: action)
         switch action {
         case .close:
             output.removeSubrange(headerStart...)

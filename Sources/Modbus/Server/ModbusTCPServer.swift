@@ -44,6 +44,8 @@ public final class ModbusTCPServer {
 
     /// The address the server listens on, once started.
     public private(set) var localAddress: SocketAddress?
+    /// Sees every connection and request (behaviour features, quarantine); nil: none.
+    public weak var observer: ModbusRequestObserver?
 
     /// Creates a server for `map`; nothing happens until ``start()``.
     /// - Parameters:
@@ -186,6 +188,12 @@ public final class ModbusTCPServer {
             }
             let info = ModbusClientInfo(host: peer.host, port: peer.port, connectionID: nextConnectionID)
             nextConnectionID += 1
+            if let observer, !observer.connected(info) {
+                close(fd)
+                counters.rejected += 1
+                refusedConnections.record(source: peer.host, [("client", peer.description), ("reason", "quarantined")])
+                continue
+            }
             var session: TLSSession?
             if let tls {
                 do {

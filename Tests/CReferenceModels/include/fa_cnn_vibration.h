@@ -40,6 +40,7 @@ typedef struct {
     const int32_t *op8_multipliers;
     const int32_t *op8_shifts;
     const int32_t *op8_weight_sums;
+    const int32_t *op9_exp_table;
 } fa_cnn_vibration_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

@@ -35,6 +35,7 @@ typedef struct {
     const int32_t *op6_multipliers;
     const int32_t *op6_shifts;
     const int32_t *op6_weight_sums;
+    const int8_t *op7_table;
 } fa_zoo_conv_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).

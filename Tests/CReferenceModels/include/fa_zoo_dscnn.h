@@ -57,6 +57,7 @@ typedef struct {
     const int32_t *op10_multipliers;
     const int32_t *op10_shifts;
     const int32_t *op10_weight_sums;
+    const int32_t *op11_exp_table;
 } fa_zoo_dscnn_constants_t;
 
 /// The model's constants (static storage; valid for the whole program).
