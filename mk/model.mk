@@ -91,8 +91,8 @@ _gen-check:
 check-generated: check-generated-model
 
 # A marker, not the venv's python: .venv may already exist from make test (pymodbus only).
-venv: $(VENV)/.model-tools-installed
-$(VENV)/.model-tools-installed:
+venv: $(VENV)/.train-tools-installed
+$(VENV)/.train-tools-installed:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q tensorflow-cpu ai-edge-litert tflite-micro numpy matplotlib

@@ -162,9 +162,12 @@ public final class Agent {
         sensors?.onSample = { sample in features.ingest(sample) }
         sensors?.onLinkChange = { device, state in if state == .down { features.sourceLost(device: device) } }
         if let peers {
-            peers.onStatus = { [unowned peers] i in
+            peers.onStatus = { [unowned self, unowned peers] i in
                 let p = peers.peers[i]
-                if let status = p.status { features.ingest(peer: p.config.name, status: status, values: p.values, at: p.lastSeen ?? .zero) }
+                if let status = p.status {
+                    features.ingest(peer: p.config.name, status: status, values: p.values, at: p.lastSeen ?? .zero)
+                    self.identity?.peer(p.config.name, answersAs: status.name)
+                }
             }
             peers.onChange = { [unowned self, unowned peers] i in
                 if peers.peers[i].link == .down { features.sourceLost(device: peers.peers[i].config.name) }
@@ -196,10 +199,10 @@ public final class Agent {
         if let s = config.security {
             quarantine = QuarantineGuard(config: s, loop: loop, logger: logger)
             quarantine?.start()
-            if let sensors {
+            if sensors != nil || peers != nil {
                 let identity = DeviceIdentity(learn: s.learn, loop: loop, logger: logger)
                 self.identity = identity
-                sensors.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
+                sensors?.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
             }
         }
         sensors?.start()

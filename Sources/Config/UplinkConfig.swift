@@ -12,7 +12,7 @@ public struct UplinkConfig: Sendable, Equatable {
             self.port = port
             self.tls = tls
         }
-        public var description: String { (tls ? "mqtts://" : "mqtt://") + (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+        public var description: String { (tls ? "mqtts://" : "mqtt://") + (host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host) + ":\(port)" }
 
         /// Parses `mqtt://HOST[:PORT]` or `mqtts://HOST[:PORT]` (`[::1]:1883` for IPv6); nil, with the reason, otherwise.
         public static func parse(_ text: String) -> Result<Broker, BrokerError> {

@@ -46,7 +46,10 @@ struct ModelManifest {
             let file = try field("file", { $0.hasSuffix(".tflite") && !$0.contains("..") }, "a .tflite file next to the manifest")
             let typeName = try field("type", Self.isIdentifier, "a Swift type name")
             let prefix = try field("prefix", Self.isIdentifier, "a C identifier")
-            let header = item["header"] == nil ? prefix + ".h" : try field("header", { $0.hasSuffix(".h") && !$0.contains("/") }, "a header file name")
+            var header = prefix + ".h"
+            if item["header"] != nil {
+                header = try field("header", { $0.hasSuffix(".h") && !$0.contains("/") && $0 != "CModelWeights.h" }, "a header file name (not CModelWeights.h)")
+            }
             for other in entries where other.name == name || other.typeName == typeName || other.prefix == prefix || other.header == header {
                 throw ModelError("\(item.mark): name, type, prefix and header must differ from those of '\(other.name)' (\(other.place))")
             }

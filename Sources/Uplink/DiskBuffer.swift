@@ -4,12 +4,12 @@ import Glibc
 /// Store-and-forward: a bounded, append-only queue of records on disk that survives a restart of the agent.
 ///
 /// Records go to segment files `DIR/<16 hex digits>.seg` (numbered in order; a new one every
-/// ``segmentBytes``); each record is `length (u32 LE) · CRC-32 (u32 LE) · bytes`. Appends are plain `write`s
+/// ``segmentBytes``, 256 KiB, or a quarter of a smaller bound); each record is `length (u32 LE) · CRC-32 (u32 LE) · bytes`. Appends are plain `write`s
 /// to the page cache: no fsync per record (an SD card would wear, and the loop would wait on it), so an agent
 /// killed (even SIGKILL) keeps everything, and a power cut loses what the kernel had not written back yet:
 /// at most about 35 s (`vm.dirty_expire_centisecs` 30 s + the 5 s writeback period); a torn last record
 /// fails its CRC and is dropped at the next start. Each append is one small `write` on the loop; a segment is
-/// read back in one `pread` of at most ``segmentBytes`` when the replay reaches it.
+/// read back in `pread`s of at most one largest record (64 KiB) as the replay reaches it.
 ///
 /// Beyond ``limit`` bytes the oldest segments are deleted, and their records counted in ``dropped``.
 /// Reading is two cursors: ``peek(_:)`` hands out records in order, ``acknowledge(_:)`` retires them (a segment
@@ -30,6 +30,9 @@ public final class DiskBuffer {
 
     /// A new segment is started beyond this size.
     public static let segmentBytes = 256 << 10
+    /// This buffer's segment size: ``segmentBytes``, or a quarter of a bound under 1 MiB (so the bound is kept
+    /// within a segment's worth).
+    public let segmentLimit: Int
     /// The largest record accepted.
     public static let maximumRecord = 64 << 10
     /// The most read from a segment in one go on the loop (at least one whole record of the largest size).
@@ -65,7 +68,8 @@ public final class DiskBuffer {
     /// scanned (their records counted, a torn tail cut off).
     public init(directory: String, limit: Int) throws(SystemError) {
         self.directory = directory
-        self.limit = max(limit, 2 * Self.segmentBytes)
+        self.limit = max(limit, 4 << 10)
+        segmentLimit = max(1 << 10, min(Self.segmentBytes, self.limit / 4))
         if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw SystemError("mkdir \(directory)") }
         guard let dir = opendir(directory) else { throw SystemError("opendir \(directory)") }
         var numbers: [UInt64] = []
@@ -98,7 +102,7 @@ public final class DiskBuffer {
     @discardableResult
     public func append(_ record: [UInt8]) -> Bool {
         guard record.count <= Self.maximumRecord else { dropped += 1; lastError = "record of \(record.count) bytes refused"; return false }
-        let full = segments.last.map { $0.bytes + record.count + 8 > Self.segmentBytes } ?? true
+        let full = segments.last.map { $0.bytes > 0 && $0.bytes + record.count + 8 > segmentLimit } ?? true
         if full || tailFD < 0 {
             guard openTail(fresh: full) else {
                 dropped += 1

@@ -203,9 +203,25 @@ public final class SparkplugEdgeNode {
         c.subscribe(topics.device("DCMD", "+"))
         if let host = config.primaryHost {
             c.subscribe(SparkplugTopic.state(host))
+            awaitPrimaryHost(c, host)
         }
         if hostOnline { birth() }
     }
+
+    /// The broker sends the host's retained STATE on every SUBSCRIBE. A broker that had just lost a peer may not
+    /// (a NATS node whose JetStream is re-electing): while the host is not known online, subscribe again every
+    /// ``stateRetry``.
+    private func awaitPrimaryHost(_ c: MQTTConnection, _ host: String) {
+        loop.schedule(after: Self.stateRetry) { [weak self, weak c] in
+            guard let self, let c, c === self.connection, c.isConnected, !self.hostOnline else { return }
+            self.logger.info("uplink.waiting_for_primary_host", ["host": host, "action": "subscribing to its STATE again"])
+            c.subscribe(SparkplugTopic.state(host))
+            self.awaitPrimaryHost(c, host)
+        }
+    }
+
+    /// How often the STATE subscription is renewed while the primary host is not known online.
+    public static let stateRetry: Duration = .seconds(3)
 
     private func closed(_ broker: UplinkConfig.Broker, _ reason: String) {
         connection = nil
@@ -246,7 +262,7 @@ public final class SparkplugEdgeNode {
         spillMemory()
         replayInFlight = []
         buffer.rewind()
-        if !config.primaryHost.isNil { hostOnline = false }
+        if config.primaryHost != nil { hostOnline = false }
     }
 
     // MARK: Births
@@ -460,7 +476,7 @@ public final class SparkplugEdgeNode {
             return
         }
         if topic == topics.node("NCMD") { return nodeCommand(payload) }
-        if topic.hasPrefix(topics.node("DCMD").replacingDCMD()) {
+        if topic.hasPrefix(topics.node("DCMD") + "/") {
             refuse(host: "?", "DCMD", "devices take no commands; send NCMD with the command block's metrics")
         }
     }
@@ -473,7 +489,7 @@ public final class SparkplugEdgeNode {
         var host: String?
         for m in payload.metrics where m.name == Self.hostIDMetric { if case .string(let h) = m.value { host = h } }
         for m in payload.metrics {
-            let name = m.name ?? m.alias.flatMap { a in definitions.indices.contains(Int(a) - 1) ? definitions[Int(a) - 1].name : nil } ?? "?"
+            let name = m.name ?? m.alias.flatMap { a in definitions.indices.contains(Int(clamping: a) - 1) ? definitions[Int(clamping: a) - 1].name : nil } ?? "?"
             if name == Self.hostIDMetric { continue }
             if name == Self.rebirthMetric {
                 if m.value == .boolean(true) {
@@ -551,13 +567,4 @@ public final class SparkplugEdgeNode {
         guard n >= 0 else { return nil }
         return String(decoding: buf.prefix(n).prefix { $0 != 10 && $0 != 13 }, as: UTF8.self)
     }
-}
-
-private extension Optional {
-    var isNil: Bool { self == nil }
-}
-
-private extension String {
-    /// `spBv1.0/G/DCMD/N` → `spBv1.0/G/DCMD/N/` (the device level follows).
-    func replacingDCMD() -> String { self + "/" }
 }

@@ -83,9 +83,12 @@ enum HILCommand {
                 var runtimes: [AgentRuntime] = []
                 for config in configs { runtimes.append(try AgentRuntime(config: config, backend: .mock, logger: logger, loop: loop)) }
                 print("scenario \(scenario.name) (\(file)) against \(configPaths.joined(separator: ", "))")
+                // A killed agent has stopped already (stop() runs once): the end of the scenario must not wait for it.
+                var killed = Set<ObjectIdentifier>()
                 let members = runtimes.map { r in
                     ScenarioRunner.Member(agent: r.agent, chips: r.chips.mockChips, machine: machines[r.agent.config.name],
                                           mapPort: r.modbusServer?.port, kill: {
+                                              killed.insert(ObjectIdentifier(r))
                                               r.onStopped = {}
                                               r.stop(reason: "scenario kill (as SIGTERM)")
                                           })
@@ -93,8 +96,9 @@ enum HILCommand {
                 let runner = ScenarioRunner(scenario: scenario, members: members, loop: loop)
                 let results = try runner.run()
                 // Every agent drives its outputs safe (and finishes its Modbus safe writes) before the next scenario.
-                var pending = runtimes.count
-                for r in runtimes {
+                let running = runtimes.filter { !killed.contains(ObjectIdentifier($0)) }
+                var pending = running.count
+                for r in running {
                     r.onStopped = {
                         pending -= 1
                         if pending == 0 { loop.stop() }

@@ -43,4 +43,45 @@ import Testing
         #expect(PrometheusText.render(line.agent.metricFamilies()).contains("fieldagent_device_identity_suspect{agent=\"line-a\",device=\"machine\"} 1\n"))
         line.agent.shutdown(reason: "test")
     }
+
+    @Test func aPeerWhoseStatusBlockNamesAnotherAgentIsFlagged() throws {
+        let loop = ManualLoop()
+        // A peer serving a map of this version, named line-b in its identity registers.
+        let peer = try PeerSetTests.StrangePeer(loop: loop, version: RegisterLayout.version)
+        defer { peer.server.stop() }
+        func name(_ n: String) {
+            for (i, r) in PeerStatus.identityRegisters(n).enumerated() { peer.map.inputRegisters[Int(RegisterLayout.identity) + i] = r }
+        }
+        name("line-b")
+        peer.map.inputRegisters[Int(RegisterLayout.state)] = RegisterLayout.State.deciding.rawValue
+        let text = """
+            board: sim
+            name: line-a
+            outputs:
+              - {name: lamp, pin: GPIO22}
+            peers:
+              - {name: line-b, host: 127.0.0.1, port: \(peer.server.port), interval: 200ms, timeout: 100ms}
+            server: {bind: 127.0.0.1, port: 1}
+            security: {learn: 3s}
+
+            """
+        let line = try DecisionPipelineTests.Line(text, loop: loop)
+        let identity = try #require(line.agent.identity)
+        for _ in 0..<40 {
+            peer.map.inputRegisters[Int(RegisterLayout.heartbeat)] &+= 1
+            pump(loop, .milliseconds(100))
+        }
+        #expect(identity.suspects.isEmpty)
+        #expect((identity.devices["peer line-b"]?.answers ?? 0) > 10)
+        // Something else now answers at line-b's address, with another name.
+        name("rogue")
+        for _ in 0..<5 {
+            peer.map.inputRegisters[Int(RegisterLayout.heartbeat)] &+= 1
+            pump(loop, .milliseconds(100))
+        }
+        #expect(identity.suspects == ["peer line-b"])
+        #expect(identity.devices["peer line-b"]?.suspect == "answers as 'rogue', was 'line-b' while learning")
+        #expect(line.agent.alarms.contains(.identity))
+        line.agent.shutdown(reason: "test")
+    }
 }

@@ -110,7 +110,7 @@ def one_agent(w):
     broker = started(Broker(w))
     rows = []
     # CPU per published message/sample.
-    seconds = 10
+    seconds = 20   # /proc CPU times tick at 10 ms: a longer run, a finer figure
     base = started(plain_agent(w, "cpu-base")).start()
     up = started(Agent(w, "cpu-uplink", [f"mqtt://127.0.0.1:{broker.port}"], interval="10ms", max_interval="10ms")).start()
     time.sleep(1)
@@ -194,7 +194,7 @@ def fleet(w, loadtool, nodes, seconds):
     urls = ",".join(f"mqtt://127.0.0.1:{n['mqtt']}" for n in cluster.nodes)
     interval = os.environ.get("UPLINK_INTERVAL", "250ms")
     log = open(os.path.join(w, "load.out"), "w")
-    proc = subprocess.Popen([loadtool, "--nodes", str(nodes), "--brokers", urls, "--seconds", str(seconds + 60),
+    proc = subprocess.Popen([loadtool, "--nodes", str(nodes), "--brokers", urls, "--seconds", str(seconds + 90),
                              "--interval", interval, "--dir", os.path.join(w, "load")], stdout=log, stderr=log)
     STARTED.append(type("LoadKill", (), {"kill": lambda self: proc.poll() is None and proc.kill()})())
     time.sleep(10)   # the fleet connects and is born
@@ -204,7 +204,7 @@ def fleet(w, loadtool, nodes, seconds):
     host.recording = False
     before_kill = sorted(host.samples)
     cluster.kill(cluster.nodes[0])
-    time.sleep(40)   # the storm: a third of the fleet fails over
+    time.sleep(60)   # the storm: a third of the fleet fails over
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)
     cluster.stop()

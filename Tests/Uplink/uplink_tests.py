@@ -381,15 +381,15 @@ def dedup_in_order(values):
 
 
 def test_nats_cluster_failover(w):
-    """Three NATS servers clustered (JetStream, MQTT on each). The host application is on node 2; the agent lists
-    all three and is on node 1. Node 1 is killed: the agent fails over, re-births on another node, replays what
+    """Three NATS servers clustered (JetStream, MQTT on each). The host application is on node 3; the agent lists
+    all three (and starts with node 1). The node it is on is killed: the agent fails over, re-births on another node, replays what
     it buffered, and the host sees every sample once and in order (documented duplicates aside)."""
     nats = os.environ.get("NATS_SERVER")
     if not nats:
         print("skip test_nats_cluster_failover: NATS_SERVER not set (make test-uplink sets it)")
         return
     cluster = NatsCluster(w, os.path.abspath(nats))
-    host = Host("scada", GROUP, cluster.nodes[1]["mqtt"])
+    host = Host("scada", GROUP, cluster.nodes[2]["mqtt"])
     host.online()
     urls = [f"mqtt://127.0.0.1:{n['mqtt']}" for n in cluster.nodes]
     # A node that lost a peer answers CONNECT only once JetStream has a leader again: give it connect_timeout 10s.
@@ -397,14 +397,15 @@ def test_nats_cluster_failover(w):
     tracker = Tracker("fleet")
     try:
         host.wait_for(lambda ms: len(counters(tracker.analyse(ms)[1])) >= 10, what="10 samples through the cluster")
-        assert f"online via {urls[0]}" in agent.status()
-        cluster.kill(cluster.nodes[0])
+        on = [i for i, u in enumerate(urls) if f"online via {u}" in agent.status()]
+        assert len(on) == 1 and on[0] != 2, f"the agent should be on node 1 or 2, not the host's: {agent.status()}"
+        cluster.kill(cluster.nodes[on[0]])
         host.wait_for(lambda ms: len(tracker.analyse(ms)[0]) >= 2, timeout=60, what="the rebirth on another node")
         agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 15, what="live data after failover")
         births, samples = tracker.analyse(host.snapshot())
         assert births[0] != births[1], f"the new session has a new bdSeq: {births}"
-        assert "online via mqtt://127.0.0.1:" in agent.status() and f"online via {urls[0]}" not in agent.status()
+        assert "online via mqtt://127.0.0.1:" in agent.status() and f"online via {urls[on[0]]}" not in agent.status()
         values = counters(samples)
         unique = dedup_in_order(values)
         assert_contiguous(unique, what="samples across the failover")
@@ -455,9 +456,63 @@ def test_devices_are_born_and_die_with_their_links(w):
         b.kill(); a.kill(); host.close(); broker.kill()
 
 
+def test_beyond_the_bound_the_oldest_are_dropped_and_counted(w):
+    """No broker while a 64 KiB buffer overflows: the oldest records are dropped and counted; once a broker and
+    the host are there, the host gets exactly the newest samples, contiguous, starting right after the dropped ones."""
+    port = free_port()
+    agent = Agent(w, "bound", [f"mqtt://127.0.0.1:{port}"], interval="5ms", extra="  primary_host: scada\n  buffer: 64KiB\n").start()
+    tracker = Tracker("bound")
+    try:
+        agent.wait_metric("fieldagent_uplink_dropped_total", lambda v: v >= 100, timeout=60)
+        assert agent.metrics()["fieldagent_uplink_buffer_bytes"] <= 64 * 1024
+        broker = Broker(w, port=port)
+        host = Host("scada", GROUP, broker.port)
+        host.online()
+        agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
+        dropped = int(agent.metrics()["fieldagent_uplink_dropped_total"])
+        host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 3, what="live data")
+        values = counters(tracker.analyse(host.snapshot())[1])
+        assert_contiguous(values, start=dropped + 1, what=f"the samples kept (after {dropped} dropped)")
+        host.close(); broker.kill()
+    finally:
+        agent.kill()
+
+
+def test_primary_host_offline_ends_the_session_until_it_is_back(w):
+    """The primary host's STATE goes offline: the node publishes NDEATH (its bdSeq) and sends no data; samples wait
+    on disk; the host comes back online: NBIRTH, the waiting samples as historical data, nothing lost."""
+    broker = Broker(w)
+    host = Host("scada", GROUP, broker.port)
+    host.online()
+    agent = Agent(w, "state", [f"mqtt://127.0.0.1:{broker.port}"], extra="  primary_host: scada\n").start()
+    tracker = Tracker("state")
+    try:
+        host.wait_for(lambda ms: len(counters(tracker.analyse(ms)[1])) >= 5, what="data")
+        host.offline()
+        death = host.wait_for(lambda ms: [m for m in ms if m.type == "NDEATH"], what="NDEATH after STATE offline")[0]
+        births, _ = tracker.analyse(host.snapshot())
+        assert {x.name: value_of(x) for x in death.metrics()}["bdSeq"] == births[0]
+        agent.wait_metric("fieldagent_uplink_buffered", lambda v: v >= 10)
+        seen = len(host.snapshot())
+        time.sleep(0.3)
+        after_death = [m for m in host.snapshot()[seen:] if m.type in ("NDATA", "NBIRTH")]
+        assert not after_death, f"data while the primary host is offline: {after_death}"
+        host.online()
+        agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
+        host.wait_for(lambda ms: len(tracker.analyse(ms)[0]) >= 2, what="the birth after STATE online")
+        host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 8, what="live data again")
+        _, samples = tracker.analyse(host.snapshot())
+        assert any(x[3] for x in samples), "the samples kept while the host was away come as historical"
+        assert_contiguous(dedup_in_order(counters(samples)), what="samples across the host's absence")
+    finally:
+        agent.kill(); host.close(); broker.kill()
+
+
 TESTS = [test_births_seq_and_data, test_broker_killed_mid_stream_loses_nothing, test_agent_sigkill_during_outage_keeps_the_buffer,
          test_rebirth_and_commands_through_the_gate, test_slow_broker_is_left_and_gpio_path_is_unaffected,
-         test_tls_verifies_both_ways, test_devices_are_born_and_die_with_their_links, test_nats_cluster_failover]
+         test_tls_verifies_both_ways, test_devices_are_born_and_die_with_their_links,
+         test_beyond_the_bound_the_oldest_are_dropped_and_counted, test_primary_host_offline_ends_the_session_until_it_is_back,
+         test_nats_cluster_failover]
 
 
 def main():

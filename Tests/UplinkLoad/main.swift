@@ -3,7 +3,7 @@
 // INTERVAL; node i starts on broker i mod the number of brokers and fails over to the next ones.
 //
 //   fieldagent-uplink-load --nodes N --brokers URL,URL,… --seconds S [--interval 1s] [--metrics 5] [--dir DIR]
-//                          [--group load] [--connect-timeout 10s]
+//                          [--group load] [--connect-timeout 10s] [--log-level error]
 //
 // Prints: nodes born, messages acknowledged per second in the window, publish → broker ack latency, and for
 // every node that lost its session the time from loss to its next birth (the reconnect storm) as a histogram.
@@ -41,13 +41,14 @@ final class LoadRun {
     let nodes: Int
     let interval: Duration
 
-    init(nodes: Int, brokers: [UplinkConfig.Broker], interval: Duration, connectTimeout: Duration, metrics: Int, group: String, dir: String) throws {
+    init(nodes: Int, brokers: [UplinkConfig.Broker], interval: Duration, connectTimeout: Duration, metrics: Int, group: String, dir: String,
+         logLevel: Logger.Level) throws {
         loop = try EpollLoop()
         self.nodes = nodes
         self.interval = interval
         lostAt = Array(repeating: nil, count: nodes)
         windowStart = loop.now
-        let logger = Logger(minimumLevel: .error)
+        let logger = Logger(minimumLevel: logLevel)
         for i in 0..<nodes {
             let k = i % brokers.count
             var config = UplinkConfig(brokers: Array(brokers[k...] + brokers[..<k]), group: group, node: "node\(i)")
@@ -171,7 +172,8 @@ func main() {
     }
     do {
         let run = try LoadRun(nodes: nodes, brokers: brokers, interval: interval, connectTimeout: connectTimeout, metrics: metrics,
-                              group: option("--group") ?? "load", dir: dir)
+                              group: option("--group") ?? "load", dir: dir,
+                              logLevel: option("--log-level").flatMap { Logger.Level(name: $0) } ?? .error)
         say("started: \(nodes) nodes, \(metrics) metrics each every \(interval), brokers \(list.joined(separator: ","))")
         try run.run(seconds: seconds)
     } catch {

@@ -3,12 +3,9 @@ import Testing
 @testable import Uplink
 
 @Suite struct DiskBufferTests {
-    private func directory() -> String {
-        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
-        // mkdtemp fills the template in place; the array outlives the call.
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        return String(cString: p!)
-    }
+    /// Kept until the suite instance (one per test) goes away.
+    private let temporary = TemporaryDirectory()
+    private func directory() -> String { temporary.path }
 
     private func record(_ n: Int, size: Int = 100) -> [UInt8] {
         var r = [UInt8](repeating: UInt8(n & 0xff), count: size)
@@ -80,9 +77,8 @@ import Testing
 
 @Suite struct DiskBufferDrainTests {
     @Test func aBufferDrainedToEmptyGivesWhatIsAppendedNext() throws {
-        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
-        // mkdtemp fills the template in place; the array outlives the call.
-        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+        let temporary = TemporaryDirectory()
+        let dir = temporary.path
         let b = try DiskBuffer(directory: dir, limit: 1 << 20)
         // Several segments, replayed and acknowledged while records keep arriving, down to empty, twice.
         for round in 0..<2 {
@@ -103,9 +99,8 @@ import Testing
 
 @Suite struct DiskBufferUnsentTests {
     @Test func unsentCountsWhatPeekHasNotHandedOut() throws {
-        var template = Array("/tmp/fa-diskbuffer-XXXXXX".utf8CString)
-        // mkdtemp fills the template in place; the array outlives the call.
-        let dir = String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
+        let temporary = TemporaryDirectory()
+        let dir = temporary.path
         let b = try DiskBuffer(directory: dir, limit: 1 << 20)
         #expect(!b.hasUnsent)
         b.append([1])

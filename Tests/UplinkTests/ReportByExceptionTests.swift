@@ -64,9 +64,7 @@ import Testing
         #expect(queued(n).map { $0[SparkplugEdgeNode.sampleCounterMetric] } == [.int64(1), .int64(2), .int64(3), .int64(4)])
     }
 
-    private func tempDirectory() -> String {
-        var template = Array("/tmp/fa-rbe-XXXXXX".utf8CString)
-        // mkdtemp fills the template in place; the array outlives the call.
-        return String(cString: template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }!)
-    }
+    /// Kept until the suite instance (one per test) goes away.
+    private let temporary = TemporaryDirectory()
+    private func tempDirectory() -> String { temporary.path }
 }

@@ -10,12 +10,14 @@ import Testing
             SparkplugMetric(name: "Model/Class", value: .string("bearing-wear")),
             SparkplugMetric(name: "Features/rms", value: .null(.double)),
         ], seq: 255)
-        #expect(try SparkplugPayload.decode(p.encoded()) == p)
+        let decoded = try SparkplugPayload.decode(p.encoded())
+        #expect(decoded == p)
     }
 
     @Test func aNegativeInt64SurvivesTheVarint() throws {
         let p = SparkplugPayload(metrics: [SparkplugMetric(name: "x", value: .int64(-1))])
-        #expect(try SparkplugPayload.decode(p.encoded()).metrics[0].value == .int64(-1))
+        let decoded = try SparkplugPayload.decode(p.encoded())
+        #expect(decoded.metrics[0].value == .int64(-1))
     }
 
     @Test(arguments: [[0x12, 0x05, 0x0a], [0x08], [0x12, 0xff, 0xff, 0xff, 0xff, 0x0f], [0x0b], [0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]] as [[UInt8]])
@@ -26,6 +28,19 @@ import Testing
     @Test func unknownFieldsAreSkipped() throws {
         // field 4 (uuid, string "ab") and field 5 (body) before seq 9
         let bytes: [UInt8] = [0x22, 0x02, 0x61, 0x62, 0x2a, 0x01, 0x00, 0x18, 0x09]
-        #expect(try SparkplugPayload.decode(bytes).seq == 9)
+        let decoded = try SparkplugPayload.decode(bytes)
+        #expect(decoded.seq == 9)
+    }
+
+    @Test func randomBytesNeverTrap() {
+        // What a broker (or anyone who may publish NCMD) sends is untrusted: any bytes decode or fail cleanly.
+        var rng = SystemRandomNumberGenerator()
+        let valid = SparkplugPayload(timestamp: 1, metrics: [SparkplugMetric(name: "Commands/stop", value: .boolean(true))], seq: 3).encoded()
+        for _ in 0..<20_000 {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...4, using: &rng) { bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
+            _ = try? SparkplugPayload.decode(bytes)
+        }
     }
 }

@@ -5,7 +5,7 @@ import Modbus
 
 /// Per polled Modbus device (`modbus:`, with `security:`): how it answered while learning (per point: data, or
 /// which exception; its answer time), and a flag, one log line and alarm bit 11 when it starts answering unlike
-/// itself: a possible swap for another device, or a spoof. Cleared when it answers like itself again for
+/// itself: a possible swap for another device, or a spoof. Per peer (`peers:`): the name in its status block. Cleared when it answers like itself again for
 /// ``clearAfter`` answers in a row. (Read Device Identification, FC 43/14, is not asked: not every device answers
 /// it, and the client does not speak it yet.)
 public final class DeviceIdentity {
@@ -46,6 +46,30 @@ public final class DeviceIdentity {
 
     /// The suspect devices now.
     public var suspects: [String] { devices.filter { $0.value.suspect != nil }.map(\.key).sorted() }
+
+    /// One status block read from `peer`, whose identity registers (20–35) name it `name`: learned while
+    /// learning; afterwards another name is a possible swap or spoof at once (a name does not drift).
+    public func peer(_ peer: String, answersAs name: String) {
+        let key = "peer " + peer
+        var d = devices[key, default: Device()]
+        d.answers += 1
+        if loop.now < learningUntil {
+            if d.points["name"] == nil { d.points["name"] = name }
+        } else if let learned = d.points["name"], learned != name {
+            if d.suspect == nil {
+                d.suspect = "answers as '\(name)', was '\(learned)' while learning"
+                logger.warning("security.identity", ["peer": peer, "reason": d.suspect!, "meaning": "possible swap for another agent, or a spoof"])
+            }
+            d.matches = 0
+        } else if d.suspect != nil {
+            d.matches += 1
+            if d.matches >= Self.clearAfter {
+                d.suspect = nil
+                logger.notice("security.identity_restored", ["peer": peer, "answers": Self.clearAfter])
+            }
+        }
+        devices[key] = d
+    }
 
     /// One answer of `device` for `point`.
     public func answer(device: String, point: String, took: Duration, exception: ModbusExceptionCode?) {
