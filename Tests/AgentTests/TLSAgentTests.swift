@@ -34,11 +34,12 @@ import YAML
     }
 
     /// An agent serving its map over TLS (port chosen by the kernel) with plaintext off, polling `peers`.
-    func agent(_ name: String, certificate: String, peers: [PeerConfig] = []) throws -> AgentRuntime {
+    func agent(_ name: String, certificate: String, peers: [PeerConfig] = [], roles: [String: ModbusAccessRights] = ["agent": .readOnly],
+               requireAllowlist: Bool = false) throws -> AgentRuntime {
         var config = try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: Self.config, file: "\(name).yaml").0
         config.name = name
         config.server = ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0)
-        config.serverTLS = ModbusTLSSettings(port: 0, identity: pki.identity(certificate), roles: ["agent": .readOnly])
+        config.serverTLS = ModbusTLSSettings(port: 0, identity: pki.identity(certificate), roles: roles, requireAllowlist: requireAllowlist)
         config.plainServer = .off
         config.peers = peers
         return try AgentRuntime(config: config, backend: .mock, logger: .silent, loop: loop)
@@ -64,6 +65,10 @@ import YAML
         #expect(a.agent.peers?.peers[0].link == .up)
         #expect(b.tlsServer!.counters.tlsHandshakes >= 1 && b.tlsServer!.counters.roleRefusals == 0)
         #expect(b.tlsServer!.connections.first?.client.role == "agent")
+        #expect(b.tlsServerStatus().contains("1 clients (agent 1)"), "\(b.tlsServerStatus())")
+        let families = b.tlsServerMetrics()
+        #expect(families.map(\.name) == ["fieldagent_modbus_tls_handshakes_total", "fieldagent_modbus_role_refusals_total", "fieldagent_modbus_tls_clients"])
+        #expect(families.last?.samples.first?.value == 1)
         let status = a.agent.statusText()
         // Issued for 825 days a moment ago: 824 or 825 whole days left, depending on the second.
         #expect(status.contains("tls: certificate \(pki.certificate("line-a")) expires in 82"), "\(status)")
@@ -163,5 +168,28 @@ import YAML
         #expect(load?.confirmed == true, "\(results)")
         #expect(map.holdingRegisters[0] == 0)
         #expect(machine.counters.tlsHandshakes >= 1)
+    }
+
+    /// A TLS client whose role may write the command block gets its write in without being on the IP allowlist;
+    /// with `allowlist: true` the allowlist is required as well (this agent has no peers and no writers: nobody is
+    /// on it), and the write is refused by the command block with exception 01.
+    @Test(arguments: [false, true])
+    func aRoleMayWriteTheCommandBlockAndTheAllowlistIsAnExtraCondition(requireAllowlist: Bool) throws {
+        let writers = ModbusAccessRights(read: ModbusAccessRights.readOnly.read, write: [.holdingRegisters: [0...1]])
+        let b = try agent("line-b", certificate: "line-b", roles: ["agent": writers], requireAllowlist: requireAllowlist)
+        #expect(b.agent.commands.allowed.isEmpty)
+        let client = try ModbusClient(loop: loop, endpoint: .tls(host: "127.0.0.1", port: b.tlsServer!.port),
+                                      tls: try TLSContext(server: false, identity: pki.identity("line-a")))
+        var result: Result<ModbusResponse, ModbusError>?
+        client.send(.writeMultipleRegisters(address: 0, values: [2, 1]), unit: 1) { result = $0 }  // reduce-load, sequence 1
+        try run(for: .seconds(5)) { result != nil }
+        if requireAllowlist {
+            #expect(result == .failure(.exception(.illegalFunction)), "\(String(describing: result))")
+            #expect(b.agent.commands.accepted == 0 && b.agent.commands.refused == 1)
+        } else {
+            #expect(result == .success(.written(address: 0, count: 2)), "\(String(describing: result))")
+            #expect(b.agent.commands.accepted == 1 && b.agent.commands.isSet(1))
+        }
+        b.stop(reason: "test")
     }
 }

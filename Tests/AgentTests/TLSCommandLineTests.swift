@@ -60,4 +60,15 @@ import Testing
         }
         return false
     }
+
+    @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
+    func checkSaysWhatPlaintextMayDoBesideTLS() throws {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        let example = parts.joined(separator: "/") + "/Examples/secure-peers.yaml"
+        let (status, out) = try run(["check", "--config", example])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("Modbus/TCP Security (mutual TLS) on 127.0.0.1:1802 with roles agent operator scada"), "\(out)")
+        #expect(out.contains("plaintext Modbus TCP on 127.0.0.1:1502 for reads only (writes get exception 01)"), "\(out)")
+    }
 }

@@ -13,7 +13,7 @@ import TLS
         func with(_ event: String) -> [String] { all.filter { $0.contains("event=\(event) ") } }
     }
 
-    /// A raw Modbus/TCP-over-TLS client: `PORT CA CERT|- KEY|- MODE REQUEST...`; MODE `tls` or `tls1.1`
+    /// A raw Modbus/TCP-over-TLS client: `PORT CA CERT|- KEY|- MODE REQUEST...`; MODE `tls`, `tls1.2` (at most) or `tls1.1`
     /// (at most TLS 1.1, security level 0 so OpenSSL offers it at all). A REQUEST is `FC:ADDRESS:VALUE`
     /// (FC 3 reads VALUE registers, FC 6 writes VALUE, FC 5 writes a coil). Prints one line per answer.
     static let rawClient = """
@@ -31,6 +31,8 @@ import TLS
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.load_verify_locations(ca)
         if cert != "-": ctx.load_cert_chain(cert, key)
+        if mode == "tls1.2":
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         if mode == "tls1.1":
             # Python's OpenSSL may refuse to offer TLS 1.1 at all (then the client fails here, which is a pass too).
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
@@ -96,6 +98,13 @@ import TLS
         #expect(map.holdingRegisters[5] == 777 && map.coils[2])
         #expect(server.counters.tlsHandshakes == 1 && server.counters.roleRefusals == 0)
         #expect(lines.with("modbus.tls.connected").first?.contains("role=operator") == true, "\(lines.all)")
+    }
+
+    @Test func aTLS12ClientIsServedToo() throws {
+        if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
+        let out = try client("viewer", mode: "tls1.2", ["3:0:1"])
+        #expect(out.contains("handshake TLSv1.2") && out.contains("answer 3:0:1 values [42]"), "\(out)")
+        #expect(lines.with("modbus.tls.connected").first?.contains("version=TLSv1.2") == true, "\(lines.all)")
     }
 
     @Test func anOperatorWritingOutsideItsRangeGetsIllegalFunction() throws {

@@ -101,6 +101,31 @@ public final class AgentRuntime {
         warnIfExpiringSoon(context)
     }
 
+    /// The TLS server's line in `fieldagent status` (empty without `server: tls:`).
+    public func tlsServerStatus() -> String {
+        guard let s = tlsServer else { return "" }
+        let c = s.counters
+        let roles = Dictionary(grouping: s.connections, by: { $0.client.role ?? "" }).map { "\($0.key.isEmpty ? "(none)" : $0.key) \($0.value.count)" }.sorted()
+        return "modbus/tcp security on port \(s.port): \(s.connections.count) clients (\(roles.isEmpty ? "none" : roles.joined(separator: ", "))), "
+            + "\(c.tlsHandshakes) handshakes, \(c.tlsFailures) refused or failed, \(c.roleRefusals) requests refused by role, "
+            + "\(c.handshakeDeferrals) pauses for the handshake budget\n"
+    }
+
+    /// The TLS server's counters in the Prometheus model (none without `server: tls:`).
+    public func tlsServerMetrics() -> [MetricFamily] {
+        guard let s = tlsServer else { return [] }
+        let agent = [MetricFamily.Label("agent", self.agent.config.name)]
+        return [
+            MetricFamily("fieldagent_modbus_tls_handshakes_total", help: "TLS handshakes on the Modbus/TCP Security port, by outcome.", type: .counter,
+                         samples: [.init(labels: agent + [.init("outcome", "ok")], value: Double(s.counters.tlsHandshakes)),
+                                   .init(labels: agent + [.init("outcome", "failed")], value: Double(s.counters.tlsFailures))]),
+            MetricFamily("fieldagent_modbus_role_refusals_total", help: "Requests answered with exception 01 because the client's role does not allow them.",
+                         type: .counter, samples: [.init(labels: agent, value: Double(s.counters.roleRefusals))]),
+            MetricFamily("fieldagent_modbus_tls_clients", help: "Clients connected over TLS now.", type: .gauge,
+                         samples: [.init(labels: agent, value: Double(s.connections.count))]),
+        ]
+    }
+
     /// Certificates are warned about this many days before they expire (status and metrics show the days left).
     public static let expiryWarningDays = 30
 
@@ -145,7 +170,8 @@ public final class AgentRuntime {
         let agent = self.agent
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
-                                            status: { agent.statusText() }, metrics: { agent.metricFamilies() },
+                                            status: { [weak self] in agent.statusText() + (self?.tlsServerStatus() ?? "") },
+                                            metrics: { [weak self] in agent.metricFamilies() + (self?.tlsServerMetrics() ?? []) },
                                             reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") },
                                             release: agent.quarantine.map { q in { host in q.release(host, by: "fieldagent release (status socket)") } })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
@@ -154,7 +180,7 @@ public final class AgentRuntime {
             // No fsync: the rename already keeps readers from half a file, and an fsync every 10 s wears an SD card
             // for data that is worthless after a power cut.
             let e = TextfileExporter(loop: loop, name: agent.config.name, directory: metricsDirectory, interval: metricsInterval,
-                                     sync: false, logger: logger, provider: { agent.metricFamilies() })
+                                     sync: false, logger: logger, provider: { [weak self] in agent.metricFamilies() + (self?.tlsServerMetrics() ?? []) })
             e.start()
             exporter = e
             logger.notice("metrics.writing", ["file": e.path, "every": durationText(metricsInterval)])

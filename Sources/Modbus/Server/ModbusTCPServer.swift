@@ -125,6 +125,7 @@ public final class ModbusTCPServer {
         for c in open.values { c.close("server stopped", notify: false) }
         open.removeAll()
         trustedFDs.removeAll()
+        acceptPaused = false
         if listener >= 0 {
             loop.unwatch(listener)
             close(listener)
@@ -173,8 +174,8 @@ public final class ModbusTCPServer {
         for _ in 0..<64 {
             guard !acceptPaused, handshakeBudgetAllows() else { return }
             guard let (fd, peer) = TCPSocket.accept(listener) else {
-                // Nothing was waiting: give the slot taken for it back.
-                if tls != nil, configuration.handshakesPerSecond != nil { handshakesInWindow -= 1 }
+                // Nothing was waiting: give back the budget taken for it.
+                if tls != nil, (configuration.handshakesPerSecond ?? 0) > 0 { handshakesInWindow = max(0, handshakesInWindow - 1) }
                 return
             }
             let isTrusted = trusted?(peer.host) ?? false
