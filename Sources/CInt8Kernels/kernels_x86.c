@@ -525,114 +525,6 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
     }
 }
 
-/* depthwise_op for AVX2: the AVX-512 kernel's 16-channel block on 256-bit registers (taps in pairs with vpmaddwd,
- * offset folded into the bias, outside taps on a zero-point row), requantized 8 lanes at a time; the last
- * depth % 16 channels per pixel through depthwise_pixel_avx2. */
-AVX2 static void depthwise_op_avx2(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
-    const int depth = c->depth, taps = c->filter_height * c->filter_width, pairs = (taps + 1) / 2;
-    const int32_t offset = -c->input_zero_point;
-    const fa_requant_t *rq = &c->requant;
-    const __m256i zero = _mm256_setzero_si256();
-    const __m256i zp = _mm256_set1_epi32(rq->output_zero_point), lo = _mm256_set1_epi32(rq->activation_min),
-                  hi = _mm256_set1_epi32(rq->activation_max);
-    int8_t pad[FA_DEPTHWISE_MAX_PAD];
-    memset(pad, (int8_t)c->input_zero_point, (size_t)depth);
-    ptrdiff_t offsets[FA_DEPTHWISE_MAX_TAPS + 1];
-    for (int ky = 0, t = 0; ky < c->filter_height; ky++)
-        for (int kx = 0; kx < c->filter_width; kx++, t++)
-            offsets[t] = ((ptrdiff_t)ky * c->dilation_height * c->input_width + (ptrdiff_t)kx * c->dilation_width) * depth;
-    offsets[taps] = offsets[taps - 1];
-    const int lastY = (c->filter_height - 1) * c->dilation_height, lastX = (c->filter_width - 1) * c->dilation_width;
-    __m256i vlo[FA_DEPTHWISE_MAX_TAPS / 2], vhi[FA_DEPTHWISE_MAX_TAPS / 2];
-    const int8_t *tap[FA_DEPTHWISE_MAX_TAPS + 1];
-    const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
-    const size_t out_pixels = (size_t)c->output_height * c->output_width;
-    int c0 = 0;
-    for (; c0 + 16 <= depth; c0 += 16) {
-        __m256i sum0 = zero, sum1 = zero;
-        for (int q = 0; q < pairs; q++) {
-            const int8_t *w = c->weights + (size_t)(2 * q) * depth + c0;
-            __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w));
-            __m256i w1 = 2 * q + 1 < taps ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + depth))) : zero;
-            vlo[q] = _mm256_unpacklo_epi16(w0, w1);
-            vhi[q] = _mm256_unpackhi_epi16(w0, w1);
-        }
-        for (int t = 0; t < taps; t++) {
-            const int8_t *w = c->weights + (size_t)t * depth + c0;
-            sum0 = _mm256_add_epi32(sum0, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)w)));
-            sum1 = _mm256_add_epi32(sum1, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + 8))));
-        }
-        const __m256i voff = _mm256_set1_epi32(offset);
-        const __m256i bias0 = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(rq->bias + c0)), _mm256_mullo_epi32(sum0, voff));
-        const __m256i bias1 = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(rq->bias + c0 + 8)),
-                                               _mm256_mullo_epi32(sum1, voff));
-        for (int b = 0; b < c->batches; b++) {
-            const int8_t *image = input + (size_t)b * image_bytes;
-            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
-            for (int oy = 0; oy < c->output_height; oy++) {
-                int originY = oy * c->stride_height - c->pad_top;
-                int insideY = originY >= 0 && originY + lastY < c->input_height;
-                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
-                    int originX = ox * c->stride_width - c->pad_left;
-                    if (insideY && originX >= 0 && originX + lastX < c->input_width) {
-                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
-                        for (int t = 0; t <= taps; t++) tap[t] = origin + offsets[t];
-                    } else {
-                        for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
-                            int y = originY + ky * c->dilation_height;
-                            int row_inside = y >= 0 && y < c->input_height;
-                            for (int kx = 0; kx < c->filter_width; kx++, t++) {
-                                int x = originX + kx * c->dilation_width;
-                                tap[t] = row_inside && x >= 0 && x < c->input_width
-                                    ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
-                            }
-                        }
-                        tap[taps] = pad + c0;
-                    }
-                    __m256i accL = zero, accH = zero;
-                    for (int q = 0; q < pairs; q++) {
-                        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q]));
-                        __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1]));
-                        accL = _mm256_add_epi32(accL, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), vlo[q]));
-                        accH = _mm256_add_epi32(accH, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), vhi[q]));
-                    }
-                    /* accL (0-3 | 8-11), accH (4-7 | 12-15) → (0-7), (8-15) */
-                    __m256i first = _mm256_add_epi32(_mm256_permute2x128_si256(accL, accH, 0x20), bias0);
-                    __m256i second = _mm256_add_epi32(_mm256_permute2x128_si256(accL, accH, 0x31), bias1);
-                    store8(requant8(first, rq->multipliers + c0, rq->shifts + c0, zp, lo, hi), o, 8);
-                    store8(requant8(second, rq->multipliers + c0 + 8, rq->shifts + c0 + 8, zp, lo, hi), o + 8, 8);
-                }
-            }
-        }
-    }
-    if (c0 < depth) {
-        const int8_t *wt[FA_DEPTHWISE_MAX_TAPS];
-        fa_requant_t rest = *rq;
-        rest.bias += c0, rest.multipliers += c0, rest.shifts += c0;
-        for (int t = 0; t < taps; t++) wt[t] = c->weights + (size_t)t * depth + c0;
-        for (int b = 0; b < c->batches; b++) {
-            const int8_t *image = input + (size_t)b * image_bytes;
-            int8_t *o = output + (size_t)b * out_pixels * depth + c0;
-            for (int oy = 0; oy < c->output_height; oy++) {
-                int originY = oy * c->stride_height - c->pad_top;
-                for (int ox = 0; ox < c->output_width; ox++, o += depth) {
-                    int originX = ox * c->stride_width - c->pad_left;
-                    for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
-                        int y = originY + ky * c->dilation_height;
-                        int row_inside = y >= 0 && y < c->input_height;
-                        for (int kx = 0; kx < c->filter_width; kx++, t++) {
-                            int x = originX + kx * c->dilation_width;
-                            tap[t] = row_inside && x >= 0 && x < c->input_width
-                                ? image + ((size_t)y * c->input_width + x) * depth + c0 : pad + c0;
-                        }
-                    }
-                    depthwise_pixel_avx2(depth - c0, taps, tap, wt, offset, &rest, o);
-                }
-            }
-        }
-    }
-}
-
 /* ADD, 16 lanes at a time (AVX-512F), the rest as AVX2. */
 VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
     const __m512i off1 = _mm512_set1_epi32(p->input1_offset), off2 = _mm512_set1_epi32(p->input2_offset);
@@ -654,9 +546,7 @@ VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const
     if (i < count) add_avx2(count - i, p, a + i, b + i, out + i);
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, depthwise_op_avx2, add_avx2,
-                                  requantize_avx2};
-const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni,
-                                        gemm_4x32_vnni, depthwise_pixel_avx512, depthwise_op_avx512, add_avx512,
-                                        requantize_avx2};
+const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
+                                        depthwise_op_avx512, add_avx512, requantize_avx2};
 #endif
