@@ -71,7 +71,30 @@ static void gemm_4x8_neon(const int8_t *const rows[4], int mr, int depth, const 
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
     int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
+    int g = 0;
+    /* Four groups at once: 16 bytes of each row, each group's 4 bytes spread from a lane. */
+    for (; g + 4 <= groups; g += 4) {
+        int32x4_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vreinterpretq_s32_s8(vld1q_s8(rows[i] + 4 * g));
+#define FA_NEON_STEP(j)                                                                                             \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        int8x8_t w00 = vget_low_s8(w0), w01 = vget_high_s8(w0), w10 = vget_low_s8(w1), w11 = vget_high_s8(w1);     \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            int8x8_t x = vreinterpret_s8_s32(vdup_laneq_s32(a[i], j));                                            \
+            acc[i][0] = vpadalq_s16(acc[i][0], vmull_s8(w00, x));                                                 \
+            acc[i][1] = vpadalq_s16(acc[i][1], vmull_s8(w01, x));                                                 \
+            acc[i][2] = vpadalq_s16(acc[i][2], vmull_s8(w10, x));                                                 \
+            acc[i][3] = vpadalq_s16(acc[i][3], vmull_s8(w11, x));                                                 \
+        }                                                                                                         \
+    } while (0)
+        FA_NEON_STEP(0);
+        FA_NEON_STEP(1);
+        FA_NEON_STEP(2);
+        FA_NEON_STEP(3);
+#undef FA_NEON_STEP
+    }
+    for (; g < end; g++) {
         int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
         int8x8_t w00 = vget_low_s8(w0), w01 = vget_high_s8(w0), w10 = vget_low_s8(w1), w11 = vget_high_s8(w1);
         for (int i = 0; i < 4; i++) {
@@ -95,7 +118,26 @@ DOTPROD static void gemm_4x8_dotprod(const int8_t *const rows[4], int mr, int de
     int32x4_t acc[4][2];
     for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = vdupq_n_s32(0);
     int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
+    int g = 0;
+    /* Four groups at once: 16 bytes of each row, sdot by lane. */
+    for (; g + 4 <= groups; g += 4) {
+        int8x16_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vld1q_s8(rows[i] + 4 * g);
+#define FA_DOT_STEP(j)                                                                                              \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a[i], j);                                                  \
+            acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a[i], j);                                                  \
+        }                                                                                                         \
+    } while (0)
+        FA_DOT_STEP(0);
+        FA_DOT_STEP(1);
+        FA_DOT_STEP(2);
+        FA_DOT_STEP(3);
+#undef FA_DOT_STEP
+    }
+    for (; g < end; g++) {
         int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
         for (int i = 0; i < 4; i++) {
             int8x16_t a = vreinterpretq_s8_s32(vdupq_n_s32(group(rows[i], g, groups, tail)));
@@ -114,7 +156,28 @@ DOTPROD static void gemm_4x16_dotprod(const int8_t *const rows[4], int mr, int d
         for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
     const int8_t *next = block + block_bytes;
     int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
+    int g = 0;
+    for (; g + 4 <= groups; g += 4) {
+        int8x16_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vld1q_s8(rows[i] + 4 * g);
+#define FA_DOT_STEP(j)                                                                                              \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        int8x16_t w2 = vld1q_s8(next + 32 * (g + j)), w3 = vld1q_s8(next + 32 * (g + j) + 16);                    \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a[i], j);                                                  \
+            acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a[i], j);                                                  \
+            acc[i][2] = vdotq_laneq_s32(acc[i][2], w2, a[i], j);                                                  \
+            acc[i][3] = vdotq_laneq_s32(acc[i][3], w3, a[i], j);                                                  \
+        }                                                                                                         \
+    } while (0)
+        FA_DOT_STEP(0);
+        FA_DOT_STEP(1);
+        FA_DOT_STEP(2);
+        FA_DOT_STEP(3);
+#undef FA_DOT_STEP
+    }
+    for (; g < end; g++) {
         int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
         int8x16_t w2 = vld1q_s8(next + 32 * g), w3 = vld1q_s8(next + 32 * g + 16);
         for (int i = 0; i < 4; i++) {
