@@ -2,6 +2,7 @@
 """A pymodbus server for FieldAgent's Modbus tests and benchmarks (a simulated sensor or a reference server).
 
   modbus_pymodbus_server.py --tcp PORT [--units 1,2]
+  modbus_pymodbus_server.py --tcp PORT --tls CA CERT KEY     (Modbus/TCP Security: mutual TLS, client certificate required)
   modbus_pymodbus_server.py --rtu /dev/pts/N [--baud 19200] [--parity E] [--units 1,2]
 
 Every unit serves: holding register k = unit*1000 + k (k < 200), input registers 0-1 = 21.5 as a big-endian
@@ -9,11 +10,12 @@ float32, coil k = (k % 3 == 0), discrete input k = (k % 2 == 0). Writes are kept
 """
 import argparse
 import asyncio
+import ssl
 import struct
 import sys
 
 from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
+from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer, StartAsyncTlsServer
 
 
 def device(unit):
@@ -39,11 +41,19 @@ async def main():
     p.add_argument("--baud", type=int, default=19200)
     p.add_argument("--parity", default="E")
     p.add_argument("--units", default="1")
+    p.add_argument("--tls", nargs=3, metavar=("CA", "CERT", "KEY"))
     a = p.parse_args()
     units = [int(u) for u in a.units.split(",")]
     context = ModbusServerContext(devices={u: device(u) for u in units}, single=False)
     print("ready", flush=True)
-    if a.tcp:
+    if a.tcp and a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(a.tls[1], a.tls[2])
+        ctx.load_verify_locations(a.tls[0])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        await StartAsyncTlsServer(context=context, address=("127.0.0.1", a.tcp), sslctx=ctx)
+    elif a.tcp:
         await StartAsyncTcpServer(context=context, address=("127.0.0.1", a.tcp))
     else:
         await StartAsyncSerialServer(context=context, port=a.rtu, baudrate=a.baud, parity=a.parity,

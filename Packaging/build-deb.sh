@@ -79,7 +79,9 @@ else
         # The libgpiod package is named after its soname: libgpiod2 (1.6, bookworm), libgpiod3 (2.x, trixie).
         gpiod=$(readelf -dW "$bin" | sed -n 's/.*NEEDED.*\[libgpiod\.so\.\([0-9]*\)\]/libgpiod\1/p')
         echo "build-deb: dpkg-shlibdeps failed; using the known library list" >&2
-        depends="libc6, libgcc-s1, libstdc++6, ${gpiod:-libgpiod2}, libmodbus5, libyaml-0-2"
+        # OpenSSL 3: libssl3 (bookworm), libssl3t64 (trixie, after the 64-bit time_t transition).
+        ssl=$(dpkg-query -W -f '${Package}\n' 'libssl3*' 2>/dev/null | grep -m1 -E '^libssl3(t64)?$' || echo libssl3)
+        depends="libc6, libgcc-s1, libstdc++6, ${gpiod:-libgpiod2}, libmodbus5, libyaml-0-2, $ssl, libmosquitto1"
     fi
 fi
 # systemd-sysusers in postinst; deb-systemd-helper/-invoke come from init-system-helpers (priority required).

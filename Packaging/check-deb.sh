@@ -27,7 +27,7 @@ for field in Package Version Architecture Maintainer Installed-Size Depends Desc
     grep -q "^$field: " "$tmp/DEBIAN/control" || fail "control has no $field"
 done
 depends=$(sed -n 's/^Depends: //p' "$tmp/DEBIAN/control")
-for lib in libgpiod libmodbus5 libyaml-0-2 libc6; do
+for lib in libgpiod libmodbus5 libyaml-0-2 libssl3 libmosquitto1 libc6; do
     case "$depends" in *"$lib"*) ;; *) fail "Depends lacks $lib: $depends" ;; esac
 done
 # The libgpiod package must be the one the binary links: libgpiod2 for libgpiod.so.2 (1.6), libgpiod3 for .so.3 (2.x).

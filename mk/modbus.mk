@@ -2,9 +2,12 @@
 #   make test-deps-modbus  .venv with pymodbus (the interop tests use .venv/bin/python); part of make test
 #   make fuzz-modbus       libFuzzer over MBAP/RTU framing, request decoding and handling (part of make fuzz, mk/fuzz.mk)
 #   make bench-modbus      requests/s reading 10 holding registers, 1 and 8 connections: ours vs libmodbus vs pymodbus
-#                          (one request in flight per connection, then 16: pipelined), server CPU µs per request
+#                          (one request in flight per connection, then 16: pipelined), server CPU µs per request;
+#                          Modbus/TCP Security: requests/s and CPU over TLS vs plaintext, handshake cost, memory per
+#                          TLS connection, an event's latency on the loop while TLS clients connect
 #   make bench-adversaries GPIO edge → output in the agent (mock chip) with its Modbus server and a poller on the
-#                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5)
+#                          loop, without and with misbehaving peers (ADVERSARY_SECONDS per row, default 5); and with Modbus/TCP Security on while a client
+#                          opens TLS connections back to back (handshake_rate 10/s and no limit)
 
 MODBUS_PYTHON ?= python3
 MODBUS_VENV   := .venv
@@ -42,8 +45,9 @@ bench-modbus: build test-deps-modbus
 	@mkdir -p $(BENCH_DIR)
 	cc -O2 -o $(BENCH_DIR)/modbus-libmodbus-server Bench/modbus-libmodbus-server.c $$(pkg-config --cflags --libs libmodbus)
 	cc -O2 -pthread -o $(BENCH_DIR)/modbus-load Bench/modbus-load.c
+	cc -O2 -pthread -o $(BENCH_DIR)/modbus-tls-load Bench/modbus-tls-load.c $$(pkg-config --cflags --libs openssl)
 	@bash Bench/modbus-bench.sh $(BIN) $(BENCH_DIR) $(MODBUS_VENV)/bin/python $(BENCH_SECONDS)
 
 # No Python, no third-party peers: every adversary is a thread of the bench process (see AdversaryBench.swift).
-bench-adversaries: build
-	$(BIN) bench --modbus-adversaries --seconds $(ADVERSARY_SECONDS)
+bench-adversaries: bench-build
+	$(BENCH_BIN) modbus-adversaries --seconds $(ADVERSARY_SECONDS)

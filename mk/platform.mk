@@ -19,9 +19,9 @@ ROOT_SDKS      := /opt/fieldagent-sdks
 ARM64_SDK      := fieldagent-trixie-arm64
 # The build and test tools of the trixie root (make test needs the same packages as on the host: DEB_DEPS).
 TRIXIE_PACKAGES := swiftlang=$(TRIXIE_SWIFTLANG) libc6-dev libstdc++-14-dev libgcc-14-dev make git ca-certificates \
-                   binutils binutils-aarch64-linux-gnu dpkg-dev $(DEB_DEPS)
+                   binutils binutils-aarch64-linux-gnu dpkg-dev procps $(DEB_DEPS)
 # What the arm64 binary links against, and the arm64 Swift runtime and modules.
-SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmodbus-dev libyaml-dev \
+SYSROOT_PACKAGES := libc6-dev libstdc++-14-dev libgcc-14-dev libgpiod-dev libmodbus-dev libyaml-dev libssl-dev libmosquitto-dev \
                     libswiftlang=$(TRIXIE_SWIFTLANG) swiftlang=$(TRIXIE_SWIFTLANG)
 # The arm64 products, as seen from the host.
 ARM64_BUILD    := $(TRIXIE_ROOT)$(ROOT_SRC)/.build-arm64
@@ -68,7 +68,8 @@ test-trixie: sync-trixie
 cross-arm64: sync-trixie arm64-sysroot
 	@start=$$(date +%s); \
 	$(IN_TRIXIE_X) bash -o pipefail -c 'cd $(ROOT_SRC) && for p in fieldagent fieldagent-gpio-selftest; do \
-	  $(CROSS_ENV) swift build $(RELEASE) $(CROSS_FLAGS) --product $$p 2>&1 | $(SDK_NOISE) || exit 1; done' \
+	  link=$$([ $$p = fieldagent ] && echo "$(call product_link,$(ROOT_SRC),keep-unwind)"); \
+	  $(CROSS_ENV) swift build $(RELEASE) $$link $(CROSS_FLAGS) --product $$p 2>&1 | $(SDK_NOISE) || exit 1; done' \
 	  || { echo "make cross-arm64: the arm64 build failed" >&2; exit 1; }; \
 	echo "make cross-arm64: $(ARM64_BIN) in $$(( $$(date +%s) - start )) s"
 	@Platform/check-binary $(ARM64_BIN) aarch64

@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--out", default="Models/machine_health")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--save-float", help="also save the float Keras model here (for Models/train/evaluate.py)")
     args = parser.parse_args()
 
     tf.keras.utils.set_random_seed(args.seed)
@@ -97,6 +98,8 @@ def main():
     tflite = converter.convert()
     with open(args.out + ".tflite", "wb") as f:
         f.write(tflite)
+    if args.save_float:
+        model.save(args.save_float)
 
     from ai_edge_litert.interpreter import Interpreter
     interp = Interpreter(model_content=tflite)

@@ -4,6 +4,8 @@ import EventLoop
 import GPIO
 import Inference
 import Modbus
+import TLS
+import Uplink
 
 /// The running agent: its inputs, outputs and rules on one event loop.
 ///
@@ -38,6 +40,8 @@ public final class Agent {
     public private(set) var startedAt: Instant = .zero
     /// The Modbus sensors and actuators (`modbus:`); nil without devices.
     public private(set) var sensors: ModbusPoller?
+    /// The agent's TLS client identity (`server: tls:`) for `tls://` sensors and peers; nil without TLS.
+    public private(set) var tlsClient: TLSContext?
     /// The peers polled (`peers:`); nil without peers.
     public private(set) var peers: PeerSet?
     /// The features (`features:`).
@@ -46,6 +50,10 @@ public final class Agent {
     public private(set) var decision: DecisionEngine?
     /// The command block peers write (`stop`, `reduce-load`, flags) and its allowlist.
     public private(set) var commands: CommandBlock!
+    /// Behaviour and quarantine of the server's clients (`security:`); nil without it. The server reports to it.
+    public private(set) var quarantine: QuarantineGuard?
+    /// Whether each polled Modbus device still answers like itself (`security:`); nil without it.
+    public private(set) var identity: DeviceIdentity?
     private let model: any CompiledNetwork.Type
     private var lastInputSample: Instant?
     /// Where a latched class is kept across restarts (`STATE_DIR/NAME.latch`); nil keeps it in memory only
@@ -54,6 +62,18 @@ public final class Agent {
     /// Resolves the host names of Modbus devices and peers off the loop; nil: the default (`getaddrinfo` on a
     /// helper thread). Set before ``start()`` (tests give a silent or failing DNS).
     public var resolver: NameResolver?
+    /// The Sparkplug B uplink (`uplink:`); nil without one, or when its buffer directory could not be opened.
+    public private(set) var uplink: SparkplugEdgeNode?
+    /// Where the uplink's store-and-forward buffer lives when the config names no `buffer_dir`
+    /// (`STATE_DIR/uplink-NAME`); nil: `/tmp/fieldagent-NAME-uplink`. Set before ``start()``.
+    public var uplinkDirectory: String?
+
+    /// Uses `context` (the agent's renewed certificate) for the next TLS connections to sensors and peers.
+    public func reloadTLSClient(_ context: TLSContext) {
+        tlsClient = context
+        sensors?.reloadTLS(context)
+        peers?.reloadTLS(context)
+    }
 
     /// An agent for `config`; `model` is the compiled-in network unless a test gives another.
     public init(config: AgentConfig, chips: ChipSet, loop: EventLoop, logger: Logger, model: any CompiledNetwork.Type = CompiledModel.self) {
@@ -103,6 +123,15 @@ public final class Agent {
         for (index, monitor) in inputs.enumerated() {
             monitor.start { [unowned self] m, edge in self.inputEdge(index, m, edge) }
         }
+        if let tls = config.serverTLS {
+            do {
+                tlsClient = try TLSContext(server: false, identity: tls.identity)
+            } catch {
+                logger.error("tls.identity_failed", ["reason": error.description])
+                shutdown(reason: "start failed")
+                throw AgentError("server: tls: \(error.description)")
+            }
+        }
         do {
             try startDecisionPath()
         } catch {
@@ -110,6 +139,7 @@ public final class Agent {
             shutdown(reason: "start failed")
             throw AgentError("Modbus: \(error.description)")
         }
+        startUplink()
         running = true
         logger.notice("agent.started", ["agent": config.name, "inputs": inputs.count, "outputs": outputs.count,
                                         "rules": rules.count, "devices": config.modbus.count, "peers": config.peers.count,
@@ -123,8 +153,8 @@ public final class Agent {
         for p in config.peers where SocketAddress(numericHost: p.host, port: 0) != nil { writers.insert(CommandBlock.normalized(p.host)) }
         let commands = CommandBlock(allowed: writers, loop: loop, logger: logger)
         self.commands = commands
-        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver) }
-        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver) }
+        if !config.modbus.isEmpty { sensors = try ModbusPoller(loop: loop, devices: config.modbus, logger: logger, resolver: resolver, tls: tlsClient) }
+        if !config.peers.isEmpty { peers = try PeerSet(configs: config.peers, loop: loop, logger: logger, resolver: resolver, tls: tlsClient) }
         // A peer given by name may write (and gets a reserved server slot) from the address it resolves to.
         peers?.onResolved = { [unowned commands] _, address in commands.allow(address.host) }
         let features = FeatureBank(configs: config.features, logger: logger) { [unowned self] source in self.linkProblem(source) }
@@ -163,9 +193,35 @@ public final class Agent {
             }
             decision = engine
         }
+        if let s = config.security {
+            quarantine = QuarantineGuard(config: s, loop: loop, logger: logger)
+            quarantine?.start()
+            if let sensors {
+                let identity = DeviceIdentity(learn: s.learn, loop: loop, logger: logger)
+                self.identity = identity
+                sensors.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
+            }
+        }
         sensors?.start()
         peers?.start()
         decision?.start()
+    }
+
+    /// The Sparkplug edge node, when configured. A buffer directory that cannot be opened leaves the agent running
+    /// without its uplink (logged): the machine's control never depends on the broker.
+    private func startUplink() {
+        guard let u = config.uplink else { return }
+        let directory = u.bufferDirectory ?? uplinkDirectory ?? "/tmp/fieldagent-\(config.name)-uplink"
+        do {
+            let node = try SparkplugEdgeNode(config: u, definitions: AgentUplink.definitions(for: self), bufferDirectory: directory,
+                                             loop: loop, logger: logger, resolver: resolver) { [unowned self] in AgentUplink.sample(self) }
+            node.deviceOnline = { [unowned self] device in AgentUplink.deviceOnline(self, device) }
+            node.onCommand = { [unowned self] host, name, value in AgentUplink.command(self, host: host, name: name, value: value) }
+            uplink = node
+            node.start()
+        } catch {
+            logger.error("uplink.not_started", ["buffer_dir": directory, "reason": error.description, "effect": "the agent runs without its uplink"])
+        }
     }
 
     /// Gives the features that read GPIO inputs a sample of each input's debounced value, once per loop time.
@@ -202,6 +258,9 @@ public final class Agent {
             guard let peers, let i = peers.index(of: name) else { return false }
             let p = peers.peers[i]
             return p.link == .up && p.status?.healthClass == c
+        case .anomaly, .estimate:
+            // Evaluated by the decision's CompanionMonitor.
+            return false
         }
     }
 
@@ -216,6 +275,7 @@ public final class Agent {
     public func resetAnswer(source: String) -> String {
         guard let d = decision else { return "error: this agent has no decide: section, so nothing latches\n" }
         switch requestReset(source: source) {
+        case .cleared(0): return "reset: the anomaly alarm cleared (the score reads below warn)\n"
         case .cleared(let c): return "reset: \(d.decision.labels[c]) cleared; deciding afresh (actuators safe until a class is confirmed)\n"
         case .refused(let why): return "error: reset refused: \(why)\n"
         case .notLatched: return "reset: nothing is latched\n"
@@ -242,11 +302,17 @@ public final class Agent {
                 if c == d.decision.labels.count - 1 { a.insert(.worst) }
             }
             if d.latchedClass != nil { a.insert(.latched) }
+            if let level = d.companions?.levels?.inForce {
+                if level >= 1 { a.insert(.anomalyWarn) }
+                if level >= 2 { a.insert(.anomalyAlarm) }
+            }
         }
         if let sensors, sensors.devices.contains(where: { sensors.link(of: $0.name)?.state != .up }) { a.insert(.sensorDown) }
         if let peers, peers.peers.contains(where: { $0.link != .up }) { a.insert(.peerDown) }
         if features?.anyRejecting == true { a.insert(.badSample) }
         if commands?.isSet(0) == true { a.insert(.remoteStop) }
+        if quarantine?.quarantined.isEmpty == false { a.insert(.quarantine) }
+        if identity?.suspects.isEmpty == false { a.insert(.identity) }
         return a
     }
 
@@ -255,7 +321,9 @@ public final class Agent {
     /// confirmed). Safe to call twice.
     public func shutdown(reason: String) {
         decision?.stop(reason: reason)
+        quarantine?.stop()
         peers?.stop()
+        uplink?.stop()
         if stopReason == nil { stopReason = reason }
         for output in outputs {
             output.driveSafe(reason: reason)
@@ -320,6 +388,15 @@ public final class Agent {
     public func closeModbus() {
         sensors?.stop()
         peers?.stop()
+    }
+
+    /// The server's write authorizer: a quarantined source's writes are refused, then the command block decides.
+    public func authorizeWrite(_ client: ModbusClientInfo, _ unit: UInt8, _ write: RegisterWrite, requireAllowlist: Bool = true) -> WriteDecision {
+        if let quarantine, quarantine.isQuarantined(client.host) {
+            quarantine.refusedWrite(client.host)
+            return .reject(.illegalFunction)
+        }
+        return commands.authorize(client, unit, write, requireAllowlist: requireAllowlist)
     }
 
     /// The output called `name`.

@@ -80,6 +80,9 @@ public enum BuiltinConfigs {
       - name: standby           # this line's standby pump: covers for the peer line when it fails
         pin: GPIO25
         safe: off
+      - name: service_lamp      # blue: call maintenance (wear seen by the anomaly model, or little life left)
+        pin: GPIO5
+        safe: off
 
     rules:                      # edge rules run beside decisions, on the same loop
       - when: guard_door rises
@@ -122,6 +125,10 @@ public enum BuiltinConfigs {
       min_dwell: 5s             # ... and the current class must have held 5 s (a fault is never held back)
       latch: [fault]            # a fault holds (motor off) until a reset, accepted once the machine reads normal:
       reset_input: fault_reset  # this button, the command bit reset, or fieldagent reset NAME
+      anomaly:                  # the autoencoder (trained on normal data only) scores every inference: wear shows
+        model: machine_anomaly  # here long before the classifier says degraded; warn and alarm: the defaults from
+        confirm: 4              # training (fieldagent model machine_anomaly)
+      estimate: [machine_rul]   # remaining useful life in hours (register map 210-211, fieldagent status)
       actions:
         normal:   [motor on, warn_lamp off, machine.load 100]
         degraded: [motor on, warn_lamp on, machine.load 70]
@@ -133,6 +140,10 @@ public enum BuiltinConfigs {
           do: [standby on]
         - when: command reduce-load    # a peer asked this line to take less load
           do: [machine.load 50]
+        - when: machine_anomaly is warn    # early wear: plan maintenance
+          do: [service_lamp on]
+        - when: machine_rul.rul below 48h  # under two days of life left
+          do: [service_lamp on]
 
     peers:
       - name: line-b
@@ -143,6 +154,9 @@ public enum BuiltinConfigs {
     server:
       bind: 127.0.0.1           # 0.0.0.0 on a Pi, so the peer (and SCADA) can reach it
       port: 1502
+
+    security:                   # learns how each client of the server behaves, then quarantines one that turns
+      learn: 5m                 # abnormal (a scanner, a write spammer, a flood): its writes are refused
     """#
 
     /// Examples/line-b.yaml.

@@ -68,9 +68,21 @@ public struct BoardCatalog: Sendable {
     public func board(forModel model: String) -> Board? {
         var best: (board: Board, length: Int)?
         for board in boards {
-            for m in board.models where model.contains(m) && m.count > (best?.length ?? 0) { best = (board, m.count) }
+            for m in board.models where Self.text(model, contains: m) && m.count > (best?.length ?? 0) { best = (board, m.count) }
         }
         return best?.board
+    }
+
+    /// True when `part` occurs in `text`, compared byte by byte. (`String.contains(String)` is an extension from
+    /// `_StringProcessing`, whose regex engine would add about 1.5 MB to the static binary for this one call.)
+    static func text(_ text: String, contains part: String) -> Bool {
+        let haystack = Array(text.utf8), needle = Array(part.utf8)
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
     }
 
     /// Reads one board from the YAML `read` returns; a YAML error becomes a board error with its place.

@@ -3,7 +3,7 @@
  * sha256 e39feb0d547e01d9b4dee73ad653a22d42a7ec88a0ba95d5b2131548aa50c45a
  * Do not edit: regenerate with `make model`.
  */
-#include "CModelWeights.h"
+#include "fa_model.h"
 
 /* tensor 6 'sequential_1/dense_1/MatMul' [32,12] packed: blocks of 8 channels × groups of 4 of depth 12 */
 static const int8_t op0_weights[384] __attribute__((aligned(16))) = {

@@ -71,6 +71,11 @@ public struct AgentConfig: Sendable {
     public var modbus: [ModbusDeviceConfig] = []
     /// The agent's Modbus TCP server (`server:`, see `ServerSection.swift`); nil when the section is absent.
     public var server: ModbusServerConfiguration?
+    /// Modbus/TCP Security (`server: tls:`, see `ServerTLSSection.swift`): the TLS listener, the agent's
+    /// certificate (also for `tls://` sensors and peers) and the rights per role; nil when off.
+    public var serverTLS: ModbusTLSSettings?
+    /// What plaintext Modbus TCP clients may do (`server: plain:`): everything without TLS, reads or nothing beside it.
+    public var plainServer: PlainServerMode = .readWrite
     /// Numeric addresses allowed to write the command block, besides the peers' (`server: writers:`).
     public var writers: [String] = []
     /// The peer agents polled (`peers:`, see `PeersSection.swift`).
@@ -79,6 +84,10 @@ public struct AgentConfig: Sendable {
     public var features: [FeatureConfig] = []
     /// The decision (`decide:`, see `DecideSection.swift`); nil when the agent runs no model.
     public var decision: DecisionConfig?
+    /// The Sparkplug B uplink (`uplink:`); nil without one.
+    public var uplink: UplinkConfig?
+    /// Behaviour and quarantine of the server's clients (`security:`, see `SecuritySection.swift`); nil: off.
+    public var security: SecurityConfig?
 
     /// A config; usually made by ``ConfigLoader``, which checks what this initializer does not.
     public init(file: String, name: String, board: Board, inputs: [InputConfig], outputs: [OutputConfig], rules: [Rule]) {

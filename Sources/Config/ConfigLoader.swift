@@ -17,7 +17,7 @@ import YAML
 public struct ConfigLoader: Sendable {
     /// The top-level keys a config may have; any other is an error listing these. A new section adds its
     /// key here (one line), decodes it in its own `…Section.swift`, and stores the result in ``AgentConfig``.
-    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key]
+    public static let topLevelKeys = ["board", "name", InputsSection.key, OutputsSection.key, RulesSection.key, ModbusSection.key, ServerSection.key, PeersSection.key, FeaturesSection.key, DecideSection.key, UplinkSection.key, SecuritySection.key]
 
     /// The boards that `board:` may name.
     public let catalog: BoardCatalog
@@ -94,6 +94,7 @@ public struct ConfigLoader: Sendable {
         let modbus = ModbusSection.decode(sections[ModbusSection.key], context)
         let server = ServerSection.decode(sections[ServerSection.key], context)
         let peers = PeersSection.decode(sections[PeersSection.key], context)
+        let security = SecuritySection.decode(sections[SecuritySection.key], context, hasServer: server != nil)
         for p in peers where modbus.contains(where: { $0.name == p.name }) {
             r.error(p.location, "the peer name '\(p.name)' is also a Modbus device's name; features and rules could not tell them apart")
         }
@@ -106,6 +107,16 @@ public struct ConfigLoader: Sendable {
                 r.warning(rule.location, "output '\(rule.action.output)' is driven by this rule and by decide:; the next decision tick overrides the rule")
             }
         }
+        if server?.tls == nil {
+            for p in peers where p.tls {
+                r.error(p.location, "peer '\(p.name)' has tls: on, but the agent has no certificate: add server: tls: (ca, cert, key)")
+            }
+            for item in sections[ModbusSection.key]?.sequenceItems ?? [] {
+                guard let endpoint = item["endpoint"], endpoint.scalarValue?.hasPrefix("tls://") == true else { continue }
+                r.error(endpoint.mark, "\(item["name"]?.scalarValue.map { "device '\($0)'" } ?? "a device") is reached over tls://, but the agent has no certificate: add server: tls: (ca, cert, key)")
+            }
+        }
+        let uplink = UplinkSection.decode(sections[UplinkSection.key], context, agentName: name)
         if !peers.isEmpty && server == nil {
             r.warning(SourceMark(file: file, line: peers[0].location.line, column: 1), "peers are polled but this agent has no server: section, so they cannot poll it back")
         }
@@ -113,11 +124,15 @@ public struct ConfigLoader: Sendable {
         guard let board, !r.hasErrors else { throw ConfigErrors(r.sortedDiagnostics) }
         var config = AgentConfig(file: file, name: name, board: board, inputs: inputs, outputs: outputs, rules: rules)
         config.modbus = modbus
-        config.server = server?.0
+        config.server = server?.configuration
         config.writers = server?.writers ?? []
+        config.serverTLS = server?.tls
+        config.plainServer = server?.plain ?? .readWrite
         config.peers = peers
         config.features = features
         config.decision = decision
+        config.uplink = uplink
+        config.security = security
         return (config, r.sortedDiagnostics)
     }
 

@@ -44,12 +44,20 @@ public struct DecisionConfig: Sendable, Equatable {
         case peerDown(peer: String)
         /// `command stop` / `command reduce-load` / `command flag5`: a bit of the command block a peer wrote.
         case command(bit: Int, name: String)
+        /// `machine_anomaly is warn` (warn or alarm) / `machine_anomaly is alarm`: the anomaly decision's
+        /// confirmed level is at least `level` (1 warn, 2 alarm).
+        case anomaly(model: String, level: Int)
+        /// `machine_rul.rul below 48h` / `… above 100`: a regression output of the last inference (never holds
+        /// while the decision is invalid).
+        case estimate(model: String, output: Int, name: String, below: Bool, threshold: Double, text: String)
 
         public var description: String {
             switch self {
             case .peerClass(let p, _, let label): "\(p) is \(label)"
             case .peerDown(let p): "\(p) is down"
             case .command(_, let name): "command \(name)"
+            case .anomaly(let m, let level): "\(m) is \(AnomalyDecision.levels[level])"
+            case .estimate(let m, _, let name, let below, _, let text): "\(m).\(name) \(below ? "below" : "above") \(text)"
             }
         }
     }
@@ -64,6 +72,52 @@ public struct DecisionConfig: Sendable, Equatable {
             self.condition = condition
             self.commands = commands
             self.location = location
+        }
+    }
+
+    /// `decide: anomaly:`: an anomaly model's score against two thresholds, with hysteresis and confirmation.
+    /// Its level (normal, warn, alarm) is a condition overrides can name (`machine_anomaly is warn`).
+    public struct AnomalyDecision: Sendable, Equatable {
+        /// The level names, by level.
+        public static let levels = ["normal", "warn", "alarm"]
+        public var model: String
+        /// The model's input features, in its input order.
+        public var inputs: [String]
+        public var warn: Double
+        public var alarm: Double
+        /// A level clears when the score falls below `clear` × its threshold (hysteresis; 0.5…1).
+        public var clear: Double
+        /// Inferences in a row a new level must hold before it is taken.
+        public var confirm: Int
+        /// When true, `alarm` holds until a reset (as a latching class), accepted once the score is below warn.
+        public var latch: Bool
+        public var location: SourceLocation
+
+        public init(model: String, inputs: [String], warn: Double, alarm: Double, clear: Double = 0.8, confirm: Int = 2, latch: Bool = false,
+                    location: SourceLocation) {
+            self.model = model
+            self.inputs = inputs
+            self.warn = warn
+            self.alarm = alarm
+            self.clear = clear
+            self.confirm = confirm
+            self.latch = latch
+            self.location = location
+        }
+    }
+
+    /// `decide: estimate:`: a regression model run at every tick; its outputs are conditions for overrides.
+    public struct Estimate: Sendable, Equatable {
+        public var model: String
+        public var inputs: [String]
+        public var outputs: [String]
+        public var units: [String]
+
+        public init(model: String, inputs: [String], outputs: [String], units: [String]) {
+            self.model = model
+            self.inputs = inputs
+            self.outputs = outputs
+            self.units = units
         }
     }
 
@@ -99,6 +153,12 @@ public struct DecisionConfig: Sendable, Equatable {
     public var resetInput: String?
     /// Where the section starts.
     public var location: SourceLocation
+    /// The classifier's name (`model:`, default the compiled-in classifier).
+    public var model: String = ""
+    /// The anomaly decision, or nil.
+    public var anomaly: AnomalyDecision?
+    /// The regression models run at every tick.
+    public var estimates: [Estimate] = []
 
     public init(every: Duration = .seconds(1), inputs: [String], labels: [String], switchAt: Double = 0.6, confirm: Int = 2,
                 minDwell: Duration = .seconds(5), dwellGuardsFault: Bool = false, actions: [[Command]], overrides: [Override] = [],

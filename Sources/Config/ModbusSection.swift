@@ -84,7 +84,7 @@ enum ModbusSection {
             }
             let busUnit: String = switch endpoint {
             case .rtu(let s): "\(s.device) unit \(unit)"
-            case .tcp: "\(endpoint) unit \(unit)"
+            case .tcp, .tls: "\(endpoint) unit \(unit)"
             }
             if let line = units[busUnit] { r.warning(item.mark, "\(what) is \(busUnit), like the device at line \(line)") } else { units[busUnit] = item.mark.line }
             out.append(ModbusDeviceConfig(name: name, endpoint: endpoint, unit: UInt8(unit), options: options,

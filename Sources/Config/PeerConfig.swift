@@ -16,12 +16,15 @@ public struct PeerConfig: Sendable, Equatable {
     public var staleAfter: Duration
     /// Failed reads in a row that make the peer down.
     public var downAfterFailures: Int
+    /// Polled over Modbus/TCP Security with the agent's certificate (`tls: on`).
+    public var tls: Bool
     /// Where the entry starts in the config.
     public var location: SourceLocation
 
     public init(name: String, host: String, port: UInt16 = 1502, unit: UInt8 = 1, interval: Duration = .seconds(1),
                 timeout: Duration = .milliseconds(500), staleAfter: Duration? = nil, downAfterFailures: Int = 3,
-                location: SourceLocation) {
+                tls: Bool = false, location: SourceLocation) {
+        self.tls = tls
         self.name = name
         self.host = host
         self.port = port

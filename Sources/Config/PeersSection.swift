@@ -13,10 +13,11 @@ import YAML
 ///     timeout: 500ms          # default 500ms
 ///     stale_after: 3s         # default 3 × interval; at least 2 × interval
 ///     down_after: 3           # failed reads in a row, default 3
+///     tls: on                 # Modbus/TCP Security with the agent's certificate (server: tls:); port default 802
 /// ```
 enum PeersSection {
     static let key = "peers"
-    static let keys = ["name", "host", "port", "unit", "interval", "timeout", "stale_after", "down_after"]
+    static let keys = ["name", "host", "port", "unit", "interval", "timeout", "stale_after", "down_after", "tls"]
 
     static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> [PeerConfig] {
         let r = c.reader
@@ -28,7 +29,8 @@ enum PeersSection {
             let name = r.uniqueName(f, in: what, at: item.mark, kind: "peer", seen: &seen)
             let host = r.required(f, "host", in: what, at: item.mark)
             if let h = host, let n = f["host"], let problem = HostName.problem(h) { r.error(n.mark, "\(what): host: \(problem)") }
-            let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? 1502
+            let tls = f["tls"].flatMap { r.bool($0, "tls") } ?? false
+            let port = f["port"].flatMap { r.int($0, "port", in: 1...65535) } ?? (tls ? 802 : 1502)
             let unit = f["unit"].flatMap { r.int($0, "unit", in: 1...247) } ?? 1
             let interval = f["interval"].flatMap { r.cadence($0, "interval") } ?? .seconds(1)
             let timeout = f["timeout"].flatMap { r.timeBudget($0, "timeout") } ?? .milliseconds(500)
@@ -47,7 +49,7 @@ enum PeersSection {
                 r.warning(t.mark, "\(what): timeout \(YAMLScalar.format(timeout)) is not shorter than interval \(YAMLScalar.format(interval)); a silent peer will skip polls")
             }
             out.append(PeerConfig(name: name, host: host, port: UInt16(port), unit: UInt8(unit), interval: interval, timeout: timeout,
-                                  staleAfter: stale.flatMap { $0 }, downAfterFailures: downAfter, location: item.mark))
+                                  staleAfter: stale.flatMap { $0 }, downAfterFailures: downAfter, tls: tls, location: item.mark))
         }
         return out
     }

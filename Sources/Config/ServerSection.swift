@@ -21,9 +21,18 @@ enum ServerSection {
     /// The top-level key.
     static let key = "server"
     /// The section's keys.
-    static let keys = ["bind", "port", "max_connections", "reserved", "idle_timeout", "units", "writers"]
+    static let keys = ["bind", "port", "max_connections", "reserved", "idle_timeout", "units", "writers", "plain", "tls"]
 
-    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> (ModbusServerConfiguration, writers: [String])? {
+    /// What was decoded: the plaintext server's settings, the writers, Modbus/TCP Security (`tls:`, see
+    /// `ServerTLSSection.swift`) and what plaintext clients may do beside it.
+    struct Decoded {
+        var configuration: ModbusServerConfiguration
+        var writers: [String]
+        var tls: ModbusTLSSettings?
+        var plain: PlainServerMode
+    }
+
+    static func decode(_ node: YAMLNode?, _ c: ConfigContext) -> Decoded? {
         guard let node else { return nil }
         let r = c.reader
         guard let f = r.fields(node, what: "server", known: keys) else { return nil }
@@ -60,6 +69,22 @@ enum ServerSection {
                 writers.append(w)
             }
         }
-        return (config, writers)
+        let tls = f["tls"].flatMap { ServerTLSSection.decode($0, c) }
+        var plain = PlainServerMode.readWrite
+        if let n = f["plain"], let text = r.string(n, "plain") {
+            if f["tls"] == nil {
+                r.error(n.mark, "plain: only goes with tls: (without Modbus/TCP Security the plaintext server is the server)")
+            } else if let mode = PlainServerMode(rawValue: text), mode != .readWrite {
+                plain = mode
+            } else {
+                r.error(n.mark, "plain: '\(text)' is not one of \(ServerTLSSection.plainModes.joined(separator: ", ")) (writes in the clear would bypass the roles)")
+            }
+        } else if f["tls"] != nil {
+            plain = .readOnly
+        }
+        if let tls, let p = tls.port, let plainPort = config.port, p == plainPort, plain != .off {
+            r.error(f["tls"]!.mark, "server: tls: port \(p) is also the plaintext port; give tls a port of its own (802) or set plain: off")
+        }
+        return Decoded(configuration: config, writers: writers, tls: tls, plain: plain)
     }
 }

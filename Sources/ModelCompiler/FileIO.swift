@@ -2,7 +2,19 @@ import Glibc
 
 /// Whole-file reads and writes for the compiler (no Foundation).
 enum FileIO {
+    /// The largest .tflite the compiler reads: a model compiled into a Pi's agent is far smaller.
+    static let maximumModelBytes = 64 * 1_048_576
+
     static func read(_ path: String) throws(ModelError) -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ModelError("\(path): \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let kind = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw ModelError("\(path): \(kind); give the path of a .tflite file")
+        }
+        guard info.st_size <= maximumModelBytes else {
+            throw ModelError("\(path): \(info.st_size) bytes; a model to compile into the agent is at most \(maximumModelBytes / 1_048_576) MiB")
+        }
         guard let f = fopen(path, "rb") else { throw ModelError("\(path): \(String(cString: strerror(errno)))") }
         defer { fclose(f) }
         var bytes: [UInt8] = []
@@ -12,7 +24,7 @@ enum FileIO {
             if n == 0 { break }
             bytes += chunk[0..<n]
         }
-        if ferror(f) != 0 { throw ModelError("\(path): read error") }
+        if ferror(f) != 0 { throw ModelError("\(path): could not be read: \(String(cString: strerror(errno)))") }
         return bytes
     }
 

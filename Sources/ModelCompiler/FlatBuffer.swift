@@ -6,9 +6,20 @@ struct FlatBuffer {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     func check(_ position: Int, _ size: Int) throws(ModelError) {
-        guard position >= 0, size >= 0, position + size <= bytes.count else {
-            throw ModelError("malformed FlatBuffer: read of \(size) bytes at offset \(position) past the end (\(bytes.count) bytes)")
+        guard position >= 0 else {
+            throw ModelError("corrupt file: an offset in it points \(0 - position) bytes before its start (a truncated or damaged .tflite)")
         }
+        guard size >= 0, position <= bytes.count, size <= bytes.count - position else {
+            throw ModelError("corrupt file: it says \(size) bytes are at byte \(position), but the file has only \(bytes.count) bytes (truncated or damaged)")
+        }
+    }
+
+    /// A 64-bit offset or size from the file as an Int, refused (not trapped on) when it is beyond any file.
+    func int(_ value: UInt64, _ what: String) throws(ModelError) -> Int {
+        guard let v = Int(exactly: value), v <= bytes.count else {
+            throw ModelError("corrupt file: \(what) is \(value), beyond the file's \(bytes.count) bytes (truncated or damaged)")
+        }
+        return v
     }
 
     func u8(_ p: Int) throws(ModelError) -> UInt8 {

@@ -81,12 +81,21 @@ struct TFLiteModel {
     var inputs: [Int]
     var outputs: [Int]
 
+    /// Bytes as text when they are printable ASCII ("ABCD"), else in hex (00 1f 8b 08), for messages.
+    static func describe(_ bytes: ArraySlice<UInt8>) -> String {
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return "\"" + String(decoding: bytes, as: UTF8.self) + "\"" }
+        let hex: [String] = bytes.map { b in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+        }
+        return "the bytes " + hex.joined(separator: " ")
+    }
+
     /// Decodes `bytes` (a whole .tflite file).
     init(bytes: [UInt8]) throws(ModelError) {
         guard bytes.count >= 8 else { throw ModelError("not a .tflite file: only \(bytes.count) bytes") }
-        let identifier = String(decoding: bytes[4..<8], as: UTF8.self)
-        guard identifier == "TFL3" else {
-            throw ModelError("not a .tflite file: file identifier is '\(identifier)', expected 'TFL3'")
+        guard Array(bytes[4..<8]) == Array("TFL3".utf8) else {
+            throw ModelError("not a .tflite file: bytes 4-7 should read TFL3 (the TensorFlow Lite file identifier) but are \(Self.describe(bytes[4..<8]))")
         }
         let buffer = FlatBuffer(bytes)
         let model = try buffer.root()
@@ -100,7 +109,8 @@ struct TFLiteModel {
             if let data = try b.bytes(0), !data.isEmpty {
                 buffers.append(Array(data))
             } else if try b.u64(1) > 1 {
-                let offset = Int(try b.u64(1)), size = Int(try b.u64(2))
+                let offset = try buffer.int(try b.u64(1), "a weight buffer's offset")
+                let size = try buffer.int(try b.u64(2), "a weight buffer's size")
                 try buffer.check(offset, size)
                 buffers.append(Array(bytes[offset..<(offset + size)]))
             } else {

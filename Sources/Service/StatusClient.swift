@@ -16,7 +16,8 @@ public enum StatusClient {
     /// listens), `EACCES` (the socket's mode keeps this user out), `ETIMEDOUT` (no complete answer in time),
     /// `EMSGSIZE` (an answer longer than ``maximumAnswerBytes``).
     /// The corresponding C functions are `socket`, `connect`, `send`, `poll` and `read`.
-    public static func query(path: String, request: StatusServer.Request = .status, timeout: Duration = .seconds(2)) throws(SystemError) -> String {
+    public static func query(path: String, request: StatusServer.Request = .status, argument: String? = nil,
+                             timeout: Duration = .seconds(2)) throws(SystemError) -> String {
         let deadline = MonotonicClock.now() + timeout
         var fd: Int32 = -1
         while fd < 0 {
@@ -29,7 +30,7 @@ public enum StatusClient {
             }
         }
         defer { close(fd) }
-        var line = request.rawValue + "\n"
+        var line = request.rawValue + (argument.map { " " + $0 } ?? "") + "\n"
         // A new socket's send buffer is empty: a short line always fits, so this non-blocking send is whole.
         let sent = line.withUTF8 { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if sent < 0 { throw SystemError("send(\(path))") }

@@ -27,6 +27,8 @@ public final class StatusServer {
         case metrics
         /// Reset a latched class (alarm acknowledgement); who may connect is who may reset (the socket's mode).
         case reset
+        /// `release HOST`: release a quarantined client address (`security:`).
+        case release
     }
 
     /// The socket's path.
@@ -51,6 +53,7 @@ public final class StatusServer {
     private let status: () -> String
     private let metrics: () -> [MetricFamily]
     private let reset: (() -> String)?
+    private let release: ((String) -> String)?
     private var listener: Int32 = -1
     private var clients: [Int32: Client] = [:]
 
@@ -61,11 +64,13 @@ public final class StatusServer {
     ///   - status: the text for `status`, called on the loop (a newline is added when missing).
     ///   - metrics: the families for `metrics`, called on the loop.
     ///   - reset: performs `reset` on the loop and returns the answer (nil: the agent has nothing to reset).
+    ///   - release: performs `release HOST` on the loop and returns the answer (nil: nothing is quarantined here).
     /// The corresponding C functions are `socket`, `bind`, `listen` and `chmod`.
     public init(
         path: String, loop: any EventLoop, logger: Logger = .silent, mode: mode_t = 0o660, maxClients: Int = 4,
         requestTimeout: Duration = .milliseconds(100), writeTimeout: Duration = .seconds(1),
-        status: @escaping () -> String, metrics: @escaping () -> [MetricFamily], reset: (() -> String)? = nil
+        status: @escaping () -> String, metrics: @escaping () -> [MetricFamily], reset: (() -> String)? = nil,
+        release: ((String) -> String)? = nil
     ) throws(SystemError) {
         precondition(maxClients > 0, "maxClients must be positive")
         self.path = path
@@ -77,6 +82,7 @@ public final class StatusServer {
         self.status = status
         self.metrics = metrics
         self.reset = reset
+        self.release = release
         switch StatusSocket.probe(path) {
         case .live:
             throw SystemError("status socket \(path): another process answers there (a second agent with the same name?)", code: EADDRINUSE)
@@ -118,6 +124,16 @@ public final class StatusServer {
     /// The answer to one request line (without its newline): what the client gets.
     public func answer(_ line: String) -> String {
         let request = line.trimmingSpaces()
+        if request.hasPrefix("release ") {
+            guard let release else { return "error: this agent quarantines nothing (no security: section)\n" }
+            let host = String(request.dropFirst(8)).trimmingSpaces()
+            guard !host.isEmpty, host.utf8.count <= 64, host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else {
+                return "error: release: '\(host)' is not a numeric address\n"
+            }
+            logger.notice("status.release", ["socket": path, "source": host])
+            let text = release(host)
+            return text.hasSuffix("\n") ? text : text + "\n"
+        }
         switch Request(rawValue: request.isEmpty ? "status" : request) {
         case .status:
             let text = status()
@@ -129,6 +145,8 @@ public final class StatusServer {
             logger.notice("status.reset", ["socket": path])
             let text = reset()
             return text.hasSuffix("\n") ? text : text + "\n"
+        case .release:
+            return "error: release needs the client address: release 192.0.2.7\n"
         case nil:
             let known = Request.allCases.map(\.rawValue).joined(separator: ", ")
             return "error: unknown request '\(request)'; send one of: \(known)\n"

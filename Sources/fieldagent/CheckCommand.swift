@@ -1,5 +1,7 @@
+import CommandLineTool
 import Config
 import EventLoop
+import TLS
 
 /// `fieldagent check`: validates a config without touching any hardware.
 enum CheckCommand {
@@ -36,7 +38,21 @@ enum CheckCommand {
                 parts.append("model every \(durationText(d.every)) driving \(count(d.targets.count, "actuator"))")
             }
             if !config.peers.isEmpty { parts.append(count(config.peers.count, "peer")) }
-            if let s = config.server { parts.append("serving on \(s.bindAddress):\(s.port.map(String.init) ?? "502/1502")") }
+            if let s = config.server {
+                let plain = "\(s.bindAddress):\(s.port.map(String.init) ?? "502/1502")"
+                if let tls = config.serverTLS {
+                    let roles = tls.roles.keys.sorted().map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: " ")
+                    parts.append("Modbus/TCP Security (mutual TLS) on \(s.bindAddress):\(tls.port.map(String.init) ?? "802/1802") with roles \(roles.isEmpty ? "none" : roles)")
+                    switch config.plainServer {
+                    case .off: parts.append("plaintext Modbus TCP off")
+                    case .readOnly: parts.append("plaintext Modbus TCP on \(plain) for reads only (writes get exception 01)")
+                    case .readWrite: parts.append("plaintext Modbus TCP on \(plain)")
+                    }
+                    if let problem = tls.identity.keyFileProblem(checkOwner: false) { parts.append("WARNING: \(problem)") }
+                } else {
+                    parts.append("serving on \(plain) (plaintext Modbus TCP, no TLS)")
+                }
+            }
             print("\(options.configPath): ok: " + parts.joined(separator: ", "))
             return 0
         })

@@ -44,6 +44,9 @@ final class FleetView {
                 default: self.event(name, "decide  waiting: \(engine.reason)")
                 }
             }
+            agent.decision?.companions?.onLevelChange = { [unowned self] level, score in
+                self.event(name, "anomaly \(CompanionMonitor.levelName(level).uppercased()) (score \(formatFixed(score, digits: 2)))")
+            }
         }
         schedule()
     }
@@ -88,6 +91,7 @@ final class FleetView {
             case .failSafe: parts.append("FAIL-SAFE")
             default: parts.append("starting")
             }
+            if let c = d.companions { parts.append(Self.companionSummary(c)) }
         }
         // Drives.
         var acts = agent.outputs.map { "\($0.name) \($0.value ? "ON" : "off")" }
@@ -107,6 +111,21 @@ final class FleetView {
             parts.append(seen)
         }
         writeStandardOutput("\(stamp()) \(agent.config.name.padded(7)) | " + parts.joined(separator: " | ") + "\n")
+    }
+
+    /// `anomaly 0.42 normal rul 182h`: the anomaly score and level, and each estimate.
+    static func companionSummary(_ c: CompanionMonitor) -> String {
+        var words: [String] = []
+        if c.anomaly != nil {
+            words.append("anomaly " + (c.score.map { formatFixed($0, digits: 2) } ?? "--") + " " + CompanionMonitor.levelName(c.levels?.inForce)
+                         + (c.levels?.latched == true ? " LATCHED" : ""))
+        }
+        for e in c.estimates {
+            for (i, v) in e.values.enumerated() {
+                words.append("\(e.config.outputs[i]) " + (v.isFinite ? formatFixed(v, digits: 0) : "--") + (i < e.config.units.count ? e.config.units[i] : ""))
+            }
+        }
+        return words.joined(separator: " ")
     }
 
     /// A line about `agent` from outside it (the simulated technician).

@@ -1,3 +1,4 @@
+import CommandLineTool
 import Agent
 import Boards
 import EventLoop

@@ -1,3 +1,4 @@
+import CommandLineTool
 import Agent
 import Config
 import EventLoop

@@ -1,12 +1,14 @@
+import CommandLineTool
 import EventLoop
 import Glibc
 import Modbus
+import TLS
 
 /// `fieldagent modbus`: read, write and serve Modbus through the agent's own client and server.
 enum ModbusCommand {
     static let command = Command(
         name: "modbus",
-        summary: "Modbus diagnostics: read and write a device, serve a test register map",
+        summary: "Modbus diagnostics: read and write a device, scan for unit ids, serve a test register map",
         help: """
         USAGE: fieldagent modbus read  ENDPOINT [--unit N] --table coils|discrete|holding|input --address A
                                        [--count N] [--type T] [--word-order big|little] [--timeout S] [--retries N]
@@ -14,11 +16,15 @@ enum ModbusCommand {
                                        [--type T] [--word-order big|little] VALUE...
                fieldagent modbus serve [--bind ADDR] [--port N] [--max-connections N] [--idle-timeout S]
                                        [--size N] [--set TABLE:ADDRESS=VALUE]... [--rtu ENDPOINT --unit N]
+                                       [--ca FILE --cert FILE --key FILE [--crl FILE] [--role NAME=read|write]...
+                                        [--handshake-rate N]]
+        \(scanHelp)
 
         Talks to Modbus devices through the same client and server the agent runs (non-blocking, on the
         agent's event loop), so what works here works in the agent.
 
-        ENDPOINT is tcp://HOST:PORT (port 502 when omitted) or rtu:DEVICE?baud=19200&parity=E
+        ENDPOINT is tcp://HOST:PORT (port 502 when omitted), tls://HOST:PORT (Modbus/TCP Security, port 802
+        when omitted; needs --ca, --cert and --key) or rtu:DEVICE?baud=19200&parity=E
         (settings: baud, parity N|E|O, data 7|8, stop 1|2, rs485=1 for kernel RTS direction control;
         defaults 19200 8E1).
 
@@ -48,6 +54,15 @@ enum ModbusCommand {
           --max-connections N serve: clients at once (default 16)
           --idle-timeout S    serve: close a client after S seconds without a request (default 60)
           --set T:A=V         serve: initial value, for example holding:0=1234 or coils:3=1
+          --ca FILE           TLS: the plant CA the other side's certificate must chain to
+          --cert FILE         TLS: this side's certificate (its role extension is what a server authorizes)
+          --key FILE          TLS: this side's private key (mode 0600, owned by the user running the command)
+          --crl FILE          TLS: a revocation list from the CA
+          --role NAME=R       serve with TLS: clients whose certificate has role NAME may read (R=read) or read
+                              and write (R=write); others get exception 01. Without --role, any client with a
+                              certificate from the CA may read and write. With --ca/--cert/--key, serve speaks
+                              only TLS, on --port (default 802 when permitted, else 1802)
+          --handshake-rate N  serve with TLS: new clients accepted per second at most (default 10; 0: no limit)
           --probe-stdin       serve: for benchmarks, read lines 'T <CLOCK_MONOTONIC ns>' on stdin (an event
                               source like a GPIO edge, on the same loop) and print their p50/p99/max
                               latency at exit (see Bench/modbus-bench.sh)
@@ -59,15 +74,20 @@ enum ModbusCommand {
           fieldagent modbus write tcp://127.0.0.1:1502 --table holding --address 10 --type float32 21.5
           fieldagent modbus serve --port 1502 --set holding:0=42 &
           mbpoll -m tcp -p 1502 -a 1 -r 1 -c 5 -1 127.0.0.1
+          fieldagent pki init --dir pki && fieldagent pki issue op1 --role operator --dir pki
+          fieldagent pki issue plc --role agent --host 127.0.0.1 --dir pki
+          fieldagent modbus serve --port 1802 --ca pki/ca.crt --cert pki/plc.crt --key pki/plc.key --role operator=write &
+          fieldagent modbus read tls://127.0.0.1:1802 --table holding --address 0 --ca pki/ca.crt --cert pki/op1.crt --key pki/op1.key
         """,
         run: { args in
-            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write or serve (see --help)") }
+            guard let verb = args.positional() else { throw UsageError("fieldagent modbus: say read, write, serve or scan (see --help)") }
             var sub = Arguments(args.remaining, command: "fieldagent modbus \(verb)")
             defer { args = sub }
             switch verb {
             case "read", "write": return try transfer(verb, &sub)
             case "serve": return try serve(&sub)
-            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write or serve")
+            case "scan": return try scan(&sub)
+            default: throw UsageError("fieldagent modbus: unknown verb '\(verb)'; say read, write, serve or scan")
             }
         })
 
@@ -87,9 +107,25 @@ enum ModbusCommand {
         let order = try args.option("--word-order", expecting: "big or little") { WordOrder(rawValue: $0) } ?? .big
         let timeout = try args.seconds("--timeout", atMost: 3600) ?? .seconds(1)
         let retries = try args.option("--retries", expecting: "a number from 0 to 10") { Int($0).flatMap { (0...10).contains($0) ? $0 : nil } } ?? 0
+        let identity = try tlsIdentity(&args)
         var values: [String] = []
         while let v = args.positional() { values.append(v) }
         try args.finish()
+        var tls: TLSContext?
+        switch (endpoint, identity) {
+        case (.tls, nil):
+            throw UsageError("\(args.command): \(endpointText) is Modbus/TCP Security: give --ca, --cert and --key")
+        case (.tls, let identity?):
+            do {
+                tls = try TLSContext(server: false, identity: identity)
+            } catch {
+                throw UsageError("\(args.command): \(error)")
+            }
+        case (_, .some):
+            throw UsageError("\(args.command): --ca/--cert/--key go with a tls:// endpoint")
+        default:
+            break
+        }
         if table.isBits && type != .bool { throw UsageError("\(args.command): \(table.rawValue) hold bits; --type must be bool") }
         let codec = PointCodec(type: type, wordOrder: order)
 
@@ -109,7 +145,7 @@ enum ModbusCommand {
 
         let loop = try EpollLoop()
         let options = ModbusClientOptions(responseTimeout: timeout, retries: retries)
-        let client = try ModbusClient(loop: loop, endpoint: endpoint, options: options)
+        let client = try ModbusClient(loop: loop, endpoint: endpoint, options: options, tls: tls)
         var outcome: Result<ModbusResponse, ModbusError>?
         client.send(request, unit: unit) { result in
             outcome = result
@@ -173,6 +209,17 @@ enum ModbusCommand {
         return "\(value)"
     }
 
+    /// `--ca`, `--cert`, `--key` (all three or none) and `--crl`.
+    private static func tlsIdentity(_ args: inout Arguments) throws -> TLSIdentity? {
+        let ca = try args.option("--ca"), cert = try args.option("--cert"), key = try args.option("--key"), crl = try args.option("--crl")
+        if ca == nil && cert == nil && key == nil {
+            if crl != nil { throw UsageError("\(args.command): --crl goes with --ca, --cert and --key") }
+            return nil
+        }
+        guard let ca, let cert, let key else { throw UsageError("\(args.command): TLS needs all of --ca, --cert and --key") }
+        return TLSIdentity(ca: ca, certificate: cert, key: key, crl: crl)
+    }
+
     private static func parseEndpoint(_ text: String, _ command: String) throws -> ModbusEndpoint {
         do {
             return try ModbusEndpoint.parse(text)
@@ -192,7 +239,26 @@ enum ModbusCommand {
         let unit = try args.option("--unit", expecting: "a unit id 1…247") { UInt8($0) } ?? 1
         let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) } ?? .warning
         let probe = args.flag("--probe-stdin")
+        let identity = try tlsIdentity(&args)
+        let handshakeRate = try args.option("--handshake-rate", expecting: "a rate 0…100000") { Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil } } ?? 10
+        var roles: [String: ModbusAccessRights] = [:]
+        for r in try args.options("--role") {
+            let parts = r.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1] == "read" || parts[1] == "write" else {
+                throw UsageError("fieldagent modbus serve: --role \(r): expected NAME=read or NAME=write, for example operator=write")
+            }
+            roles[parts[0]] = parts[1] == "write" ? .everything : .readOnly
+        }
         try args.finish()
+        if !roles.isEmpty && identity == nil { throw UsageError("fieldagent modbus serve: --role goes with --ca, --cert and --key") }
+        var tls: TLSContext?
+        if let identity {
+            do {
+                tls = try TLSContext(server: true, identity: identity)
+            } catch {
+                throw UsageError("fieldagent modbus serve: \(error)")
+            }
+        }
 
         let map = MemoryRegisterMap(size: size)
         for s in sets {
@@ -224,16 +290,19 @@ enum ModbusCommand {
             server.stop()
             return 0
         }
-        let configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
+        var configuration = ModbusServerConfiguration(bindAddress: bind, port: port, maxConnections: maxConnections,
                                                       idleTimeout: idle)
-        let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger)
+        configuration.handshakesPerSecond = handshakeRate == 0 ? nil : handshakeRate
+        let access: ModbusAccessPolicy? = tls == nil ? nil : .byRole(roles.isEmpty ? ["": .everything] : roles)
+        let server = ModbusTCPServer(loop: loop, map: map, configuration: configuration, logger: logger, tls: tls, access: access)
         try server.start()
         writeStandardOutput("listening \(server.localAddress!)\n")
         let latencies = probe ? try LatencyProbe(loop: loop, fd: 0) : nil
         try loop.run()
         if let latencies { StandardError.write(latencies.report() + "\n") }
         let c = server.counters
-        StandardError.write("served requests=\(c.requests) exceptions=\(c.exceptions) connections=\(c.accepted) rejected=\(c.rejected) malformed=\(c.malformed) idle_closed=\(c.idleClosed)\n")
+        StandardError.write("served requests=\(c.requests) exceptions=\(c.exceptions) connections=\(c.accepted) rejected=\(c.rejected) malformed=\(c.malformed) idle_closed=\(c.idleClosed)"
+                            + (tls == nil ? "\n" : " tls_handshakes=\(c.tlsHandshakes) tls_failures=\(c.tlsFailures) role_refusals=\(c.roleRefusals) handshake_deferrals=\(c.handshakeDeferrals)\n"))
         server.stop()
         return 0
     }

@@ -1,36 +1,73 @@
+import CommandLineTool
 import CompiledModel
 import Inference
+import ModelCatalog
 
 /// `fieldagent model`: what model is compiled into this binary.
 enum ModelCommand {
     static let command = Command(
         name: "model",
-        summary: "Show the compiled-in model: operators, parameters, arena, MACs, source sha256",
+        summary: "List the compiled-in models; show one: kind, operators, parameters, arena, MACs, sha256",
         help: """
-        USAGE: fieldagent model
+        USAGE: fieldagent model [NAME]
 
-        Prints the int8 model compiled into this binary by fieldagent-modelc: the .tflite it came from and its
-        sha256, input and output shapes with their quantization (real = scale × (q − zero_point)), the class and
-        feature names, the static arena and constant sizes, and each operator with its multiply-accumulates.
-        The model is data in the binary: nothing is read at run time. To build in another model:
+        Without NAME: one line per int8 model compiled into this binary (Models/models.yaml): name, kind,
+        input and output sizes, arena and constant bytes, and what its output means. With NAME: that model in
+        full: the .tflite it came from and its sha256, input and output quantization (real = scale ×
+        (q − zero_point)), class, feature and output names, the anomaly score's default thresholds, the static
+        arena and constant sizes, and each operator with its multiply-accumulates. The models are data in the
+        binary: nothing is read at run time. To build in another classifier:
 
-          make model MODEL=path/to/model.tflite && make      (make model alone restores the default)
+          make model MODEL=path/to/model.tflite && make      (make model alone restores the manifest's)
 
         EXAMPLES:
           fieldagent model
-          fieldagent predict --help        run it on a vector
+          fieldagent model machine_anomaly
+          fieldagent predict --help        run one on a vector
         """,
         run: { args in
+            let name = args.positional()
             try args.finish()
-            print(describe(CompiledModel.info))
+            guard let name else {
+                print(list(CompiledModels.all))
+                return 0
+            }
+            guard let entry = CompiledModels.named(name) else {
+                throw UsageError("fieldagent model: no model '\(name)'; compiled in: \(CompiledModels.all.map(\.name).joined(separator: ", "))")
+            }
+            print(describe(entry.info, entry: entry))
             return 0
         })
 
+    /// One line per model.
+    static func list(_ entries: [CompiledModelEntry]) -> String {
+        var lines = ["name".padding(18) + "kind".padding(12) + "in→out".padding(9) + "arena".padding(8) + "flash".padding(8) + "output"]
+        for e in entries {
+            lines.append(e.name.padding(18) + e.kind.rawValue.padding(12) + "\(e.info.input.count)→\(e.info.output.count)".padding(9)
+                + "\(e.info.arenaBytes)".padding(8) + "\(e.info.constantBytes)".padding(8) + meaning(e))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What the model's output means, in a few words.
+    static func meaning(_ e: CompiledModelEntry) -> String {
+        switch e.kind {
+        case .classifier: return "classes " + e.info.labels.joined(separator: ", ")
+        case .anomaly:
+            guard let a = e.anomaly else { return "score" }
+            return "score (\(a.score.rawValue)); warn \(a.warn) (p\(formatNumber(a.warnPercentile))), alarm \(a.alarm) (p\(formatNumber(a.alarmPercentile)))"
+        case .regression: return e.outputs.map { "\($0.name) [\($0.unit)]" }.joined(separator: ", ")
+        }
+    }
+
+    static func formatNumber(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+
     static func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ",") + "]" }
 
-    static func describe(_ m: ModelInfo) -> String {
+    static func describe(_ m: ModelInfo, entry: CompiledModelEntry? = nil) -> String {
         var lines: [String] = []
         lines.append("model      \(m.name) (from \(m.source))")
+        if let entry { lines.append("kind       \(entry.kind.rawValue): \(meaning(entry))") }
         lines.append("sha256     \(m.sha256)")
         lines.append("input      \(shape(m.input.shape)) int8, scale \(m.input.scale), zero point \(m.input.zeroPoint)")
         lines.append("output     \(shape(m.output.shape)) int8, scale \(m.output.scale), zero point \(m.output.zeroPoint)")

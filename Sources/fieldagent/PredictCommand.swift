@@ -1,17 +1,23 @@
+import CommandLineTool
 import Agent
 import CompiledModel
 import EventLoop
 import Glibc
 import Inference
+import ModelCatalog
 
 /// `fieldagent predict`: run the compiled-in model on one vector, or on a file of recorded vectors.
 enum PredictCommand {
     static let command = Command(
         name: "predict",
-        summary: "Run the compiled-in model on a vector (argv or stdin) or on a file of int8 vectors",
+        summary: "Run a compiled-in model on a vector (argv or stdin) or on a file of int8 vectors",
         help: """
-        USAGE: fieldagent predict [--int8] [--repeat N] [VALUE...]
-               fieldagent predict --raw-int8 IN.bin --out OUT.bin
+        USAGE: fieldagent predict [--model NAME] [--int8] [--repeat N] [VALUE...]
+               fieldagent predict [--model NAME] --raw-int8 IN.bin --out OUT.bin [--values OUT.txt]
+
+        --model NAME picks one of the compiled-in models (fieldagent model lists them; default: the classifier).
+        An anomaly model also prints its score (computed on the device from the int8 input and output) and
+        thresholds, a regression model its named values with units.
 
         One vector: VALUEs separated by spaces or commas, from the command line or (with none, or '-') from
         stdin. By default they are raw feature values in the order 'fieldagent model' lists; they are normalized
@@ -20,15 +26,23 @@ enum PredictCommand {
         class and the latency of one inference (the median of --repeat N runs, default 1).
 
         Batch: --raw-int8 reads IN.bin as back-to-back int8 input vectors (no header, the format of the
-        reference NAME.inputs.bin files) and writes the int8 outputs back to back to OUT.bin.
+        reference NAME.inputs.bin files) and writes the int8 outputs back to back to OUT.bin; --values also
+        writes one line per vector: the top class index, the anomaly score, or the regression values.
 
         EXAMPLES:
           fieldagent predict 0.25 0.8 3.2 3.0 0.1 25 48 0.2 8 1.5 1480 0.86
           echo "1.1,4.2,4.4,6.5,0.32,27,72,2.4,10.2,6.5,1455,0.78" | fieldagent predict
           fieldagent predict --int8 --repeat 1000 -- -25 -25 -25 -25 -25 -25 -25 -25 -25 -25 -25 -25
           fieldagent predict --raw-int8 recorded.bin --out outputs.bin
+          fieldagent predict --model machine_anomaly 1.1 4.2 4.4 6.5 0.32 27 72 2.4 10.2 6.5 1455 0.78
+          fieldagent predict --model machine_rul --raw-int8 Models/machine_rul.inputs.bin --out /tmp/o.bin --values /tmp/rul.txt
         """,
         run: { args in
+            let modelName = try args.option("--model")
+            guard let model = modelName.map(CompiledModels.named) ?? defaultModel else {
+                throw UsageError("fieldagent predict: no model '\(modelName ?? "")'; compiled in: \(CompiledModels.all.map(\.name).joined(separator: ", "))")
+            }
+            let valuesPath = try args.option("--values")
             let int8 = args.flag("--int8")
             let repeats = try args.option("--repeat", expecting: "a positive number") { Int($0).flatMap { $0 > 0 ? $0 : nil } } ?? 1
             let rawIn = try args.option("--raw-int8")
@@ -37,10 +51,10 @@ enum PredictCommand {
             if let rawIn {
                 guard let out else { throw UsageError("fieldagent predict: --raw-int8 needs --out OUT.bin") }
                 try args.finish()
-                try batch(input: rawIn, output: out)
+                try batch(model, input: rawIn, output: out, values: valuesPath)
                 return 0
             }
-            if out != nil { throw UsageError("fieldagent predict: --out goes with --raw-int8 IN.bin") }
+            if out != nil || valuesPath != nil { throw UsageError("fieldagent predict: --out and --values go with --raw-int8 IN.bin") }
             var words: [String] = []
             while let w = args.positional() { words.append(w) }
             try args.finish()
@@ -49,12 +63,29 @@ enum PredictCommand {
                 while let line = readLine() { words.append(line) }
             }
             let values = words.joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" })
-            try single(values.map(String.init), int8: int8, repeats: repeats)
+            try single(model, values.map(String.init), int8: int8, repeats: repeats)
             return 0
         })
 
-    static func single(_ values: [String], int8: Bool, repeats: Int) throws {
-        let info = CompiledModel.info
+    /// The classifier (the first one of the manifest), else the first model.
+    static var defaultModel: CompiledModelEntry? { CompiledModels.all.first { $0.kind == .classifier } ?? CompiledModels.all.first }
+
+    /// What one inference says, per kind: the top class index, the anomaly score, or the regression values.
+    static func values(_ model: CompiledModelEntry, input: UnsafePointer<Int8>, output: UnsafePointer<Int8>) -> String {
+        switch model.kind {
+        case .classifier:
+            var best = 0
+            for i in 0..<model.info.output.count where output[i] > output[best] { best = i }
+            return String(best)
+        case .anomaly:
+            return model.anomalyScore(input: input, output: output).map { formatFixed($0, digits: 6) } ?? "nan"
+        case .regression:
+            return model.outputs.indices.map { formatFixed(model.regressionValue($0, output: output) ?? .nan, digits: 4) }.joined(separator: " ")
+        }
+    }
+
+    static func single(_ model: CompiledModelEntry, _ values: [String], int8: Bool, repeats: Int) throws {
+        let info = model.info
         let n = info.input.count
         guard values.count == n else {
             let names = info.features.isEmpty ? "" : " (" + info.features.joined(separator: ", ") + ")"
@@ -90,7 +121,7 @@ enum PredictCommand {
                 // Valid: both buffers have the model's sizes for the duration of the closure.
                 for _ in 0..<repeats {
                     let t0 = MonotonicClock.now()
-                    CompiledModel.predict(input: i.baseAddress!, output: o.baseAddress!)
+                    model.predict(i.baseAddress!, o.baseAddress!)
                     samples.append((MonotonicClock.now() - t0).nanoseconds)
                 }
             }
@@ -104,13 +135,25 @@ enum PredictCommand {
         if info.labels.count == output.count {
             print("classes  " + zip(info.labels, output).map { "\($0)=\(formatFixed(Double(info.output.dequantize($1)), digits: 3))" }.joined(separator: " "))
         }
-        print("top      \(label) (index \(top))")
+        switch model.kind {
+        case .classifier:
+            print("top      \(label) (index \(top))")
+        case .anomaly:
+            let score = input.withUnsafeBufferPointer { i in output.withUnsafeBufferPointer { o in Self.values(model, input: i.baseAddress!, output: o.baseAddress!) } }
+            let spec = model.anomaly!
+            print("score    \(score) (warn \(spec.warn), alarm \(spec.alarm))")
+        case .regression:
+            for (k, o) in model.outputs.enumerated() {
+                let v = output.withUnsafeBufferPointer { model.regressionValue(k, output: $0.baseAddress!) } ?? .nan
+                print("\(o.name.padding(8))\(formatFixed(v, digits: 2)) \(o.unit)")
+            }
+        }
         let median = Double(samples[samples.count / 2]) / 1000
         print("latency  \(formatFixed(Double(median), digits: 2)) µs" + (repeats > 1 ? " (median of \(repeats))" : " (one cold run; --repeat 1000 for a steady figure)"))
     }
 
-    static func batch(input path: String, output outPath: String) throws {
-        let info = CompiledModel.info
+    static func batch(_ model: CompiledModelEntry, input path: String, output outPath: String, values valuesPath: String?) throws {
+        let info = model.info
         let bytes = try readAll(path)
         let n = info.input.count, m = info.output.count
         guard !bytes.isEmpty, bytes.count % n == 0 else {
@@ -122,11 +165,21 @@ enum PredictCommand {
         bytes.withUnsafeBufferPointer { i in
             outputs.withUnsafeMutableBufferPointer { o in
                 // Valid: i holds `vectors` inputs and o as many outputs.
-                for v in 0..<vectors { CompiledModel.predict(input: i.baseAddress! + v * n, output: o.baseAddress! + v * m) }
+                for v in 0..<vectors { model.predict(i.baseAddress! + v * n, o.baseAddress! + v * m) }
             }
         }
         let elapsed = MonotonicClock.now() - t0
         try writeAll(outputs, to: outPath)
+        if let valuesPath {
+            var text = ""
+            bytes.withUnsafeBufferPointer { i in
+                outputs.withUnsafeBufferPointer { o in
+                    // Valid: i holds `vectors` inputs and o as many outputs.
+                    for v in 0..<vectors { text += values(model, input: i.baseAddress! + v * n, output: o.baseAddress! + v * m) + "\n" }
+                }
+            }
+            try writeAll(Array(text.utf8).map { Int8(bitPattern: $0) }, to: valuesPath)
+        }
         print("\(vectors) vectors → \(outPath) (\(vectors * m) bytes), \(formatFixed(Double(Double(elapsed.nanoseconds) / 1000 / Double(vectors)), digits: 2)) µs per inference")
     }
 

@@ -6,7 +6,7 @@ import Testing
     @Test func theMapShowsIdentityStatusInputsAndOutputsAndTakesWritesOnlyInTheCommandBlock() throws {
         let h = try Harness()
         let map = AgentRegisterMap(agent: h.agent, loop: h.loop)
-        #expect(map.register(.inputRegisters, at: RegisterLayout.mapVersion) == 2)
+        #expect(map.register(.inputRegisters, at: RegisterLayout.mapVersion) == 3)
         #expect(map.register(.inputRegisters, at: RegisterLayout.inputCount) == 2)
         #expect(map.register(.inputRegisters, at: RegisterLayout.outputCount) == 3)
         // No decide: section: no class, state "no model".

@@ -194,7 +194,9 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         let machineB = try FakeMachine(loop: loop)
         machineA.set(MachinePoints.normal)
         machineB.set(MachinePoints.normal)
-        let portA = UInt16(20_000 + Int.random(in: 0..<20_000)), portB = portA + 1
+        let portA = FreePort.next()
+        var portB = FreePort.next()
+        while portB == portA { portB = FreePort.next() }
         let a = try Line(lineConfig(name: "line-a", machinePort: machineA.server.port, serverPort: portA, peer: ("line-b", portB)), loop: loop)
         let b = try Line(lineConfig(name: "line-b", machinePort: machineB.server.port, serverPort: portB, peer: ("line-a", portA)), loop: loop)
         let serverA = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: a.agent, loop: loop),
@@ -270,7 +272,7 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
 }
 
 @Suite struct PeerSetTests {
-    /// Something answering on the peer's port, but not a FieldAgent map version 2.
+    /// Something answering on the peer's port, but not a FieldAgent map of this version.
     final class StrangePeer {
         let map = MemoryRegisterMap(coils: 1, discreteInputs: 1, holdingRegisters: 2, inputRegisters: 200)
         let server: ModbusTCPServer
@@ -281,7 +283,7 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         }
     }
 
-    @Test func aPeerServingAnotherMapVersionIsDownAndComesUpWhenItServesVersion2() throws {
+    @Test func aPeerServingAnotherMapVersionIsDownAndComesUpWhenItServesOurs() throws {
         let loop = ManualLoop()
         let peer = try StrangePeer(loop: loop, version: 7)
         let config = PeerConfig(name: "old", host: "127.0.0.1", port: peer.server.port, interval: .milliseconds(100),
@@ -292,10 +294,10 @@ func pump(_ loop: ManualLoop, _ duration: Duration) {
         peers.start()
         pump(loop, .milliseconds(500))
         #expect(peers.peers[0].link == .down)
-        #expect(peers.peers[0].problem == "map version 7, expected 2")
+        #expect(peers.peers[0].problem == "map version 7, expected \(RegisterLayout.version)")
         #expect(peers.peers[0].values.allSatisfy { $0.isNaN })
-        // The peer is upgraded: version 2 with a heartbeat and a class.
-        peer.map.inputRegisters[0] = 2
+        // The peer is upgraded: this version, with a heartbeat and a class.
+        peer.map.inputRegisters[0] = RegisterLayout.version
         peer.map.inputRegisters[Int(RegisterLayout.healthClass)] = 1
         peer.map.inputRegisters[Int(RegisterLayout.state)] = RegisterLayout.State.deciding.rawValue
         pump(loop, .milliseconds(500))

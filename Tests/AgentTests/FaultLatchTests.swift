@@ -131,7 +131,7 @@ import Testing
         let loop = ManualLoop()
         let machine = try FakeMachine(loop: loop)
         machine.set(MachinePoints.fault)
-        let port = UInt16(20_000 + Int.random(in: 0..<20_000))
+        let port = FreePort.next()
         let (agent, chip) = try start(config(machinePort: machine.server.port, serverPort: port) + "peers:\n  - {name: scada, host: 127.0.0.1, port: 9}\n", loop: loop)
         let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop), configuration: agent.config.server!,
                                      authorize: { agent.commands.authorize($0, $1, $2) })

@@ -10,12 +10,15 @@ import YAML
         "malformed-yaml", "unknown-board", "unknown-pin", "pin-used-twice", "output-on-power-pin", "fixed-role-pin",
         "rule-unknown-line", "rule-never-fires", "duplicate-name", "bad-duration", "bad-values", "unknown-key",
         "decision-mistakes", "point-values", "durations-out-of-range", "names-and-hosts",
-        "cadence-too-short", "latch-mistakes",
+        "cadence-too-short", "latch-mistakes", "uplink-mistakes", "model-mistakes", "security-mistakes",
     ]
 
     /// A small stand-in for the compiled-in model, so the fixtures do not change when the model does.
     /// Its outputs top out at 255/256, as an int8 softmax's do.
-    static let model = ModelSignature(labels: ["normal", "degraded", "fault"], features: ["rms", "temp"], maximumProbability: 255.0 / 256)
+    static let model = ModelSignature(labels: ["normal", "degraded", "fault"], features: ["rms", "temp"], maximumProbability: 255.0 / 256,
+                                      name: "health",
+                                      companions: [CompanionModel(name: "wear", kind: .anomaly, features: ["rms", "temp"], warn: 1, alarm: 2),
+                                                   CompanionModel(name: "life", kind: .regression, features: ["rms", "temp"], outputs: ["rul"], units: ["h"])])
     let loader = ConfigLoader(catalog: try! BoardCatalog.builtIn(), model: model)
 
     @Test(arguments: fixtures)

@@ -191,7 +191,7 @@ import YAML
     }
 
     @Test func theTopLevelKeysAreTheSectionsThisFileKnows() {
-        #expect(ConfigLoader.topLevelKeys == ["board", "name", "inputs", "outputs", "rules", "modbus", "server", "peers", "features", "decide"])
+        #expect(ConfigLoader.topLevelKeys == ["board", "name", "inputs", "outputs", "rules", "modbus", "server", "peers", "features", "decide", "uplink", "security"])
     }
 }
 

@@ -77,7 +77,7 @@ private func errors(_ text: String) -> String {
       port: 70000
     """)
     #expect(text.contains("test.yaml:4:15"), "\(text)")
-    #expect(text.contains("expected tcp://HOST:PORT or rtu:"), "\(text)")
+    #expect(text.contains("expected tcp://HOST:PORT, tls://HOST:PORT or rtu:"), "\(text)")
     #expect(text.contains("only coils and holding registers can be written"), "\(text)")
     #expect(text.contains("coils hold bits; type must be bool"), "\(text)")
     #expect(text.contains("ends by 65535"), "\(text)")

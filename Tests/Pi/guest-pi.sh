@@ -139,6 +139,7 @@ board_test() {
     journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$inv" >$log/j.txt
     grep -q "event=agent.started agent=$b-basic" $log/j.txt || { cat $log/j.txt; fail "$b: no agent.started in the journal"; }
     ok "$b: MainPID $pid runs as fieldagent at SCHED_FIFO 10; journal: $(grep -o 'event=agent.started.*' $log/j.txt)"
+    note "$b: the agent's memory on arm64 under systemd: $(awk '/^Vm(RSS|HWM)/ { printf "%s %s kB ", $1, $2 }' /proc/"$pid"/status)"
 
     # --- the sandboxed service user opened the chip: the lines are the agent's
     gpioinfo -c "$chip" 17 22 24 >$log/gpioinfo-$b.txt 2>&1 || { cat $log/gpioinfo-$b.txt; fail "$b: gpioinfo -c $chip"; }

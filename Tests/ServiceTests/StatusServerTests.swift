@@ -85,7 +85,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let loop = try EpollLoop()
         let server = try makeServer(dir, loop)
-        #expect(server.answer("json") == "error: unknown request 'json'; send one of: status, metrics, reset\n")
+        #expect(server.answer("json") == "error: unknown request 'json'; send one of: status, metrics, reset, release\n")
         #expect(server.answer("  metrics \r") == Self.expectedMetrics)
         #expect(server.answer("") == "agent pump-a: running\npeers: line-b up\n")
     }

@@ -48,6 +48,8 @@ public final class DecisionEngine {
     public var onChange: (DecisionEngine) -> Void = { _ in }
 
     public let plan: ActuatorPlan
+    /// The anomaly decision and estimates (`decide: anomaly:`, `estimate:`), run at every tick; nil without them.
+    public let companions: CompanionMonitor?
     private let features: FeatureBank
     private let model: any CompiledNetwork.Type
     private let loop: EventLoop
@@ -92,6 +94,7 @@ public final class DecisionEngine {
         output = Array(repeating: 0, count: model.info.output.count)
         probabilities = Array(repeating: 0, count: decision.labels.count)
         overrideActive = Array(repeating: false, count: decision.overrides.count)
+        companions = CompanionMonitor(decision: decision, features: features, logger: logger)
     }
 
     /// Holds every decided actuator safe and starts the ticks (the first one a full period from now, so
@@ -138,6 +141,7 @@ public final class DecisionEngine {
                 featureBuffer[k] = Float(v)
             }
         }
+        if problem == nil, let companions { problem = companions.tick(features) }
         if let problem {
             enterFailSafe(problem)
         } else {
@@ -196,6 +200,18 @@ public final class DecisionEngine {
     /// decided actuator safe until a class is confirmed afresh.
     @discardableResult
     public func requestReset(source: String) -> ClassLatch.ResetOutcome {
+        if let companions {
+            switch companions.reset() {
+            case .success(true):
+                logger.notice("anomaly.reset", ["by": source, "action": "alarm no longer latched"])
+                if timer != nil { applyActuators() }
+                if latch.latched == nil { onChange(self); return .cleared(0) }
+            case .success(false): break
+            case .failure(let refused):
+                logger.warning("anomaly.reset_refused", ["by": source, "reason": refused.reason])
+                if latch.latched == nil { return .refused(refused.reason) }
+            }
+        }
         let outcome = latch.reset(labels: decision.labels)
         switch outcome {
         case .cleared(let l):
@@ -218,6 +234,7 @@ public final class DecisionEngine {
 
     private func enterFailSafe(_ why: String) {
         hysteresis.reset()
+        companions?.invalidate()
         latch.inputsInvalid()
         lastTop = nil
         guard state != .failSafe || reason != why else { return }
@@ -232,7 +249,7 @@ public final class DecisionEngine {
     private func applyActuators() {
         var active: [Int] = []
         for (i, o) in decision.overrides.enumerated() {
-            let on = condition(o.condition)
+            let on = companions?.holds(o.condition) ?? condition(o.condition)
             if on != overrideActive[i] {
                 overrideActive[i] = on
                 logger.info("decision.override", ["when": o.condition.description, "line": o.location.line, "active": on ? 1 : 0])

@@ -2,7 +2,7 @@ import EventLoop
 import Modbus
 
 /// The register map an agent serves to peers and SCADA tools over Modbus TCP (`server:` in the config):
-/// map version 2, laid out in ``RegisterLayout`` (status block, values block, command block, inputs, outputs).
+/// map version 3, laid out in ``RegisterLayout`` (status block, values block, command block, inputs, outputs).
 ///
 /// Reads are computed live from the agent. Writes reach ``CommandBlock`` only, after its authorizer let them
 /// through (allowed peers, command block addresses); everything else answers *illegal data address*.
@@ -42,6 +42,9 @@ public final class AgentRegisterMap: RegisterMap {
                 let bits = Float(agent.exportedValue(slot) ?? .nan).bitPattern
                 return address % 2 == 0 ? UInt16(bits >> 16) : UInt16(bits & 0xFFFF)
             }
+            if address >= RegisterLayout.anomalyLevel, address < RegisterLayout.estimates + UInt16(2 * RegisterLayout.estimateSlots) {
+                return models(address)
+            }
             return status(address)
         default:
             return nil
@@ -79,6 +82,27 @@ public final class AgentRegisterMap: RegisterMap {
         case RegisterLayout.identity..<(RegisterLayout.identity + UInt16(RegisterLayout.identityRegisters)):
             return identity[Int(address - RegisterLayout.identity)]
         default: return nil
+        }
+    }
+
+    /// The models block (200–217): anomaly level, score, thresholds, estimates.
+    private func models(_ address: UInt16) -> UInt16? {
+        let m = agent.decision?.companions
+        func float(_ value: Double?, _ first: UInt16) -> UInt16 {
+            let bits = Float(value ?? .nan).bitPattern
+            return address == first ? UInt16(bits >> 16) : UInt16(bits & 0xFFFF)
+        }
+        let values = m?.estimates.flatMap(\.values) ?? []
+        switch address {
+        case RegisterLayout.anomalyLevel: return m?.levels?.inForce.map { UInt16($0) } ?? RegisterLayout.noClass
+        case RegisterLayout.anomalyScore...(RegisterLayout.anomalyScore + 1): return float(m?.score, RegisterLayout.anomalyScore)
+        case RegisterLayout.anomalyWarn...(RegisterLayout.anomalyWarn + 1): return float(m?.anomaly?.warn, RegisterLayout.anomalyWarn)
+        case RegisterLayout.anomalyAlarm...(RegisterLayout.anomalyAlarm + 1): return float(m?.anomaly?.alarm, RegisterLayout.anomalyAlarm)
+        case RegisterLayout.estimateCount: return UInt16(min(values.count, RegisterLayout.estimateSlots))
+        case RegisterLayout.estimates...:
+            let slot = Int(address - RegisterLayout.estimates) / 2
+            return float(slot < values.count ? values[slot] : nil, RegisterLayout.estimates + UInt16(2 * slot))
+        default: return 0
         }
     }
 

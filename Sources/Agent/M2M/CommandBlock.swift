@@ -52,10 +52,11 @@ public final class CommandBlock {
     /// Whether bit `n` is set.
     public func isSet(_ bit: Int) -> Bool { bits & (1 << UInt16(bit)) != 0 }
 
-    /// The server's write authorizer: only allowed hosts, only into the command block.
-    public func authorize(_ client: ModbusClientInfo, _ unit: UInt8, _ write: RegisterWrite) -> WriteDecision {
+    /// The server's write authorizer: only allowed hosts, only into the command block. A TLS client (its
+    /// role already authorized the write) skips the IP allowlist unless `requireAllowlist`.
+    public func authorize(_ client: ModbusClientInfo, _ unit: UInt8, _ write: RegisterWrite, requireAllowlist: Bool = true) -> WriteDecision {
         let host = Self.normalized(client.host)
-        guard allowed.contains(host) else {
+        guard allowed.contains(host) || (client.role != nil && !requireAllowlist) else {
             refused += 1
             refusals.record(source: host, [("client", client.description), ("reason", "not an allowed writer"),
                                            ("allowed", allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ","))])

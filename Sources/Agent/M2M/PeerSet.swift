@@ -1,6 +1,7 @@
 import Config
 import EventLoop
 import Modbus
+import TLS
 
 /// The peers this agent polls (`peers:`): their status and values blocks read over Modbus TCP on the loop,
 /// with a link state per peer.
@@ -37,7 +38,11 @@ public final class PeerSet {
     private let loop: EventLoop
     private let logger: Logger
 
-    public init(configs: [PeerConfig], loop: EventLoop, logger: Logger, resolver: NameResolver? = nil) throws(SystemError) {
+    /// `tls` is the agent's client identity for peers with `tls: on`.
+    /// Uses `context` for the next TLS connections to peers (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) { poller.reloadTLS(context) }
+
+    public init(configs: [PeerConfig], loop: EventLoop, logger: Logger, resolver: NameResolver? = nil, tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.logger = logger
         peers = configs.map { Peer(config: $0) }
@@ -46,7 +51,7 @@ public final class PeerSet {
             options.responseTimeout = p.timeout
             options.retries = 0
             return ModbusDeviceConfig(
-                name: p.name, endpoint: .tcp(host: p.host, port: p.port), unit: p.unit, options: options,
+                name: p.name, endpoint: p.tls ? .tls(host: p.host, port: p.port) : .tcp(host: p.host, port: p.port), unit: p.unit, options: options,
                 staleAfter: p.staleAfter, downAfterFailures: p.downAfterFailures,
                 points: [
                     ModbusPointConfig(name: "status", table: .inputRegisters, address: 0, count: RegisterLayout.statusRegisters,
@@ -55,7 +60,7 @@ public final class PeerSet {
                                       codec: PointCodec(type: .float32), pollInterval: p.interval),
                 ])
         }
-        poller = try ModbusPoller(loop: loop, devices: devices, logger: logger, resolver: resolver)
+        poller = try ModbusPoller(loop: loop, devices: devices, logger: logger, resolver: resolver, tls: tls)
         poller.onSample = { [unowned self] sample in self.received(sample) }
         poller.onResolved = { [unowned self] name, address in
             if let i = self.index(of: name) { self.onResolved(i, address) }

@@ -1,4 +1,4 @@
-/// A peer's status block as read over Modbus (input registers 0–35 of map version 2, see ``RegisterLayout``).
+/// A peer's status block as read over Modbus (input registers 0–35 of map version 3, see ``RegisterLayout``).
 public struct PeerStatus: Sendable, Equatable {
     public var mapVersion: UInt16
     public var heartbeat: UInt16

@@ -33,6 +33,7 @@ extension Agent {
             if !d.probabilities.isEmpty {
                 out.append("  last output: " + zip(d.decision.labels, d.probabilities).map { "\($0) \(formatFixed($1, digits: 2))" }.joined(separator: ", "))
             }
+            out += companionStatusLines()
         } else {
             out.append("decision: none (no decide: section)")
         }
@@ -73,10 +74,17 @@ extension Agent {
                 out.append("  \(t.target) = \(t.applied.map { formatFixed($0, digits: 1) } ?? "not written yet") (wanted \(formatFixed(t.desired, digits: 1)), safe \(formatFixed(t.safe, digits: 1)), \(t.cause))")
             }
         }
+        if let tls = tlsClient {
+            let days = tls.daysLeft.map { $0 < 0 ? "EXPIRED \(-$0) days ago" : "expires in \($0) days" } ?? "expiry unknown"
+            let soon = (tls.daysLeft ?? 0) < AgentRuntime.expiryWarningDays ? " — renew it and send SIGHUP" : ""
+            out.append("tls: certificate \(tls.identity.certificate) \(days)\(soon)\(tls.identity.crl.map { ", CRL \($0)" } ?? "")")
+        }
+        out += securityStatusLines()
         out.append("latency: edge → output \(edgeToOutput.summary); \(edgeCount) edges")
         if let c = commands {
             out.append("commands: bits 0x\(String(c.bits, radix: 16)), sequence \(c.sequence), last write \(ago(c.lastWrite)), \(c.accepted) accepted, \(c.refused) refused")
         }
+        out += uplinkStatusLines()
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -123,6 +131,7 @@ extension Agent {
             if let p99 = d.tickTime.percentile(0.99) {
                 out.append(one("fieldagent_decision_tick_p99_seconds", "99th percentile of one decision tick (features, model, actuators).", .gauge, Double(p99.nanoseconds) / 1e9))
             }
+            out += companionMetricFamilies()
         }
         if let bank = features, !bank.features.isEmpty {
             var values = MetricFamily("fieldagent_feature_value", help: "Feature values (NaN while invalid).", type: .gauge)
@@ -151,6 +160,12 @@ extension Agent {
             up.samples.append(.init(labels: labels, value: p.link == .up ? 1 : 0))
         }
         if !requests.samples.isEmpty { out += [requests, failures, up] }
+        if let tls = tlsClient, let days = tls.daysLeft {
+            out.append(one("fieldagent_tls_certificate_days_left", "Whole days until the agent's TLS certificate expires (negative once it has).", .gauge, Double(days)))
+            if let t = tls.notAfter {
+                out.append(one("fieldagent_tls_certificate_expiry_timestamp_seconds", "When the agent's TLS certificate expires (Unix time).", .gauge, Double(t)))
+            }
+        }
         var outputsFamily = MetricFamily("fieldagent_output_value", help: "GPIO outputs' logical values.", type: .gauge)
         for o in outputs { outputsFamily.samples.append(.init(labels: agent + [.init("output", o.name)], value: o.value ? 1 : 0)) }
         if !outputsFamily.samples.isEmpty { out.append(outputsFamily) }
@@ -159,7 +174,8 @@ extension Agent {
                                     samples: [.init(labels: agent + [.init("outcome", "accepted")], value: Double(c.accepted)),
                                               .init(labels: agent + [.init("outcome", "refused")], value: Double(c.refused))]))
         }
-        return out
+        out += uplinkMetricFamilies()
+        return out + securityMetricFamilies()
     }
 }
 

@@ -4,20 +4,24 @@ import GPIO
 import Glibc
 import Modbus
 import Service
+import TLS
 
 /// One agent process: the loop, the chips, the agent, signals and systemd, wired together.
 ///
 /// Every signal has the outcome ``SignalPolicy`` gives it: SIGTERM and SIGINT (and every other signal whose default
 /// would end the process) drive every output to its safe value, tell systemd STOPPING and stop the loop; SIGHUP
-/// logs that a reload needs a restart (the config is validated by `ExecStartPre` first); SIGPIPE is ignored.
+/// reloads the TLS certificates (Modbus/TCP Security) and logs that other config changes need a restart;
+/// SIGPIPE is ignored.
 public final class AgentRuntime {
     public let loop: EpollLoop
     public let chips: ChipSet
     public let agent: Agent
     private let logger: Logger
     private var mockServers: [MockControlServer] = []
-    /// The agent's Modbus TCP server (config `server:`), serving ``AgentRegisterMap``.
+    /// The agent's Modbus TCP server (config `server:`), serving ``AgentRegisterMap``; nil with `plain: off`.
     public private(set) var modbusServer: ModbusTCPServer?
+    /// The agent's Modbus/TCP Security server (config `server: tls:`), serving the same map.
+    public private(set) var tlsServer: ModbusTCPServer?
     private let notifier = SystemdNotifier.fromProcessEnvironment()
     private var watchdog: Watchdog?
     private var exitStatus: Int32 = 0
@@ -38,16 +42,23 @@ public final class AgentRuntime {
         agent = Agent(config: config, chips: chips, loop: self.loop, logger: logger)
         self.logger = logger
         agent.latchStore = stateDirectory.map { LatchStore(directory: $0, name: config.name) }
+        agent.uplinkDirectory = stateDirectory.map { "\($0)/uplink-\(config.name)" }
         try agent.start()
-        if let serverConfig = config.server {
+        if let serverConfig = config.server, let tls = config.serverTLS {
+            try startTLSServer(serverConfig, tls)
+        }
+        if let serverConfig = config.server, config.plainServer != .off {
             let commands = agent.commands!
             let server = ModbusTCPServer(loop: self.loop, map: AgentRegisterMap(agent: agent, loop: self.loop),
                                          configuration: serverConfig, logger: logger,
-                                         authorize: { client, unit, write in commands.authorize(client, unit, write) },
-                                         trusted: { host in commands.isAllowed(host) })
+                                         authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write) },
+                                         trusted: { host in commands.isAllowed(host) },
+                                         access: config.plainServer == .readOnly ? .everyone(.readOnly) : nil)
+            server.observer = agent.quarantine
             do {
                 try server.start()
             } catch {
+                tlsServer?.stop()
                 agent.shutdown(reason: "Modbus server failed")
                 throw error
             }
@@ -55,6 +66,66 @@ public final class AgentRuntime {
             logger.notice("modbus.serving", ["port": server.port, "map_version": AgentRegisterMap.mapVersion,
                                              "writers": commands.allowed.isEmpty ? "none" : commands.allowed.sorted().joined(separator: ","),
                                              "slots": serverConfig.maxConnections, "reserved_for_writers": serverConfig.maxConnections - server.strangerSlots])
+        }
+    }
+
+    /// Modbus/TCP Security: the same register map on the TLS port, mutual TLS, rights by certificate role.
+    private func startTLSServer(_ serverConfig: ModbusServerConfiguration, _ tls: ModbusTLSSettings) throws {
+        let commands = agent.commands!
+        var configuration = serverConfig
+        configuration.port = tls.port
+        configuration.handshakeTimeout = tls.handshakeTimeout
+        configuration.handshakesPerSecond = tls.handshakesPerSecond
+        let context: TLSContext
+        do {
+            context = try TLSContext(server: true, identity: tls.identity)
+        } catch {
+            agent.shutdown(reason: "Modbus/TCP Security failed")
+            throw AgentError("server: tls: \(error.description)")
+        }
+        let requireAllowlist = tls.requireAllowlist
+        let server = ModbusTCPServer(loop: loop, map: AgentRegisterMap(agent: agent, loop: loop), configuration: configuration, logger: logger,
+                                     authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write, requireAllowlist: requireAllowlist) },
+                                     trusted: { host in commands.isAllowed(host) }, tls: context, access: .byRole(tls.roles))
+        server.observer = agent.quarantine
+        do {
+            try server.start()
+        } catch {
+            agent.shutdown(reason: "Modbus/TCP Security failed")
+            throw error
+        }
+        tlsServer = server
+        logger.notice("modbus.tls.serving", ["port": server.port, "roles": tls.roles.keys.sorted().map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: ","),
+                                             "certificate": tls.identity.certificate, "days_left": context.daysLeft ?? -1,
+                                             "plain": agent.config.plainServer.rawValue])
+        warnIfExpiringSoon(context)
+    }
+
+    /// Certificates are warned about this many days before they expire (status and metrics show the days left).
+    public static let expiryWarningDays = 30
+
+    private func warnIfExpiringSoon(_ context: TLSContext) {
+        guard let days = context.daysLeft, days < Self.expiryWarningDays else { return }
+        logger.warning("tls.certificate_expiring", ["certificate": context.identity.certificate, "days_left": days,
+                                                    "action": days < 0 ? "expired: peers refuse this agent; issue a new certificate and send SIGHUP"
+                                                        : "issue a new certificate and send SIGHUP (systemctl reload fieldagent)"])
+    }
+
+    /// SIGHUP: loads the certificate, key, CA and CRL files again (a rotated certificate, a new CRL) for
+    /// connections made from now on; open connections and the loop carry on. A file that does not load
+    /// leaves the running identity in place, with an error line.
+    public func reloadTLS() {
+        guard let tls = agent.config.serverTLS else { return }
+        do {
+            let server = try TLSContext(server: true, identity: tls.identity)
+            let client = try TLSContext(server: false, identity: tls.identity)
+            tlsServer?.reloadTLS(server)
+            agent.reloadTLSClient(client)
+            logger.notice("tls.reloaded", ["certificate": tls.identity.certificate, "days_left": server.daysLeft ?? -1,
+                                           "connections_kept": tlsServer?.connections.count ?? 0])
+            warnIfExpiringSoon(server)
+        } catch {
+            logger.error("tls.reload_failed", ["reason": error.description, "action": "still using the certificate loaded before"])
         }
     }
 
@@ -75,7 +146,8 @@ public final class AgentRuntime {
         if let statusPath {
             statusServer = try StatusServer(path: statusPath, loop: loop, logger: logger,
                                             status: { agent.statusText() }, metrics: { agent.metricFamilies() },
-                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") })
+                                            reset: { agent.resetAnswer(source: "fieldagent reset (status socket)") },
+                                            release: agent.quarantine.map { q in { host in q.release(host, by: "fieldagent release (status socket)") } })
             logger.notice("status.serving", ["socket": statusPath, "try": "fieldagent status \(agent.config.name)"])
         }
         if let metricsDirectory {
@@ -100,7 +172,12 @@ public final class AgentRuntime {
             beforeStop?()
             self.stop(reason: name)
         }, hangup: { [unowned self] in
-            self.logger.notice("agent.sighup", ["action": "none; restart the service to load a changed config"])
+            if self.agent.config.serverTLS != nil {
+                self.reloadTLS()
+                self.logger.notice("agent.sighup", ["action": "TLS certificates reloaded; restart the service to load other config changes"])
+            } else {
+                self.logger.notice("agent.sighup", ["action": "none; restart the service to load a changed config"])
+            }
         })
         _ = try? notifier.ready(status: agent.oneLineStatus())
         if notifier.isEnabled { updateStatus() }
@@ -132,6 +209,7 @@ public final class AgentRuntime {
         watchdog?.stop()
         agent.shutdown(reason: reason)
         modbusServer?.stop()
+        tlsServer?.stop()
         statusServer?.close()
         exporter?.stop()
         for server in mockServers { server.close() }

@@ -2,6 +2,7 @@ import Config
 import EventLoop
 import GPIO
 import Modbus
+import TLS
 
 /// Drives every actuator of a config to its safe value and verifies it, without the agent: what
 /// `fieldagent safe` does, and what systemd runs after the agent stopped for any reason (`ExecStopPost=`: a
@@ -14,6 +15,8 @@ import Modbus
 ///   back (FC 1/3); confirmed only when the device returns exactly the encoded value.
 ///
 /// Runs on its own loop; nothing here blocks it (connections, host names and timeouts are the Modbus client's).
+/// Actuators behind `tls://` are reached with the agent's certificate (`server: tls:`), as the agent reaches them;
+/// when it cannot be loaded, they are reported unconfirmed with the reason.
 public final class SafeStateDriver {
     private let config: AgentConfig
     private let chips: ChipSet
@@ -38,12 +41,20 @@ public final class SafeStateDriver {
         var modbus = modbusTargets()
         var pending = modbus.count
         var clients: [ModbusEndpoint: ModbusClient] = [:]
+        var tls: TLSContext?
+        if let identity = config.serverTLS?.identity, modbus.contains(where: { if case .tls = $0.device.endpoint { true } else { false } }) {
+            do {
+                tls = try TLSContext(server: false, identity: identity)
+            } catch {
+                logger.error("safe.tls_identity_failed", ["reason": error.description, "risk": "tls:// actuators cannot be reached"])
+            }
+        }
         for (i, t) in modbus.enumerated() {
             let client: ModbusClient
             if let c = clients[t.device.endpoint] {
                 client = c
             } else {
-                client = try ModbusClient(loop: loop, endpoint: t.device.endpoint, options: t.device.options, logger: logger)
+                client = try ModbusClient(loop: loop, endpoint: t.device.endpoint, options: t.device.options, logger: logger, tls: tls)
                 clients[t.device.endpoint] = client
             }
             verify(t, with: client) { confirmed, detail in

@@ -8,7 +8,7 @@ import Glibc
 /// |---|---|
 /// | SIGTERM, SIGINT | safe shutdown, exit status 0: a requested stop (`systemctl stop`, Ctrl-C) |
 /// | SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGIO, SIGPWR, SIGSTKFLT, SIGRTMIN…SIGRTMAX | safe shutdown, exit status 128 + the signal's number: a stop nobody asked the agent for, so systemd counts a failure and `Restart=on-failure` starts it again |
-/// | SIGHUP | logged and ignored: the config is read once; restart the service to load a changed one |
+/// | SIGHUP | with `server: tls:`, the certificates are reloaded (``AgentRuntime/reloadTLS()``); else logged and ignored: the config is read once; restart the service to load a changed one |
 /// | SIGPIPE, SIGXFSZ | ignored: the write fails with `EPIPE` / `EFBIG` instead (`fieldagent run … \| head` does not kill it) |
 /// | SIGTSTP, SIGTTIN, SIGTTOU | ignored: a terminal cannot freeze the agent while it drives outputs |
 /// | SIGCHLD, SIGCONT, SIGURG, SIGWINCH | the default: nothing happens |

@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 /// A Modbus master for one TCP device or one RTU bus, on the loop: a request queue, one request on the wire at
 /// a time, a response timeout on a loop timer, retries with backoff, and reconnection when the device returns.
@@ -40,16 +41,20 @@ public final class ModbusClient {
 
     /// Creates a client. A TCP host given by name is resolved off the loop by `resolver` (by default one that
     /// calls `getaddrinfo` on a helper thread), retried with backoff until it resolves; meanwhile requests fail
-    /// with the reason (``problem``). Nothing connects until the first request.
+    /// with the reason (``problem``). Nothing connects until the first request. A `tls://` endpoint
+    /// authenticates with `tls` (a client context: the agent's certificate and the plant CA); without one,
+    /// every request fails saying so.
     public init(loop: EventLoop, endpoint: ModbusEndpoint, options: ModbusClientOptions = ModbusClientOptions(),
-                logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
+                logger: Logger = .silent, resolver: NameResolver? = nil, tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.endpoint = endpoint
         self.options = options
         self.logger = logger.with("device=\(endpoint)")
         switch endpoint {
-        case .tcp(let host, let port):
-            let tcp = TCPClientLink(loop: loop, host: host, port: port, resolver: resolver ?? NameResolver(loop: loop), logger: self.logger)
+        case .tcp(let host, let port), .tls(let host, let port):
+            let secure: Bool = if case .tls = endpoint { true } else { false }
+            let tcp = TCPClientLink(loop: loop, host: host, port: port, resolver: resolver ?? NameResolver(loop: loop), logger: self.logger,
+                                    tls: secure ? tls : nil, requiresTLS: secure)
             link = tcp
             tcp.onResolved = { [unowned self] address in self.onResolved(address) }
         case .rtu(let settings):
@@ -66,7 +71,15 @@ public final class ModbusClient {
 
     /// Why the device cannot be reached before a request is even sent (its host name has not resolved: the
     /// resolver's reason and when it retries), or nil.
-    public var problem: String? { link.problem }
+    public var problem: String? { link.problem ?? lastConnectFailure }
+
+    /// Why the last connection attempt failed (a TLS refusal: `certificate has expired`), until one succeeds.
+    public private(set) var lastConnectFailure: String?
+
+    /// Uses `context` for `tls://` connections made from now on (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) {
+        (link as? TCPClientLink)?.reloadTLS(context)
+    }
 
     /// Called on the loop once a TCP host name resolved, with its address (the agent then trusts a peer's address).
     public var onResolved: (SocketAddress) -> Void = { _ in }
@@ -148,6 +161,10 @@ public final class ModbusClient {
             counters.connectFailures += 1
             connectFailuresInRow += 1
             reconnectAt = loop.now + options.backoff(forAttempt: connectFailuresInRow)
+            if case .connectFailed(let why) = error, why.hasPrefix("TLS: ") {
+                if lastConnectFailure != why { logger.warning("modbus.client.tls-refused", ["reason": why]) }
+                lastConnectFailure = why
+            }
             logger.debug("modbus.client.connect-failed", ["reason": error])
             failAll(error)
             return
@@ -155,6 +172,7 @@ public final class ModbusClient {
         state = .open
         counters.connects += 1
         connectFailuresInRow = 0
+        lastConnectFailure = nil
         logger.debug("modbus.client.connected")
         pump()
     }
@@ -230,7 +248,7 @@ public final class ModbusClient {
     private func attemptFailed(_ error: ModbusError) {
         guard let p = inFlight else { return }
         inFlight = nil
-        if case .timeout = error, case .tcp = endpoint, p.attempt > options.retries {
+        if case .timeout = error, endpoint.isTCP, p.attempt > options.retries {
             // The connection may be half dead (a host that stopped answering): start afresh next time.
             link.close()
             state = .closed

@@ -1,22 +1,33 @@
-/// Where a Modbus device is reached: a TCP host and port, or a serial line (RTU).
+/// Where a Modbus device is reached: a TCP host and port (in the clear or over TLS), or a serial line (RTU).
 public enum ModbusEndpoint: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Modbus TCP.
     case tcp(host: String, port: UInt16)
+    /// Modbus/TCP Security: Modbus TCP inside mutual TLS (port 802 by default).
+    case tls(host: String, port: UInt16)
     /// Modbus RTU over a serial line.
     case rtu(SerialSettings)
+
+    /// True for the endpoints over TCP (plain or TLS).
+    public var isTCP: Bool {
+        switch self {
+        case .tcp, .tls: true
+        case .rtu: false
+        }
+    }
 
     /// Why an endpoint text could not be read.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
     }
 
-    /// Parses `tcp://HOST:PORT` (port 502 when omitted; IPv6 as `tcp://[::1]:1502`) or
-    /// `rtu:/dev/ttyX?baud=19200&parity=E&data=8&stop=1&rs485=1`.
+    /// Parses `tcp://HOST:PORT` (port 502 when omitted; IPv6 as `tcp://[::1]:1502`), `tls://HOST:PORT`
+    /// (port 802 when omitted) or `rtu:/dev/ttyX?baud=19200&parity=E&data=8&stop=1&rs485=1`.
     public static func parse(_ text: String) throws(ParseError) -> ModbusEndpoint {
-        if text.hasPrefix("tcp://") {
+        if text.hasPrefix("tcp://") || text.hasPrefix("tls://") {
+            let secure = text.hasPrefix("tls://")
             var rest = Substring(text.dropFirst(6))
             if rest.hasSuffix("/") { rest = rest.dropLast() }
-            var host = rest, port: UInt16 = 502
+            var host = rest, port: UInt16 = secure ? 802 : 502
             if rest.hasPrefix("[") {
                 guard let close = rest.firstIndex(of: "]") else { throw ParseError(description: "\(text): missing ']' after the IPv6 address") }
                 host = rest[rest.index(after: rest.startIndex)..<close]
@@ -34,7 +45,7 @@ public enum ModbusEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
             }
             guard !host.isEmpty else { throw ParseError(description: "\(text): missing host (example: tcp://192.168.1.20:502)") }
             if let problem = HostName.problem(String(host)) { throw ParseError(description: "\(text): \(problem)") }
-            return .tcp(host: String(host), port: port)
+            return secure ? .tls(host: String(host), port: port) : .tcp(host: String(host), port: port)
         }
         if text.hasPrefix("rtu:") {
             let rest = text.dropFirst(4)
@@ -71,12 +82,13 @@ public enum ModbusEndpoint: Sendable, Equatable, Hashable, CustomStringConvertib
             }
             return .rtu(s)
         }
-        throw ParseError(description: "\(text): expected tcp://HOST:PORT or rtu:/dev/DEVICE?baud=19200&parity=E")
+        throw ParseError(description: "\(text): expected tcp://HOST:PORT, tls://HOST:PORT or rtu:/dev/DEVICE?baud=19200&parity=E")
     }
 
     public var description: String {
         switch self {
         case .tcp(let host, let port): host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
+        case .tls(let host, let port): host.contains(":") ? "tls://[\(host)]:\(port)" : "tls://\(host):\(port)"
         case .rtu(let s): "rtu:\(s.device)?baud=\(s.baud)&parity=\(s.parity.rawValue)&data=\(s.dataBits)&stop=\(s.stopBits)" + (s.rs485 ? "&rs485=1" : "")
         }
     }

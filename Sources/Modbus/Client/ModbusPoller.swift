@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 /// Polls the configured Modbus devices on the loop and drives their writable points: the agent's sensor and
 /// actuator side. One ``ModbusClient`` per endpoint (units on one bus share it and take turns); one timer per
@@ -15,6 +16,9 @@ public final class ModbusPoller {
 
     /// Every sample, as it arrives.
     public var onSample: (ModbusSample) -> Void = { _ in }
+    /// Called on every answer to a poll (data or an exception; not a timeout): device and point names, the time
+    /// from send to answer, and the exception or nil. The agent's device identity check hangs here.
+    public var onAnswer: (String, String, Duration, ModbusExceptionCode?) -> Void = { _, _, _, _ in }
     /// A device's link state changed (device name, new state).
     public var onLinkChange: (String, LinkState) -> Void = { _, _ in }
     /// A device's TCP host name resolved (device name, address).
@@ -31,8 +35,10 @@ public final class ModbusPoller {
     private var running = false
 
     /// Creates the clients; TCP host names start resolving off the loop (``NameResolver``; `resolver` replaces
-    /// the default, for tests). Polling starts with ``start()``.
-    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil) throws(SystemError) {
+    /// the default, for tests). Polling starts with ``start()``. `tls` is the agent's client identity for
+    /// `tls://` devices.
+    public init(loop: EventLoop, devices: [ModbusDeviceConfig], logger: Logger = .silent, resolver: NameResolver? = nil,
+                tls: TLSContext? = nil) throws(SystemError) {
         self.loop = loop
         self.devices = devices
         self.logger = logger
@@ -41,7 +47,7 @@ public final class ModbusPoller {
         let resolver = resolver ?? NameResolver(loop: loop)
         for (i, d) in devices.enumerated() {
             if clients[d.endpoint] == nil {
-                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver)
+                let client = try ModbusClient(loop: loop, endpoint: d.endpoint, options: d.options, logger: logger, resolver: resolver, tls: tls)
                 let endpoint = d.endpoint
                 client.onResolved = { [unowned self] address in
                     for device in self.devices where device.endpoint == endpoint { self.onResolved(device.name, address) }
@@ -52,7 +58,12 @@ public final class ModbusPoller {
         }
     }
 
-    /// Why a device cannot be reached before a request is even sent (its host name has not resolved), or nil.
+    /// Uses `context` for `tls://` devices' next connections (certificate rotation on SIGHUP).
+    public func reloadTLS(_ context: TLSContext) {
+        for client in clients.values { client.reloadTLS(context) }
+    }
+
+    /// Why a device cannot be reached (its host name has not resolved, its TLS server was refused), or nil.
     public func problem(of device: String) -> String? {
         devices.first { $0.name == device }.flatMap { clients[$0.endpoint]?.problem }
     }
@@ -153,9 +164,15 @@ public final class ModbusPoller {
         let d = points[i].device
         deviceCounters[d].requests += 1
         let p = points[i].point
+        let sent = loop.preciseNow()
         clients[devices[d].endpoint]!.send(p.readRequest, unit: devices[d].unit) { [weak self] result in
             guard let self else { return }
             self.points[i].busy = false
+            switch result {
+            case .success: self.onAnswer(self.devices[d].name, p.name, self.loop.preciseNow() - sent, nil)
+            case .failure(.exception(let code)): self.onAnswer(self.devices[d].name, p.name, self.loop.preciseNow() - sent, code)
+            default: break
+            }
             switch result {
             case .success(let response):
                 let values: [Double]

@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import TLS
 
 /// A Modbus TCP connection for ``ModbusClient``: non-blocking connect with a timeout, MBAP framing, and
 /// transaction ids so that a late answer to an abandoned request is recognised and dropped.
@@ -7,12 +8,20 @@ import Glibc
 /// A host given by name is resolved off the loop (``NameResolver``), and again after a failure, with a backoff
 /// from 1 s doubling to 1 min; until it resolves, every open fails at once with the reason (``problem``), so the
 /// device is down with that reason instead of the agent blocking or exiting.
+///
+/// With a client ``TLSContext`` (a `tls://` endpoint) the connection completes a TLS handshake on readiness
+/// after connecting, within the same connect timeout, verifying the server's chain against the plant CA and
+/// its name or address against `host`; a failed handshake fails the open with OpenSSL's reason
+/// (`certificate has expired`, `certificate revoked` …).
 final class TCPClientLink: ModbusLink {
     private let loop: EventLoop
     private let host: String
     private let port: UInt16
     private let resolver: NameResolver
     private let logger: Logger
+    private var tls: TLSContext?
+    private let missingIdentity: Bool
+    private var stream = SocketStream(fd: -1, tls: nil)
     private var address: SocketAddress?
     private var lookup: NameResolver.Lookup?
     private var resolveTimer: TimerID?
@@ -39,7 +48,12 @@ final class TCPClientLink: ModbusLink {
     var onResponse: (UInt8, ArraySlice<UInt8>) -> Void = { _, _ in }
     var onBroken: (String) -> Void = { _ in }
 
-    init(loop: EventLoop, host: String, port: UInt16, resolver: NameResolver, logger: Logger) {
+    /// `requiresTLS` without `tls`: a `tls://` endpoint with no identity to authenticate with; every open
+    /// fails saying so.
+    init(loop: EventLoop, host: String, port: UInt16, resolver: NameResolver, logger: Logger, tls: TLSContext? = nil, requiresTLS: Bool = false) {
+        precondition(!(tls?.isServer ?? false), "a client link needs a client TLS context")
+        self.tls = tls
+        self.missingIdentity = requiresTLS && tls == nil
         self.loop = loop
         self.host = host
         self.port = port
@@ -105,6 +119,10 @@ final class TCPClientLink: ModbusLink {
 
     func open(timeout: Duration, _ completion: @escaping (ModbusError?) -> Void) {
         close()
+        if missingIdentity {
+            loop.schedule(after: .zero) { completion(.connectFailed("tls:// needs the agent's certificate (server: tls: ca, cert, key)")) }
+            return
+        }
         guard let address else {
             let reason = problem ?? "resolving \(host)"
             loop.schedule(after: .zero) { completion(.connectFailed(reason)) }
@@ -112,6 +130,7 @@ final class TCPClientLink: ModbusLink {
         }
         do {
             fd = try TCPSocket.startConnect(to: address)
+            stream = SocketStream(fd: fd, tls: nil)
         } catch {
             loop.schedule(after: .zero) { completion(.connectFailed(error.description)) }
             return
@@ -124,6 +143,7 @@ final class TCPClientLink: ModbusLink {
         }
         do {
             try loop.watch(fd, for: .writable) { [unowned self] events in
+                if self.handshaking { return self.continueHandshake(completion) }
                 if self.connected {
                     self.handle(events)
                     return
@@ -135,13 +155,59 @@ final class TCPClientLink: ModbusLink {
                     completion(.connectFailed("\(address): \(SystemError.message(for: code))"))
                     return
                 }
-                self.connected = true
-                try? self.loop.updateWatch(self.fd, for: .readable)
-                completion(nil)
+                guard let tls = self.tls else {
+                    self.connected = true
+                    try? self.loop.updateWatch(self.fd, for: .readable)
+                    completion(nil)
+                    return
+                }
+                do {
+                    self.stream = SocketStream(fd: self.fd, tls: try TLSSession(context: tls, fd: self.fd, host: self.host))
+                } catch {
+                    self.close()
+                    completion(.connectFailed("TLS: \(error)"))
+                    return
+                }
+                self.connectTimer = self.loop.schedule(after: timeout) { [weak self] in
+                    guard let self, self.fd == attempt, !self.connected else { return }
+                    self.close()
+                    completion(.connectFailed("TLS: no complete handshake with \(address) within \(timeout)"))
+                }
+                self.handshaking = true
+                self.continueHandshake(completion)
             }
         } catch {
             close()
             loop.schedule(after: .zero) { completion(.connectFailed(error.description)) }
+        }
+    }
+
+    private var handshaking = false
+
+    /// Uses `context` from the next connection on (the one open now keeps its session).
+    func reloadTLS(_ context: TLSContext) {
+        if tls != nil { tls = context }
+    }
+
+    private func continueHandshake(_ completion: @escaping (ModbusError?) -> Void) {
+        guard let session = stream.tls else { return }
+        switch session.handshake() {
+        case .done:
+            handshaking = false
+            if let t = connectTimer { loop.cancel(t) }
+            connectTimer = nil
+            connected = true
+            logger.debug("modbus.client.tls", ["host": host, "version": session.version, "server": session.peerName])
+            try? loop.updateWatch(fd, for: .readable)
+            completion(nil)
+        case .wantRead:
+            try? loop.updateWatch(fd, for: .readable)
+        case .wantWrite:
+            try? loop.updateWatch(fd, for: [.readable, .writable])
+        case .closed, .failed:
+            let reason = session.lastError
+            close()
+            completion(.connectFailed("TLS: \(reason)"))
         }
     }
 
@@ -164,9 +230,12 @@ final class TCPClientLink: ModbusLink {
         connectTimer = nil
         if fd >= 0 {
             loop.unwatch(fd)
+            stream.tls?.close()
             Glibc.close(fd)
             fd = -1
         }
+        stream = SocketStream(fd: -1, tls: nil)
+        handshaking = false
         connected = false
         inputCount = 0
         output.removeAll(keepingCapacity: true)
@@ -179,18 +248,26 @@ final class TCPClientLink: ModbusLink {
     }
 
     private func handle(_ events: IOEvents) {
-        if events.contains(.writable) { flush() }
-        guard connected, events.contains(.readable) || events.contains(.hangup) else { return }
-        let space = input.count - inputCount
-        let n = input.withUnsafeMutableBytes { raw in
-            // raw covers the input buffer; we read into its unused tail.
-            Glibc.read(fd, raw.baseAddress! + inputCount, space)
-        }
-        if n == 0 { return broken(inputCount > 0 ? "peer closed mid-frame" : "peer closed") }
-        if n < 0 {
-            if errno == EAGAIN || errno == EINTR { return }
-            return broken(SystemError.message(for: errno))
-        }
+        if events.contains(.writable) || stream.tls != nil { flush() }
+        guard connected, events.contains(.readable) || events.contains(.hangup) || stream.tls != nil else { return }
+        repeat {
+            guard connected else { return }
+            let space = input.count - inputCount
+            if space == 0 { return broken("answer longer than \(input.count) bytes") }
+            let result = input.withUnsafeMutableBytes { raw in
+                // raw covers the input buffer; we read into its unused tail.
+                stream.read(into: raw.baseAddress! + inputCount, count: space)
+            }
+            switch result {
+            case .bytes(let n): received(n)
+            case .wouldBlock: return
+            case .closed: return broken(inputCount > 0 ? "peer closed mid-frame" : "peer closed")
+            case .failed(let reason): return broken(reason)
+            }
+        } while stream.buffered > 0
+    }
+
+    private func received(_ n: Int) {
         inputCount += n
         var start = 0
         while connected {
@@ -221,19 +298,16 @@ final class TCPClientLink: ModbusLink {
     }
 
     private func flush() {
-        while connected && !output.isEmpty {
-            let n = output.withUnsafeBytes { raw in
+        sending: while connected && !output.isEmpty {
+            let result = output.withUnsafeBytes { raw in
                 // raw is the output buffer.
-                Glibc.send(fd, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL))
+                stream.write(from: raw.baseAddress!, count: raw.count)
             }
-            if n > 0 {
-                output.removeFirst(n)
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && errno == EAGAIN {
-                break
-            } else {
-                return broken(n < 0 ? SystemError.message(for: errno) : "send returned 0")
+            switch result {
+            case .bytes(let n): output.removeFirst(n)
+            case .wouldBlock: break sending
+            case .closed: return broken("peer closed")
+            case .failed(let reason): return broken(reason)
             }
         }
         if connected { try? loop.updateWatch(fd, for: output.isEmpty ? .readable : [.readable, .writable]) }

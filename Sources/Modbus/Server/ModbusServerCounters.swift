@@ -12,6 +12,14 @@ public struct ModbusServerCounters: Sendable, Equatable {
     public var malformed = 0
     /// Connections closed because the write authorizer said so.
     public var refusedWrites = 0
+    /// TLS handshakes completed.
+    public var tlsHandshakes = 0
+    /// TLS handshakes that failed or timed out (no certificate, wrong CA, expired, old protocol, plaintext).
+    public var tlsFailures = 0
+    /// Times the listener paused because the handshake budget of a 100 ms window was spent.
+    public var handshakeDeferrals = 0
+    /// Requests refused with exception 01 because the client's role (or plaintext) does not allow them.
+    public var roleRefusals = 0
     /// Requests answered (normal and exception responses).
     public var requests = 0
     /// Exception responses sent.

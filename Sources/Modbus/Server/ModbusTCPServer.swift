@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import TLS
 
 /// The agent's Modbus TCP server on the loop: serves a ``RegisterMap`` to several clients at once.
 ///
@@ -12,6 +13,10 @@ import Glibc
 /// trusted client that finds every slot taken gets in anyway: the stranger idle the longest is closed for it.
 /// So strangers can neither lock a peer out nor starve it. Refused connections, refused writes and malformed
 /// frames are logged once per source address per 10 s, with a count (``RateLimitedLog``).
+///
+/// With a ``TLSContext`` it serves Modbus/TCP Security: every client completes a mutual-TLS handshake first
+/// (without blocking the loop, within ``ModbusServerConfiguration/handshakeTimeout``), and the role in its
+/// certificate gives its rights (``ModbusAccessPolicy``); a request outside them is answered with exception 01.
 public final class ModbusTCPServer {
     /// What the server was configured with.
     public let configuration: ModbusServerConfiguration
@@ -30,16 +35,31 @@ public final class ModbusTCPServer {
     let refusedConnections: RateLimitedLog
     let refusedWrites: RateLimitedLog
     let malformedFrames: RateLimitedLog
+    let handshakeFailures: RateLimitedLog
+    let roleRefusals: RateLimitedLog
+    /// The TLS context new clients handshake with (nil: plaintext Modbus TCP); replaced by ``reloadTLS(_:)``.
+    public private(set) var tls: TLSContext?
+    /// Rights checked on every request; nil checks none (the write authorizer still runs).
+    public let access: ModbusAccessPolicy?
 
     /// The address the server listens on, once started.
     public private(set) var localAddress: SocketAddress?
+    /// Sees every connection and request (behaviour features, quarantine); nil: none.
+    public weak var observer: ModbusRequestObserver?
 
     /// Creates a server for `map`; nothing happens until ``start()``.
     /// - Parameters:
     ///   - authorize: decides on every write (the peer allowlist); nil allows all.
     ///   - trusted: whether a client address is a peer's or writer's, for the reserved slots; nil reserves none.
+    ///   - tls: serve Modbus/TCP Security with this (server) context; nil serves plaintext.
+    ///   - access: rights checked on every request before the authorizer (by role with TLS; `.everyone(.readOnly)`
+    ///     for plaintext beside TLS); nil checks none.
     public init(loop: EventLoop, map: RegisterMap, configuration: ModbusServerConfiguration = ModbusServerConfiguration(),
-                logger: Logger = .silent, authorize: WriteAuthorizer? = nil, trusted: ((String) -> Bool)? = nil) {
+                logger: Logger = .silent, authorize: WriteAuthorizer? = nil, trusted: ((String) -> Bool)? = nil,
+                tls: TLSContext? = nil, access: ModbusAccessPolicy? = nil) {
+        precondition(tls?.isServer ?? true, "a server needs a server TLS context")
+        self.tls = tls
+        self.access = access
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
@@ -48,6 +68,16 @@ public final class ModbusTCPServer {
         refusedConnections = RateLimitedLog(event: "modbus.server.rejected", loop: loop, logger: logger)
         refusedWrites = RateLimitedLog(event: "modbus.server.write-refused", loop: loop, logger: logger)
         malformedFrames = RateLimitedLog(event: "modbus.server.malformed", loop: loop, logger: logger)
+        handshakeFailures = RateLimitedLog(event: "modbus.tls.handshake-failed", loop: loop, logger: logger)
+        roleRefusals = RateLimitedLog(event: "modbus.server.role-refused", loop: loop, logger: logger)
+    }
+
+    /// Uses `context` for clients that connect from now on (certificate rotation); connected clients keep
+    /// the session they have.
+    public func reloadTLS(_ context: TLSContext) {
+        precondition(context.isServer, "a server needs a server TLS context")
+        tls = context
+        logger.notice("modbus.tls.reloaded", ["certificate": context.identity.certificate, "days_left": context.daysLeft ?? -1])
     }
 
     /// Slots strangers may use: all of them without a trust check, else all but the reserved ones.
@@ -68,7 +98,7 @@ public final class ModbusTCPServer {
     /// 1502 when 502 needs privileges the process lacks (`EACCES`).
     public func start() throws(SystemError) {
         precondition(listener < 0, "server already started")
-        let ports: [UInt16] = configuration.port.map { [$0] } ?? [502, 1502]
+        let ports: [UInt16] = configuration.port.map { [$0] } ?? (tls == nil ? [502, 1502] : [802, 1802])
         var lastError = SystemError("bind", code: EINVAL)
         for port in ports {
             guard let address = SocketAddress(numericHost: configuration.bindAddress, port: port) else {
@@ -85,7 +115,8 @@ public final class ModbusTCPServer {
         guard listener >= 0 else { throw lastError }
         localAddress = TCPSocket.localAddress(listener)
         try loop.watch(listener, for: .readable) { [unowned self] _ in self.acceptPending() }
-        logger.info("modbus.server.listening", ["address": localAddress!, "max_connections": configuration.maxConnections])
+        logger.info("modbus.server.listening", ["address": localAddress!, "max_connections": configuration.maxConnections,
+                                                 "tls": tls == nil ? "off" : "mutual"])
     }
 
     /// Closes every connection and the listening socket.
@@ -106,9 +137,46 @@ public final class ModbusTCPServer {
         handler.authorize = authorize
     }
 
+    /// TLS handshakes started in the current 100 ms window (``ModbusServerConfiguration/handshakesPerSecond``).
+    private var handshakeWindowStart = Instant.zero
+    private var handshakesInWindow = 0
+    private var acceptPaused = false
+
+    /// Whether another TLS client may be accepted now; when not, stops watching the listener until the
+    /// window ends (the clients wait in the kernel's backlog, costing the loop nothing).
+    private func handshakeBudgetAllows() -> Bool {
+        guard tls != nil, let rate = configuration.handshakesPerSecond, rate > 0 else { return true }
+        let window = Duration.milliseconds(100)
+        if loop.now >= handshakeWindowStart + window {
+            handshakeWindowStart = loop.now
+            handshakesInWindow = 0
+        }
+        if handshakesInWindow < max(1, rate / 10) {
+            handshakesInWindow += 1
+            return true
+        }
+        if !acceptPaused {
+            acceptPaused = true
+            counters.handshakeDeferrals += 1
+            try? loop.updateWatch(listener, for: [])
+            loop.schedule(at: handshakeWindowStart + window) { [weak self] in
+                guard let self, self.listener >= 0 else { return }
+                self.acceptPaused = false
+                try? self.loop.updateWatch(self.listener, for: .readable)
+                self.acceptPending()
+            }
+        }
+        return false
+    }
+
     private func acceptPending() {
         for _ in 0..<64 {
-            guard let (fd, peer) = TCPSocket.accept(listener) else { return }
+            guard !acceptPaused, handshakeBudgetAllows() else { return }
+            guard let (fd, peer) = TCPSocket.accept(listener) else {
+                // Nothing was waiting: give the slot taken for it back.
+                if tls != nil, configuration.handshakesPerSecond != nil { handshakesInWindow -= 1 }
+                return
+            }
             let isTrusted = trusted?(peer.host) ?? false
             if let refusal = admit(trusted: isTrusted, host: peer.host) {
                 close(fd)
@@ -119,7 +187,23 @@ public final class ModbusTCPServer {
             }
             let info = ModbusClientInfo(host: peer.host, port: peer.port, connectionID: nextConnectionID)
             nextConnectionID += 1
-            let connection = ModbusServerConnection(fd: fd, client: info, server: self, loop: loop)
+            if let observer, !observer.connected(info) {
+                close(fd)
+                counters.rejected += 1
+                refusedConnections.record(source: peer.host, [("client", peer.description), ("reason", "quarantined")])
+                continue
+            }
+            var session: TLSSession?
+            if let tls {
+                do {
+                    session = try TLSSession(context: tls, fd: fd)
+                } catch {
+                    close(fd)
+                    handshakeFailures.record(source: peer.host, [("client", peer.description), ("reason", error.description)])
+                    continue
+                }
+            }
+            let connection = ModbusServerConnection(fd: fd, client: info, server: self, loop: loop, tls: session)
             do {
                 try connection.start()
             } catch {

@@ -2,6 +2,23 @@ import EventLoop
 import Glibc
 import Modbus
 
+extension String {
+    /// The whole text of a /proc file (read until end of file; their size is not known up front).
+    init(contentsOfProcFile path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open \(path)") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 /// Where the repository and its tools are, and small helpers the interop tests share.
 enum TestEnvironment {
     /// The repository root (this file is Tests/ModbusTests/Support/TestEnvironment.swift).
@@ -57,6 +74,16 @@ enum TestEnvironment {
             nanosleep(&ts, nil)  // polling a third-party process's readiness, not synchronising our own code
         }
         return false
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` now (one non-blocking probe: the loop
+    /// keeps running between probes).
+    static func isListening(port: UInt16) -> Bool {
+        let lines = (try? String(contentsOfProcFile: "/proc/net/tcp")) ?? ""
+        let hex = String(port, radix: 16, uppercase: true)
+        let padded = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        // A listening socket: local address 0100007F:PORT, state 0A.
+        return lines.split(separator: "\n").contains { $0.contains(":\(padded) ") && $0.contains(" 0A ") && $0.contains("0100007F:\(padded)") }
     }
 
     /// Waits until `path` exists, up to `timeout`.

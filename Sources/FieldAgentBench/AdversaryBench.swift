@@ -5,6 +5,7 @@ import EventLoop
 import GPIO
 import Glibc
 import Modbus
+import TLS
 
 /// `fieldagent bench --modbus-adversaries`: GPIO edge → output in the agent while Modbus peers misbehave.
 ///
@@ -46,7 +47,12 @@ enum AdversaryBench {
         var activity: [String] = []
     }
 
-    enum Peers { case none, adversaries, adversariesAndGoodClient }
+    enum Peers: Equatable {
+        case none, adversaries, adversariesAndGoodClient
+        /// Modbus/TCP Security on: a client opening TLS connections back to back, with this handshake budget
+        /// (nil: none).
+        case tlsClientConnecting(handshakesPerSecond: Int?)
+    }
 
     /// The loop thread's scheduling for a row: the default (what the service unit gives today), or SCHED_FIFO,
     /// as `CPUSchedulingPolicy=fifo` in a unit would run it.
@@ -66,6 +72,10 @@ enum AdversaryBench {
         } else {
             print("  (no SCHED_FIFO row: this process may not use real-time scheduling)")
         }
+        rows.append(try measure(.tlsClientConnecting(handshakesPerSecond: 10), .normal, "TLS clients connecting, rate 10/s",
+                                seconds: seconds, interval: interval, nice: peersNice))
+        rows.append(try measure(.tlsClientConnecting(handshakesPerSecond: nil), .normal, "TLS clients connecting, no rate limit",
+                                seconds: seconds, interval: interval, nice: peersNice))
         func us(_ d: Duration?) -> String { d.map { formatMicroseconds($0) } ?? "-" }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         print(pad("", 38) + pad("stimulus → output p50 / p99 / max", 36) + pad("goal p99", 16) + pad("agent p99", 11)
@@ -93,13 +103,29 @@ enum AdversaryBench {
     private static func measure(_ peers: Peers, _ scheduling: Scheduling, _ title: String, seconds: Double, interval: Duration, nice: Int32) throws -> Row {
         var config = try ConfigLoader(catalog: try BoardCatalog.builtIn()).load(text: Self.config, file: "<bench-adversaries>").0
         config.server = ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0, maxConnections: 64)
+        var clientIdentity: TLSIdentity?
+        if case .tlsClientConnecting(let rate) = peers {
+            // A throwaway plant PKI for the row: the agent's certificate and an operator's.
+            var template = Array("/tmp/fieldagent-bench-tls-XXXXXX".utf8CString)
+            let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+            let pki = PlantPKI(directory: dir + "/pki")
+            try pki.makeCA()
+            try pki.issue("agent", roles: ["agent"], hosts: ["127.0.0.1"])
+            try pki.issue("operator", roles: ["operator"])
+            var tls = ModbusTLSSettings(port: 0, identity: pki.identity("agent"), roles: ["operator": .readOnly])
+            tls.handshakesPerSecond = rate
+            config.serverTLS = tls
+            config.plainServer = .readOnly
+            clientIdentity = pki.identity("operator")
+        }
         let runtime = try AgentRuntime(config: config, backend: .mock, logger: Logger(minimumLevel: .error))
         let loop = runtime.loop
         let serverPort = runtime.modbusServer!.port
         let chip = runtime.chips.mockChips[0]
         let input = chip.line(named: "in")!, output = chip.line(named: "out")!
 
-        let sensors = try SensorAdversaries(peers != .none)
+        let withAdversaries = peers == .adversaries || peers == .adversariesAndGoodClient
+        let sensors = try SensorAdversaries(withAdversaries)
         let fast = ModbusClientOptions(responseTimeout: .milliseconds(50), connectTimeout: .milliseconds(50), retries: 1,
                                        backoff: .milliseconds(10), maxBackoff: .milliseconds(100))
         func device(_ name: String, _ endpoint: ModbusEndpoint, _ table: ModbusTable) -> ModbusDeviceConfig {
@@ -108,7 +134,7 @@ enum AdversaryBench {
             ])
         }
         var devices = [device("agent itself", .tcp(host: "127.0.0.1", port: serverPort), .inputRegisters)]
-        if peers != .none {
+        if withAdversaries {
             devices += [
                 device("silent RTU", .rtu(SerialSettings(device: sensors.ptyPath, baud: 19200, parity: .none)), .holdingRegisters),
                 device("dropping TCP", .tcp(host: "127.0.0.1", port: sensors.droppingPort), .holdingRegisters),
@@ -149,7 +175,11 @@ enum AdversaryBench {
         let stimulus = BenchThread { ModbusAdversaries.stimulus(pipe: writeFD, interval: interval, from: measureFrom, until: end) }
         var clients: [(describe: (Int) -> String, thread: BenchThread<Int>)] = []
         var good: BenchThread<ModbusAdversaries.HammerResult>?
-        if peers != .none {
+        var tlsClient: BenchThread<TLSConnectingClient.Result>?
+        if let identity = clientIdentity, let tlsPort = runtime.tlsServer?.port {
+            tlsClient = BenchThread { ModbusAdversaries.setNice(nice); return TLSConnectingClient.run(port: tlsPort, identity: identity, until: end) }
+        }
+        if withAdversaries {
             clients = [
                 ({ "trickling client sent \($0) bytes" }, BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.trickle(port: serverPort, until: end) }),
                 ({ "\($0) silent client connected" }, BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.mute(port: serverPort, until: end) }),
@@ -188,8 +218,13 @@ enum AdversaryBench {
             let r = good.join()
             row.activity.append("good client: \(r.answered) correct answers (\(Int(Double(r.answered) / seconds))/s), \(r.wrong) wrong")
         }
-        if peers != .none {
+        if withAdversaries {
             row.activity.append("SYNs the kernel dropped for the dropping host: \(listenOverflows() - overflowsBefore)")
+        }
+        if let tlsClient, let server = runtime.tlsServer {
+            let r = tlsClient.join()
+            row.activity.append("TLS client: \(r.completed) handshakes answered (\(Int(Double(r.completed) / seconds))/s), \(r.failed) failed; "
+                                + "server: \(server.counters.tlsHandshakes) handshakes, listener rested \(server.counters.handshakeDeferrals) times")
         }
         let links = devices.map { d in
             let c = poller.counters(of: d.name)!

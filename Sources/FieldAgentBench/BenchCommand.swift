@@ -1,18 +1,18 @@
 import Agent
 import Boards
+import CommandLineTool
 import CompiledModel
 import Config
 import EventLoop
 import Glibc
 
-/// `fieldagent bench`: the foundation's measurements (make bench runs it).
+/// `fieldagent-bench gpio`: the foundation's measurements (make bench-gpio runs it).
 enum BenchCommand {
     static let command = Command(
-        name: "bench",
-        summary: "Measure edge → output latency and idle cost (make bench)",
+        name: "gpio",
+        summary: "Edge → output latency, the decision tick's cost, and idle cost (make bench-gpio)",
         help: """
-        USAGE: fieldagent bench [--edges N] [--idle-seconds S]
-               fieldagent bench --modbus-adversaries [--seconds S] [--interval-us N] [--peers-nice N]
+        USAGE: fieldagent-bench gpio [--edges N] [--idle-seconds S] [--decide-every D]
 
         1. Edge → output: a child process runs the agent on the mock chip (rule: 'in changes → out follows');
            this process drives 'in' through the mock control socket N times (default 10000) and waits each
@@ -23,18 +23,9 @@ enum BenchCommand {
            prints the decision tick's own cost (features, model, actuators) beside the edge latency.
         2. Idle: the agent with nothing scheduled for S seconds (default 10): loop wake-ups and CPU time.
         Numbers are printed next to the goals (p99 ≤ 100 µs; 0 wake-ups/s idle); nothing is asserted.
-        --modbus-adversaries: edge → output with the agent's Modbus server and a poller on the same loop, without
-           and with misbehaving Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000;
-           --peers-nice runs the peer threads at that nice value, as if their CPU were another host's).
+        The agent code measured is the product's, linked into this executable (fieldagent itself has no benchmarks).
         """,
         run: { args in
-            if args.flag("--modbus-adversaries") {
-                let seconds = try args.option("--seconds", expecting: "a number of seconds") { Double($0) } ?? 5
-                let interval = try args.option("--interval-us", expecting: "microseconds") { Int64($0) } ?? 1000
-                let nice = try args.option("--peers-nice", expecting: "a nice value 0…19") { Int32($0) } ?? 0
-                try args.finish()
-                return try AdversaryBench.run(seconds: seconds, interval: .microseconds(interval), peersNice: nice)
-            }
             let edges = try args.option("--edges", expecting: "a number") { Int($0) } ?? 10_000
             let idle = try args.option("--idle-seconds", expecting: "a number") { Double($0) } ?? 10
             let every = try args.option("--decide-every", expecting: "a duration such as 10ms") { ConfigReader.parseDuration($0) } ?? .milliseconds(1)
@@ -43,6 +34,25 @@ enum BenchCommand {
             try edgeToOutput(edges: edges, decideEvery: every)
             try idleCost(seconds: idle)
             return 0
+        })
+
+    /// `fieldagent-bench modbus-adversaries`: the edge path with misbehaving Modbus peers on the same loop.
+    static let adversaries = Command(
+        name: "modbus-adversaries",
+        summary: "Edge → output with the Modbus server and misbehaving peers on the loop (make bench-adversaries)",
+        help: """
+        USAGE: fieldagent-bench modbus-adversaries [--seconds S] [--interval-us N] [--peers-nice N]
+
+        Edge → output with the agent's Modbus server and a poller on the same loop, without and with misbehaving
+        Modbus peers (S seconds per row, default 5; an edge every N µs, default 1000; --peers-nice runs the peer
+        threads at that nice value, as if their CPU were another host's). Nothing is asserted.
+        """,
+        run: { args in
+            let seconds = try args.option("--seconds", expecting: "a number of seconds") { Double($0) } ?? 5
+            let interval = try args.option("--interval-us", expecting: "microseconds") { Int64($0) } ?? 1000
+            let nice = try args.option("--peers-nice", expecting: "a nice value 0…19") { Int32($0) } ?? 0
+            try args.finish()
+            return try AdversaryBench.run(seconds: seconds, interval: .microseconds(interval), peersNice: nice)
         })
 
     static let benchConfig = """

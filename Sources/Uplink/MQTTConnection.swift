@@ -1,0 +1,269 @@
+import CMosquitto
+import Config
+import EventLoop
+import Glibc
+
+/// One MQTT connection to one broker, driven by libmosquitto on the agent's loop without its thread: the loop
+/// watches the client's socket and calls `mosquitto_loop_read`/`_write` when it is ready, and `_misc`
+/// (keepalive) from a timer. A connection is used once: after ``onClosed`` a new one is made (so libmosquitto
+/// never re-sends an old session's messages with stale Sparkplug sequence numbers).
+///
+/// What may block, and why it does not: the host is always a numeric address (names are resolved off the loop by
+/// the caller), so `mosquitto_connect_async` only creates a non-blocking socket and starts `connect`; the TLS
+/// handshake then advances in `loop_read`/`loop_write`. Loading the CA and client certificate reads small files.
+public final class MQTTConnection {
+    /// Who to connect to and how.
+    public struct Options {
+        public var clientID: String
+        public var protocolVersion: UplinkConfig.ProtocolVersion
+        public var keepalive: Duration
+        public var tls: UplinkConfig.TLS?
+        public var username: String?
+        public var password: String?
+        /// The Will (`NDEATH`): topic, payload, QoS 1, not retained.
+        public var will: (topic: String, payload: [UInt8])?
+        /// The longest the broker may take to accept (TCP, TLS and CONNACK).
+        public var connectTimeout: Duration = .seconds(10)
+
+        public init(clientID: String, protocolVersion: UplinkConfig.ProtocolVersion, keepalive: Duration, tls: UplinkConfig.TLS?,
+                    username: String?, password: String?, will: (topic: String, payload: [UInt8])?) {
+            self.clientID = clientID
+            self.protocolVersion = protocolVersion
+            self.keepalive = keepalive
+            self.tls = tls
+            self.username = username
+            self.password = password
+            self.will = will
+        }
+    }
+
+    /// Called once the broker accepted the connection (CONNACK 0).
+    public var onConnected: () -> Void = {}
+    /// Called once when the connection ends or could not be made, with the reason; the socket is closed then.
+    public var onClosed: (String) -> Void = { _ in }
+    /// Called for each message received on a subscription.
+    public var onMessage: (_ topic: String, _ payload: [UInt8]) -> Void = { _, _ in }
+    /// Called when a QoS 1 publish was acknowledged (or a QoS 0 one was written), with its message id.
+    public var onPublished: (Int32) -> Void = { _ in }
+
+    /// The broker as configured (for logs and status).
+    public let broker: String
+    private let loop: any EventLoop
+    private let logger: Logger
+    private var mosq: OpaquePointer?
+    private var fd: Int32 = -1
+    private var watchedEvents: IOEvents = []
+    private var miscTimer: TimerID?
+    private var connectTimer: TimerID?
+    private var closed = false
+    /// True while inside a libmosquitto call that may call back (the handle must not be destroyed then).
+    private var dispatching = false
+    public private(set) var isConnected = false
+
+    private static let libraryReady: Bool = { mosquitto_lib_init() == Int32(MOSQ_ERR_SUCCESS.rawValue) }()
+
+    public init(loop: any EventLoop, logger: Logger, broker: String) {
+        self.loop = loop
+        self.logger = logger
+        self.broker = broker
+    }
+
+    deinit {
+        if let mosq { mosquitto_destroy(mosq) }
+    }
+
+    /// Starts connecting to `address` (numeric) at `port`; the outcome comes through ``onConnected`` or ``onClosed``.
+    public func start(address: String, port: UInt16, options: Options) {
+        guard Self.libraryReady else { return fail("libmosquitto did not initialize") }
+        // The object pointer is this connection; libmosquitto calls back only from inside our calls on the loop's
+        // thread, and the handle is destroyed (in close) before this object goes away.
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        guard let m = mosquitto_new(options.clientID, true, me) else { return fail("mosquitto_new: out of memory") }
+        mosq = m
+        let version = options.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
+        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, Int32(version))
+        mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
+        if let will = options.will {
+            let rc = will.payload.withUnsafeBytes { b in
+                mosquitto_will_set(m, will.topic, Int32(b.count), b.baseAddress, 1, false)
+            }
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("will: \(Self.describe(rc))") }
+        }
+        if let user = options.username {
+            let rc = mosquitto_username_pw_set(m, user, options.password)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("username: \(Self.describe(rc))") }
+        }
+        if let tls = options.tls {
+            let rc = mosquitto_tls_set(m, tls.ca, nil, tls.cert, tls.key, nil)
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS files (ca \(tls.ca)\(tls.cert.map { ", cert \($0)" } ?? "")): \(Self.describe(rc))") }
+            // 1 = SSL_VERIFY_PEER: the broker's certificate must chain to the CA and name the address connected to.
+            let rc2 = mosquitto_tls_opts_set(m, 1, "tlsv1.2", nil)
+            guard rc2 == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS options: \(Self.describe(rc2))") }
+        }
+        mosquitto_connect_callback_set(m) { _, obj, rc in
+            guard let obj else { return }
+            Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().connected(rc)
+        }
+        mosquitto_disconnect_callback_set(m) { _, obj, rc in
+            guard let obj else { return }
+            Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().disconnected(rc)
+        }
+        mosquitto_publish_callback_set(m) { _, obj, mid in
+            guard let obj else { return }
+            Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().onPublished(mid)
+        }
+        mosquitto_message_callback_set(m) { _, obj, message in
+            guard let obj, let message else { return }
+            let c = Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue()
+            // The message and its buffers are valid for the duration of this callback; both are copied out.
+            let topic = message.pointee.topic.map { String(cString: $0) } ?? ""
+            let count = Int(max(0, message.pointee.payloadlen))
+            var payload = [UInt8](repeating: 0, count: count)
+            if count > 0, let p = message.pointee.payload { payload.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: count)) } }
+            c.onMessage(topic, payload)
+        }
+        let keepalive = Int32(clamping: max(5, options.keepalive.nanoseconds / 1_000_000_000))
+        let rc = mosquitto_connect_async(m, address, Int32(port), keepalive)
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("connect: \(Self.describe(rc))") }
+        fd = mosquitto_socket(m)
+        guard fd >= 0 else { return fail("connect: no socket") }
+        do {
+            watchedEvents = [.readable, .writable]
+            try loop.watch(fd, for: watchedEvents) { [unowned self] events in self.ready(events) }
+        } catch {
+            fd = -1
+            return fail("watch: \(error)")
+        }
+        let timeout = options.connectTimeout
+        connectTimer = loop.schedule(after: timeout) { [weak self] in
+            guard let self, !self.isConnected else { return }
+            self.fail("the broker did not accept within \(timeout)")
+        }
+        scheduleMisc()
+    }
+
+    /// Publishes; returns the message id, or nil with the connection closing (the caller keeps the data).
+    @discardableResult
+    public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) -> Int32? {
+        guard let m = mosq, !closed else { return nil }
+        var mid: Int32 = 0
+        let rc = payload.withUnsafeBytes { b in mosquitto_publish(m, &mid, topic, Int32(b.count), b.baseAddress, qos, retain) }
+        guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+            fail("publish: \(Self.describe(rc))")
+            return nil
+        }
+        updateWatch()
+        return mid
+    }
+
+    /// Subscribes to `topic` (QoS 1).
+    public func subscribe(_ topic: String) {
+        guard let m = mosq, !closed else { return }
+        let rc = mosquitto_subscribe(m, nil, topic, 1)
+        if rc != MOSQ_ERR_SUCCESS.rawValue { fail("subscribe \(topic): \(Self.describe(rc))") } else { updateWatch() }
+    }
+
+    /// Whether messages are still queued in libmosquitto for the socket.
+    public var wantsWrite: Bool { mosq.map { mosquitto_want_write($0) } ?? false }
+
+    /// Ends the connection without the Will (a clean DISCONNECT when connected); ``onClosed`` is not called.
+    public func close() {
+        guard !closed else { return }
+        if let m = mosq, isConnected {
+            mosquitto_disconnect(m)
+            _ = mosquitto_loop_write(m, 1)
+        }
+        teardown()
+    }
+
+    /// Ends the connection abruptly (no DISCONNECT: the broker publishes the Will).
+    public func abort(_ reason: String) { fail(reason) }
+
+    private func ready(_ events: IOEvents) {
+        guard let m = mosq, !closed else { return }
+        if !events.intersection([.writable, .hangup]).isEmpty || mosquitto_want_write(m) {
+            dispatching = true
+            let rc = mosquitto_loop_write(m, 16)
+            dispatching = false
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(Self.describe(rc)) }
+        }
+        if closed { return }
+        if !events.intersection([.readable, .hangup]).isEmpty {
+            dispatching = true
+            let rc = mosquitto_loop_read(m, 16)
+            dispatching = false
+            if closed { return }
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(Self.describe(rc)) }
+        }
+        updateWatch()
+    }
+
+    private func updateWatch() {
+        guard let m = mosq, !closed, fd >= 0 else { return }
+        let want: IOEvents = (mosquitto_want_write(m) || !isConnected) ? [.readable, .writable] : [.readable]
+        if want != watchedEvents {
+            watchedEvents = want
+            try? loop.updateWatch(fd, for: want)
+        }
+    }
+
+    private func scheduleMisc() {
+        miscTimer = loop.schedule(after: .seconds(1)) { [weak self] in
+            guard let self, let m = self.mosq, !self.closed else { return }
+            self.dispatching = true
+            let rc = mosquitto_loop_misc(m)
+            self.dispatching = false
+            if self.closed { return }
+            if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue { return self.fail(Self.describe(rc)) }
+            if mosquitto_socket(m) < 0 { return self.fail("keepalive: the broker stopped answering") }
+            self.updateWatch()
+            self.scheduleMisc()
+        }
+    }
+
+    private func connected(_ rc: Int32) {
+        guard rc == 0 else {
+            let reason = String(cString: mosquitto_connack_string(rc))
+            loop.schedule(after: .zero) { [weak self] in self?.fail("refused: \(reason)") }
+            return
+        }
+        isConnected = true
+        if let t = connectTimer { loop.cancel(t) }
+        connectTimer = nil
+        onConnected()
+    }
+
+    private func disconnected(_ rc: Int32) {
+        // Inside loop_read/loop_misc; the caller sees the error code and closes.
+        if !closed { loop.schedule(after: .zero) { [weak self] in self?.fail(rc == 0 ? "disconnected" : Self.describe(rc)) } }
+    }
+
+    private func fail(_ reason: String) {
+        guard !closed else { return }
+        teardown()
+        onClosed(reason)
+    }
+
+    private func teardown() {
+        closed = true
+        isConnected = false
+        if dispatching {
+            // Called back from inside libmosquitto: destroy the handle once that call has returned.
+            loop.schedule(after: .zero) { [self] in self.dispatching = false; self.teardown() }
+            return
+        }
+        if fd >= 0 { loop.unwatch(fd) }
+        fd = -1
+        if let t = miscTimer { loop.cancel(t) }
+        if let t = connectTimer { loop.cancel(t) }
+        miscTimer = nil
+        connectTimer = nil
+        if let m = mosq { mosquitto_destroy(m) }
+        mosq = nil
+    }
+
+    static func describe(_ rc: Int32) -> String {
+        if rc == MOSQ_ERR_ERRNO.rawValue { return SystemError.message(for: errno) }
+        return String(cString: mosquitto_strerror(rc))
+    }
+}

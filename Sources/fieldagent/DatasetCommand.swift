@@ -1,0 +1,51 @@
+import CommandLineTool
+import Agent
+import EventLoop
+import Glibc
+
+/// `fieldagent dataset`: the simulated machine's run-to-failure windows as CSV, for `make train`.
+enum DatasetCommand {
+    static let command = Command(
+        name: "dataset",
+        summary: "Write the simulated machine's run-to-failure feature windows as CSV (training data for make train)",
+        help: """
+        USAGE: fieldagent dataset [--runs N] [--seed N] [--noise F] [--window N]
+
+        Prints one CSV row per machine hour of N run-to-failure trajectories of the simulated machine (the
+        generator behind 'fieldagent machine'): each run stays healthy for 40…120 h, then wears linearly from
+        severity 0 to 1 (fault) over 150…250 h (per run, from --seed). A row is one feature window of --window
+        sensor updates reduced as Examples/line-a.yaml does (mean, peak or last), so the features are what the
+        agent computes: run, hour, severity, rul_h (true hours until fault), then the twelve model features.
+        The same options give the same bytes.
+
+        OPTIONS:
+          --runs N      trajectories (default 40)
+          --seed N      seed (default 1)
+          --noise F     sensor noise as a fraction of the class std (default 0.25, as in the simulation)
+          --window N    sensor updates per window (default 10: 2 s of 200 ms polls)
+
+        EXAMPLES:
+          fieldagent dataset --runs 2 | head
+          fieldagent dataset --runs 60 --seed 7 > /tmp/wear.csv
+        """,
+        run: { args in
+            let runs = try args.option("--runs", expecting: "a number 1…100000") { Int($0).flatMap { (1...100_000).contains($0) ? $0 : nil } } ?? 40
+            let seed = try args.option("--seed", expecting: "a whole number ≥ 0") { UInt64($0) } ?? 1
+            let noise = try args.option("--noise", expecting: "a fraction 0…10") { Double($0).flatMap { (0...10).contains($0) ? $0 : nil } } ?? 0.25
+            let window = try args.option("--window", expecting: "a number 1…1000") { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 10
+            try args.finish()
+            let dataset = WearDataset(runs: runs, seed: seed, noise: noise, samplesPerWindow: window)
+            var text = "run,hour,severity,rul_h," + SimulatedMachine.features.map(\.name).joined(separator: ",") + "\n"
+            dataset.forEachWindow { w in
+                text += "\(w.run),\(w.hour),\(formatFixed(w.severity, digits: 5)),\(Int(w.remainingLifeHours))"
+                for v in w.features { text += "," + "\(v)" }
+                text += "\n"
+                if text.utf8.count > 60_000 {
+                    writeStandardOutput(text)
+                    text = ""
+                }
+            }
+            writeStandardOutput(text)
+            return 0
+        })
+}
