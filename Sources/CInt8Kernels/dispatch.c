@@ -184,6 +184,9 @@ static inline void copy_bytes(int8_t *d, const int8_t *s, int n, uint8_t flip) {
 }
 
 static inline void fill_bytes(int8_t *d, int8_t v, int n) {
+    bytes16 v16;
+    memset(&v16, (uint8_t)v, 16);
+    for (; n >= 16; n -= 16, d += 16) memcpy(d, &v16, 16);
     while (n-- > 0) *d++ = v;
 }
 
