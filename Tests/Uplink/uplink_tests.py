@@ -403,6 +403,90 @@ def test_tls_checks_the_host_name_of_the_url(w):
         host.close(); good_broker.kill(); other_broker.kill()
 
 
+class Machine:
+    """fieldagent machine: the simulated machine's Modbus TCP sensors at a fixed severity, without noise."""
+
+    def __init__(self, workdir, port, severity):
+        self.log = open(os.path.join(workdir, f"machine-{port}.log"), "a")
+        self.proc = subprocess.Popen([FIELDAGENT, "machine", "--port", str(port), "--bind", "127.0.0.1", "--severity", str(severity),
+                                      "--noise", "0"], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f"fieldagent machine did not start on port {port}")
+                time.sleep(0.05)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+MODEL_FEATURES = ["vibration_rms_g", "vibration_peak_g", "vibration_crest", "vibration_kurtosis", "vibration_high_band",
+                  "dominant_frequency_hz", "bearing_temperature_c", "temperature_rise_c", "motor_current_a",
+                  "current_imbalance_pct", "speed_rpm", "power_factor"]
+
+
+def test_model_metrics_are_born_and_updated(w):
+    """The agent's three models (Models/models.yaml: classifier, anomaly autoencoder, RUL regression) on the
+    simulated machine: the host sees Model/Class, Model/Anomaly/machine_anomaly/{Score,Level} and
+    Model/Estimate/machine_rul/rul in NBIRTH; the machine goes from healthy to fault and the host sees them
+    change in NDATA: class fault, anomaly level alarm with a higher score, less remaining life."""
+    port = free_port()
+    machine = Machine(w, port, 0)
+    broker = Broker(w)
+    host = Host("scada", GROUP, broker.port)
+    features = "".join(f'  - {{name: {n}, from: "machine.values[{i}]"}}\n' for i, n in enumerate(MODEL_FEATURES))
+    extra = f"""  connect_timeout: 2s
+modbus:
+  - name: machine
+    endpoint: tcp://127.0.0.1:{port}
+    timeout: 200ms
+    retries: 0
+    points:
+      - {{name: values, table: input, address: 0, count: 12, type: float32, poll: 100ms}}
+features:
+{features}decide:
+  every: 200ms
+  confirm: 2
+  min_dwell: 1s
+  anomaly: {{model: machine_anomaly, confirm: 2}}
+  estimate: [machine_rul]
+  actions:
+    normal: [lamp off]
+    degraded: [lamp on]
+    fault: [lamp on]
+"""
+    agent = Agent(w, "models", [f"mqtt://127.0.0.1:{broker.port}"], extra=extra).start()
+    tracker = Tracker("models")
+    score, level, rul = "Model/Anomaly/machine_anomaly/Score", "Model/Anomaly/machine_anomaly/Level", "Model/Estimate/machine_rul/rul"
+
+    def latest(ms, name):
+        values = [v for (n, v, ts, hist, dev) in tracker.analyse(ms)[1] if n == name and v is not None]
+        return values[-1] if values else None
+    try:
+        birth = host.wait_for(lambda ms: [m for m in ms if m.type == "NBIRTH" and m.topic.endswith("/models")], what="NBIRTH")[0]
+        born = {x.name for x in birth.metrics()}
+        for name in ("Model/Class", "Model/Score", score, level, rul):
+            assert name in born, f"{name} not in NBIRTH: {sorted(born)}"
+        host.wait_for(lambda ms: latest(ms, level) == "normal" and latest(ms, "Model/Class") == "normal" and latest(ms, rul) is not None,
+                      what="a healthy machine: class normal, anomaly level normal, a RUL", timeout=20)
+        healthy = host.snapshot()
+        healthy_score, healthy_rul = latest(healthy, score), latest(healthy, rul)
+        machine.kill()
+        machine = Machine(w, port, 1)
+        host.wait_for(lambda ms: latest(ms, "Model/Class") == "fault" and latest(ms, level) == "alarm", what="class fault, anomaly alarm", timeout=20)
+        faulty = host.snapshot()
+        assert latest(faulty, score) > healthy_score, (healthy_score, latest(faulty, score))
+        assert latest(faulty, rul) < healthy_rul, (healthy_rul, latest(faulty, rul))
+    finally:
+        agent.kill(); machine.kill(); host.close(); broker.kill()
+
+
 def dedup_in_order(values):
     """The samples with the documented duplicates removed (a message the broker got without its PUBACK reaching
     the agent is sent again: same sample, same timestamp); fails on any other disorder."""
@@ -555,6 +639,7 @@ TESTS = [test_births_seq_and_data, test_broker_killed_mid_stream_loses_nothing, 
          test_rebirth_and_commands_through_the_gate, test_slow_broker_is_left_and_gpio_path_is_unaffected,
          test_tls_verifies_both_ways, test_tls_checks_the_host_name_of_the_url, test_devices_are_born_and_die_with_their_links,
          test_beyond_the_bound_the_oldest_are_dropped_and_counted, test_primary_host_offline_ends_the_session_until_it_is_back,
+         test_model_metrics_are_born_and_updated,
          test_nats_cluster_failover]
 
 
