@@ -155,8 +155,18 @@ void fa_fully_connected(int32_t rows, int32_t depth, int32_t units, const int8_t
 
 /* Short copies and fills without a libc call per tap (receptive fields of thin inputs are runs of a few bytes);
  * every byte XORed with `flip` (0, or 0x80 for the VNNI kernels' unsigned rows). */
+typedef uint8_t bytes16 __attribute__((vector_size(16)));
+
 static inline void copy_bytes(int8_t *d, const int8_t *s, int n, uint8_t flip) {
     const uint64_t wide = 0x0101010101010101ull * flip;
+    bytes16 flip16;
+    memset(&flip16, flip, 16);
+    for (; n >= 16; n -= 16, d += 16, s += 16) {
+        bytes16 v;
+        memcpy(&v, s, 16);
+        v ^= flip16;
+        memcpy(d, &v, 16);
+    }
     for (; n >= 8; n -= 8, d += 8, s += 8) {
         uint64_t v;
         memcpy(&v, s, 8);

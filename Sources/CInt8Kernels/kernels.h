@@ -16,15 +16,16 @@
 #define FA_FLIP_MAX 4096
 
 typedef struct fa_isa {
-    /* When non-zero: `prepare_rows` copies the first mr rows (each a ^ 0x80, 4 zero-valued bytes of slack) into a stack
-     * buffer of 4 × (FA_FLIP_MAX + 64) bytes, and the gemm kernels take those; deeper rows go to `fallback`. */
+    /* When non-zero: `prepare_rows` copies the first mr rows (each byte a ^ 0x80, then slack bytes that meet zero
+     * weights) into a stack buffer of 4 × (FA_FLIP_MAX + 64) bytes, and the gemm kernels take those; deeper rows go
+     * to `fallback`. */
     void (*prepare_rows)(const int8_t *const rows[4], int mr, int depth, int8_t *buffer, const int8_t *flipped[4]);
     const struct fa_isa *fallback;
     /* Rows 0..mr-1 (rows[mr..3] repeat row 0) of `depth` bytes against one packed block of 8 channels starting at
      * channel c0; writes `valid` (≤ 8) requantized channels to out[i] + c0 for i < mr. */
     void (*gemm_4x8)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, const fa_requant_t *rq,
                      int c0, int valid, int8_t *const out[4]);
-    /* Optional (0 when absent): the same over 16 channels, two blocks `block_bytes` apart; valid ≤ 16. */
+    /* Optional (0 when absent): the same over 16 channels, two blocks `block_bytes` apart; valid in 9..16. */
     void (*gemm_4x16)(const int8_t *const rows[4], int mr, int depth, const int8_t *block, int block_bytes,
                       const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]);
     /* Optional: over 32 channels (four blocks), valid in 25..32. */

@@ -71,7 +71,30 @@ static void gemm_4x8_neon(const int8_t *const rows[4], int mr, int depth, const 
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
     int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
+    int g = 0;
+    /* Four groups at once: 16 bytes of each row, each group's 4 bytes spread from a lane. */
+    for (; g + 4 <= groups; g += 4) {
+        int32x4_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vreinterpretq_s32_s8(vld1q_s8(rows[i] + 4 * g));
+#define FA_NEON_STEP(j)                                                                                             \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        int8x8_t w00 = vget_low_s8(w0), w01 = vget_high_s8(w0), w10 = vget_low_s8(w1), w11 = vget_high_s8(w1);     \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            int8x8_t x = vreinterpret_s8_s32(vdup_laneq_s32(a[i], j));                                            \
+            acc[i][0] = vpadalq_s16(acc[i][0], vmull_s8(w00, x));                                                 \
+            acc[i][1] = vpadalq_s16(acc[i][1], vmull_s8(w01, x));                                                 \
+            acc[i][2] = vpadalq_s16(acc[i][2], vmull_s8(w10, x));                                                 \
+            acc[i][3] = vpadalq_s16(acc[i][3], vmull_s8(w11, x));                                                 \
+        }                                                                                                         \
+    } while (0)
+        FA_NEON_STEP(0);
+        FA_NEON_STEP(1);
+        FA_NEON_STEP(2);
+        FA_NEON_STEP(3);
+#undef FA_NEON_STEP
+    }
+    for (; g < end; g++) {
         int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
         int8x8_t w00 = vget_low_s8(w0), w01 = vget_high_s8(w0), w10 = vget_low_s8(w1), w11 = vget_high_s8(w1);
         for (int i = 0; i < 4; i++) {
@@ -95,7 +118,26 @@ DOTPROD static void gemm_4x8_dotprod(const int8_t *const rows[4], int mr, int de
     int32x4_t acc[4][2];
     for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = vdupq_n_s32(0);
     int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
-    for (int g = 0; g < end; g++) {
+    int g = 0;
+    /* Four groups at once: 16 bytes of each row, sdot by lane. */
+    for (; g + 4 <= groups; g += 4) {
+        int8x16_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vld1q_s8(rows[i] + 4 * g);
+#define FA_DOT_STEP(j)                                                                                              \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a[i], j);                                                  \
+            acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a[i], j);                                                  \
+        }                                                                                                         \
+    } while (0)
+        FA_DOT_STEP(0);
+        FA_DOT_STEP(1);
+        FA_DOT_STEP(2);
+        FA_DOT_STEP(3);
+#undef FA_DOT_STEP
+    }
+    for (; g < end; g++) {
         int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
         for (int i = 0; i < 4; i++) {
             int8x16_t a = vreinterpretq_s8_s32(vdupq_n_s32(group(rows[i], g, groups, tail)));
@@ -104,6 +146,55 @@ DOTPROD static void gemm_4x8_dotprod(const int8_t *const rows[4], int mr, int de
         }
     }
     finish_rows(acc, mr, rq, c0, valid, out);
+}
+
+/* 4 rows × 16 channels (two packed blocks `block_bytes` apart): each broadcast group feeds four sdot. valid 9..16. */
+DOTPROD static void gemm_4x16_dotprod(const int8_t *const rows[4], int mr, int depth, const int8_t *block,
+                                      int block_bytes, const fa_requant_t *rq, int c0, int valid, int8_t *const out[4]) {
+    int32x4_t acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
+    const int8_t *next = block + block_bytes;
+    int groups = depth / 4, tail = depth % 4, end = groups + (tail ? 1 : 0);
+    int g = 0;
+    for (; g + 4 <= groups; g += 4) {
+        int8x16_t a[4];
+        for (int i = 0; i < 4; i++) a[i] = vld1q_s8(rows[i] + 4 * g);
+#define FA_DOT_STEP(j)                                                                                              \
+    do {                                                                                                          \
+        int8x16_t w0 = vld1q_s8(block + 32 * (g + j)), w1 = vld1q_s8(block + 32 * (g + j) + 16);                  \
+        int8x16_t w2 = vld1q_s8(next + 32 * (g + j)), w3 = vld1q_s8(next + 32 * (g + j) + 16);                    \
+        for (int i = 0; i < 4; i++) {                                                                             \
+            acc[i][0] = vdotq_laneq_s32(acc[i][0], w0, a[i], j);                                                  \
+            acc[i][1] = vdotq_laneq_s32(acc[i][1], w1, a[i], j);                                                  \
+            acc[i][2] = vdotq_laneq_s32(acc[i][2], w2, a[i], j);                                                  \
+            acc[i][3] = vdotq_laneq_s32(acc[i][3], w3, a[i], j);                                                  \
+        }                                                                                                         \
+    } while (0)
+        FA_DOT_STEP(0);
+        FA_DOT_STEP(1);
+        FA_DOT_STEP(2);
+        FA_DOT_STEP(3);
+#undef FA_DOT_STEP
+    }
+    for (; g < end; g++) {
+        int8x16_t w0 = vld1q_s8(block + 32 * g), w1 = vld1q_s8(block + 32 * g + 16);
+        int8x16_t w2 = vld1q_s8(next + 32 * g), w3 = vld1q_s8(next + 32 * g + 16);
+        for (int i = 0; i < 4; i++) {
+            int8x16_t a = vreinterpretq_s8_s32(vdupq_n_s32(group(rows[i], g, groups, tail)));
+            acc[i][0] = vdotq_s32(acc[i][0], w0, a);
+            acc[i][1] = vdotq_s32(acc[i][1], w1, a);
+            acc[i][2] = vdotq_s32(acc[i][2], w2, a);
+            acc[i][3] = vdotq_s32(acc[i][3], w3, a);
+        }
+    }
+    int32x4_t first[4][2], second[4][2];
+    for (int i = 0; i < 4; i++) {
+        first[i][0] = acc[i][0], first[i][1] = acc[i][1];
+        second[i][0] = acc[i][2], second[i][1] = acc[i][3];
+    }
+    finish_rows(first, mr, rq, c0, 8, out);
+    finish_rows(second, mr, rq, c0 + 8, valid - 8, out);
 }
 
 /* Depthwise, 16 channels per step: (x + offset) × w in int16 (|product| ≤ 255 × 128 fits), widened into int32. */
@@ -138,6 +229,85 @@ static void depthwise_pixel_neon(int depth, int taps, const int8_t *const *input
     }
 }
 
+/* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 16 channels per block: smull
+ * of the int8 input and weight (exact in int16) widened into int32 accumulators, the input offset folded into the
+ * bias (offset × Σ w), taps outside the input reading a row of the zero point (zp × w + offset × w = 0, TFLM's
+ * skipping). The last depth % 16 channels per pixel in scalar code. */
+static void depthwise_op_neon(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
+    const int depth = c->depth, taps = c->filter_height * c->filter_width;
+    const int32_t offset = -c->input_zero_point;
+    const fa_requant_t *rq = &c->requant;
+    const int32x4_t zp = vdupq_n_s32(rq->output_zero_point), lo = vdupq_n_s32(rq->activation_min),
+                    hi = vdupq_n_s32(rq->activation_max);
+    int8_t pad[FA_DEPTHWISE_MAX_PAD];
+    memset(pad, (int8_t)c->input_zero_point, (size_t)depth);
+    ptrdiff_t offsets[FA_DEPTHWISE_MAX_TAPS];
+    for (int ky = 0, t = 0; ky < c->filter_height; ky++)
+        for (int kx = 0; kx < c->filter_width; kx++, t++)
+            offsets[t] = ((ptrdiff_t)ky * c->dilation_height * c->input_width + (ptrdiff_t)kx * c->dilation_width) * depth;
+    const int lastY = (c->filter_height - 1) * c->dilation_height, lastX = (c->filter_width - 1) * c->dilation_width;
+    const int8_t *tap[FA_DEPTHWISE_MAX_TAPS];
+    const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
+    const size_t out_pixels = (size_t)c->output_height * c->output_width;
+    for (int b = 0; b < c->batches; b++) {
+        const int8_t *image = input + (size_t)b * image_bytes;
+        int8_t *o = output + (size_t)b * out_pixels * depth;
+        for (int oy = 0; oy < c->output_height; oy++) {
+            int originY = oy * c->stride_height - c->pad_top;
+            int insideY = originY >= 0 && originY + lastY < c->input_height;
+            for (int ox = 0; ox < c->output_width; ox++, o += depth) {
+                int originX = ox * c->stride_width - c->pad_left;
+                if (insideY && originX >= 0 && originX + lastX < c->input_width) {
+                    const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth;
+                    for (int t = 0; t < taps; t++) tap[t] = origin + offsets[t];
+                } else {
+                    for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
+                        int y = originY + ky * c->dilation_height;
+                        int row_inside = y >= 0 && y < c->input_height;
+                        for (int kx = 0; kx < c->filter_width; kx++, t++) {
+                            int x = originX + kx * c->dilation_width;
+                            tap[t] = row_inside && x >= 0 && x < c->input_width
+                                ? image + ((size_t)y * c->input_width + x) * depth : pad;
+                        }
+                    }
+                }
+                int c0 = 0;
+                for (; c0 + 16 <= depth; c0 += 16) {
+                    int32x4_t a0 = vld1q_s32(rq->bias + c0), a1 = vld1q_s32(rq->bias + c0 + 4);
+                    int32x4_t a2 = vld1q_s32(rq->bias + c0 + 8), a3 = vld1q_s32(rq->bias + c0 + 12);
+                    int16x8_t s0 = vdupq_n_s16(0), s1 = vdupq_n_s16(0); /* Σ w: |Σ| ≤ 64 × 128 fits int16 */
+                    const int8_t *w = c->weights + c0;
+                    for (int t = 0; t < taps; t++, w += depth) {
+                        int8x16_t x = vld1q_s8(tap[t] + c0), k = vld1q_s8(w);
+                        int16x8_t p0 = vmull_s8(vget_low_s8(x), vget_low_s8(k));
+                        int16x8_t p1 = vmull_high_s8(x, k);
+                        a0 = vaddw_s16(a0, vget_low_s16(p0));
+                        a1 = vaddw_high_s16(a1, p0);
+                        a2 = vaddw_s16(a2, vget_low_s16(p1));
+                        a3 = vaddw_high_s16(a3, p1);
+                        s0 = vaddw_s8(s0, vget_low_s8(k));
+                        s1 = vaddw_high_s8(s1, k);
+                    }
+                    a0 = vmlaq_n_s32(a0, vmovl_s16(vget_low_s16(s0)), offset);
+                    a1 = vmlaq_n_s32(a1, vmovl_high_s16(s0), offset);
+                    a2 = vmlaq_n_s32(a2, vmovl_s16(vget_low_s16(s1)), offset);
+                    a3 = vmlaq_n_s32(a3, vmovl_high_s16(s1), offset);
+                    store8(requant4(a0, rq->multipliers + c0, rq->shifts + c0, zp, lo, hi),
+                           requant4(a1, rq->multipliers + c0 + 4, rq->shifts + c0 + 4, zp, lo, hi), o + c0, 8);
+                    store8(requant4(a2, rq->multipliers + c0 + 8, rq->shifts + c0 + 8, zp, lo, hi),
+                           requant4(a3, rq->multipliers + c0 + 12, rq->shifts + c0 + 12, zp, lo, hi), o + c0 + 8, 8);
+                }
+                for (; c0 < depth; c0++) {
+                    int32_t acc = rq->bias[c0];
+                    for (int t = 0; t < taps; t++) acc += ((int32_t)tap[t][c0] + offset) * (int32_t)c->weights[(size_t)t * depth + c0];
+                    o[c0] = fa_requant1(acc, rq->multipliers[c0], rq->shifts[c0], rq->output_zero_point, rq->activation_min,
+                                        rq->activation_max);
+                }
+            }
+        }
+    }
+}
+
 static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t *b, int8_t *out) {
     const int32x4_t off1 = vdupq_n_s32(p->input1_offset), off2 = vdupq_n_s32(p->input2_offset);
     const int32x4_t left = vdupq_n_s32(p->left_shift);
@@ -163,6 +333,8 @@ static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
-const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, 0, 0, depthwise_pixel_neon, 0, add_neon, requantize_neon};
+const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
+                                   requantize_neon};
+const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, gemm_4x16_dotprod, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
+                                      requantize_neon};
 #endif

@@ -83,6 +83,7 @@ enum ModelCommand {
         lines.append("MACs       \(m.macs) per inference")
         lines.append("arena      \(m.arenaBytes) bytes (static, planned at build time)")
         lines.append("constants  \(m.constantBytes) bytes (weights, folded biases, multipliers)")
+        lines.append("kernels    \(KernelSet.active) (this CPU: \(KernelSet.available.map(\.description).joined(separator: ", ")))")
         lines.append("operators  \(m.operators.count)")
         let width = m.operators.map(\.name.count).max() ?? 8
         for (i, op) in m.operators.enumerated() {

@@ -1,3 +1,4 @@
+import CLinux
 import CommandLineTool
 import Config
 import EventLoop
@@ -37,4 +38,6 @@ let tool = Tool(
 // A closed stdout or stderr (`fieldagent run … | head`, `fieldagent status | head -1`) makes writes fail with EPIPE
 // instead of killing the process; see SignalPolicy for what the agent does with every other signal.
 _ = signal(SIGPIPE, SIG_IGN)
+// What start-up faulted in of the code, mostly never run again, leaves the RSS (see cl_drop_startup_code_pages).
+_ = cl_drop_startup_code_pages()
 exit(tool.run(Array(CommandLine.arguments.dropFirst())))

@@ -38,4 +38,8 @@ int cl_serial_set_rs485(int fd, int enable, int rts_on_send, int rts_after_send,
 /** ioctl(TIOCOUTQ): bytes not yet sent by the UART, or -1. */
 int cl_serial_output_pending(int fd);
 
+
+/// Drops the pages of code that start-up faulted in (MADV_DONTNEED on file-backed executable mappings); they fault
+/// back in from the page cache when run. Call before starting threads. Returns the mappings dropped, or -1.
+int cl_drop_startup_code_pages(void);
 #endif
