@@ -1,3 +1,4 @@
+import CMQTTTLS
 import CMosquitto
 import Config
 import EventLoop
@@ -11,6 +12,7 @@ import Glibc
 /// What may block, and why it does not: the host is always a numeric address (names are resolved off the loop by
 /// the caller), so `mosquitto_connect_async` only creates a non-blocking socket and starts `connect`; the TLS
 /// handshake then advances in `loop_read`/`loop_write`. Loading the CA and client certificate reads small files.
+/// The broker's certificate is checked against the URL's host name (``Options/tlsHost``), not that address.
 public final class MQTTConnection {
     /// Who to connect to and how.
     public struct Options {
@@ -18,6 +20,9 @@ public final class MQTTConnection {
         public var protocolVersion: UplinkConfig.ProtocolVersion
         public var keepalive: Duration
         public var tls: UplinkConfig.TLS?
+        /// The name the broker's certificate must carry: the URL's host (a DNS name or an address), not the
+        /// resolved address connected to. Nil: the address.
+        public var tlsHost: String?
         public var username: String?
         public var password: String?
         /// The Will (`NDEATH`): topic, payload, QoS 1, not retained.
@@ -51,6 +56,8 @@ public final class MQTTConnection {
     private let loop: any EventLoop
     private let logger: Logger
     private var mosq: OpaquePointer?
+    /// Our TLS context (lent to libmosquitto, freed after the handle).
+    private var tlsContext: OpaquePointer?
     private var fd: Int32 = -1
     private var watchedEvents: IOEvents = []
     private var miscTimer: TimerID?
@@ -70,6 +77,7 @@ public final class MQTTConnection {
 
     deinit {
         if let mosq { mosquitto_destroy(mosq) }
+        if let tlsContext { fa_mqtt_tls_free(tlsContext) }
     }
 
     /// Starts connecting to `address` (numeric) at `port`; the outcome comes through ``onConnected`` or ``onClosed``.
@@ -94,11 +102,15 @@ public final class MQTTConnection {
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("username: \(Self.describe(rc))") }
         }
         if let tls = options.tls {
-            let rc = mosquitto_tls_set(m, tls.ca, nil, tls.cert, tls.key, nil)
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS files (ca \(tls.ca)\(tls.cert.map { ", cert \($0)" } ?? "")): \(Self.describe(rc))") }
-            // 1 = SSL_VERIFY_PEER: the broker's certificate must chain to the CA and name the address connected to.
-            let rc2 = mosquitto_tls_opts_set(m, 1, "tlsv1.2", nil)
-            guard rc2 == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS options: \(Self.describe(rc2))") }
+            // libmosquitto would check the certificate against `address`; our context checks the URL's host.
+            var err = [CChar](repeating: 0, count: 512)
+            guard let t = fa_mqtt_tls_new(tls.ca, tls.cert, tls.key, options.tlsHost ?? address, &err, err.count) else {
+                return fail("TLS: " + String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            tlsContext = t
+            mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0)
+            let rc = mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, fa_mqtt_tls_ssl_ctx(t))
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS context: \(Self.describe(rc))") }
         }
         mosquitto_connect_callback_set(m) { _, obj, rc in
             guard let obj else { return }
@@ -185,7 +197,7 @@ public final class MQTTConnection {
             dispatching = true
             let rc = mosquitto_loop_write(m, 16)
             dispatching = false
-            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(Self.describe(rc)) }
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(reason(rc)) }
         }
         if closed { return }
         if !events.intersection([.readable, .hangup]).isEmpty {
@@ -193,7 +205,7 @@ public final class MQTTConnection {
             let rc = mosquitto_loop_read(m, 16)
             dispatching = false
             if closed { return }
-            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(Self.describe(rc)) }
+            if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(reason(rc)) }
         }
         updateWatch()
     }
@@ -235,7 +247,7 @@ public final class MQTTConnection {
 
     private func disconnected(_ rc: Int32) {
         // Inside loop_read/loop_misc; the caller sees the error code and closes.
-        if !closed { loop.schedule(after: .zero) { [weak self] in self?.fail(rc == 0 ? "disconnected" : Self.describe(rc)) } }
+        if !closed { loop.schedule(after: .zero) { [weak self] in guard let self else { return }; self.fail(rc == 0 ? "disconnected" : self.reason(rc)) } }
     }
 
     private func fail(_ reason: String) {
@@ -260,6 +272,14 @@ public final class MQTTConnection {
         connectTimer = nil
         if let m = mosq { mosquitto_destroy(m) }
         mosq = nil
+        if let t = tlsContext { fa_mqtt_tls_free(t) }
+        tlsContext = nil
+    }
+
+    /// A failed read or write: the TLS verification's verdict when there is one, else libmosquitto's.
+    private func reason(_ rc: Int32) -> String {
+        if let t = tlsContext, let r = fa_mqtt_tls_refusal(t), r.pointee != 0 { return String(cString: r) }
+        return Self.describe(rc)
     }
 
     static func describe(_ rc: Int32) -> String {

@@ -72,6 +72,8 @@ public final class SparkplugEdgeNode {
     private var connection: MQTTConnection?
     private var lookup: NameResolver.Lookup?
     private var brokerIndex = 0
+    /// The current broker's resolved addresses not tried yet (a name may have several: IPv6 and IPv4, replicas).
+    private var untriedAddresses: [String] = []
     private var backoff: ReconnectBackoff
     private var reconnectTimer: TimerID?
     private var sampleTimer: TimerID?
@@ -163,11 +165,13 @@ public final class SparkplugEdgeNode {
     private func connectNext() {
         guard running, connection == nil, !config.brokers.isEmpty else { return }
         let broker = config.brokers[brokerIndex % config.brokers.count]
-        lookup = resolver.lookup(host: broker.host, port: broker.port) { [weak self] result in
+        lookup = resolver.lookupAll(host: broker.host, port: broker.port) { [weak self] result in
             guard let self, self.running else { return }
             self.lookup = nil
             switch result {
-            case .success(let address): self.connect(broker, address: address.host)
+            case .success(let addresses):
+                self.untriedAddresses = addresses.dropFirst().map(\.host)
+                self.connect(broker, address: addresses[0].host)
             case .failure(let f): self.attemptFailed(broker, "resolve \(broker.host): \(f.description)")
             }
         }
@@ -185,10 +189,11 @@ public final class SparkplugEdgeNode {
                                              tls: broker.tls ? config.tls : nil, username: config.username, password: password,
                                              will: (topics.node("NDEATH"), deathPayload()))
         options.connectTimeout = config.connectTimeout
+        options.tlsHost = broker.host
         let c = MQTTConnection(loop: loop, logger: logger, broker: broker.description)
         connection = c
         c.onConnected = { [unowned self, unowned c] in self.connected(c) }
-        c.onClosed = { [unowned self] reason in self.closed(broker, reason) }
+        c.onClosed = { [unowned self] reason in self.closed(broker, address: address, reason) }
         c.onMessage = { [unowned self] topic, payload in self.message(topic, payload) }
         c.onPublished = { [unowned self] mid in self.acknowledged(mid) }
         c.start(address: address, port: broker.port, options: options)
@@ -223,10 +228,23 @@ public final class SparkplugEdgeNode {
     /// How often the STATE subscription is renewed while the primary host is not known online.
     public static let stateRetry: Duration = .seconds(3)
 
-    private func closed(_ broker: UplinkConfig.Broker, _ reason: String) {
+    private func closed(_ broker: UplinkConfig.Broker, address: String, _ reason: String) {
         connection = nil
         let wasConnected = stats.broker != nil
         connectionEnded()
+        if !wasConnected, running, !untriedAddresses.isEmpty {
+            // The same broker's next address at once; the backoff is for when none of them answered.
+            let next = untriedAddresses.removeFirst()
+            stats.connectFailures += 1
+            stats.lastProblem = "\(broker) (\(address)): \(reason)"
+            logger.warning("uplink.connect_failed", ["broker": broker.description, "address": address, "reason": reason, "next_address": next])
+            loop.schedule(after: .zero) { [weak self] in
+                guard let self, self.running, self.connection == nil else { return }
+                self.connect(broker, address: next)
+            }
+            return
+        }
+        untriedAddresses = []
         if wasConnected {
             logger.warning("uplink.disconnected", ["broker": broker.description, "reason": reason, "buffered": buffer.count])
             stats.lastProblem = reason
@@ -239,6 +257,7 @@ public final class SparkplugEdgeNode {
 
     private func attemptFailed(_ broker: UplinkConfig.Broker, _ reason: String) {
         connection = nil
+        untriedAddresses = []
         stats.connectFailures += 1
         stats.lastProblem = "\(broker): \(reason)"
         brokerIndex += 1
@@ -462,16 +481,9 @@ public final class SparkplugEdgeNode {
                 if !born { birth() }
             } else if !online && hostOnline {
                 hostOnline = false
-                // Sparkplug 3.0: without its primary host the node ends its session (NDEATH) and waits for the host.
-                if let c = connection, born {
-                    c.publish(topic: topics.node("NDEATH"), payload: deathPayload(), qos: 0)
-                    born = false
-                    onOnlineChange(false)
-                    stats.online = false
-                    spillMemory()
-                    replayInFlight = []
-                    buffer.rewind()
-                }
+                // Sparkplug 3.0 (host application offline): the node publishes NDEATH, disconnects, connects again
+                // and waits for the host's STATE online before it births. Outside libmosquitto's read callback.
+                loop.schedule(after: .zero) { [weak self] in self?.leaveForPrimaryHost(host) }
             }
             return
         }
@@ -479,6 +491,19 @@ public final class SparkplugEdgeNode {
         if topic.hasPrefix(topics.node("DCMD") + "/") {
             refuse(host: "?", "DCMD", "devices take no commands; send NCMD with the command block's metrics")
         }
+    }
+
+    /// The primary host went offline: NDEATH (QoS 0, as the births), a clean DISCONNECT (so the broker does not
+    /// publish the Will a second time), the queue back to disk, then a new connection that waits for STATE online.
+    private func leaveForPrimaryHost(_ host: String) {
+        guard running, !hostOnline, let c = connection, c.isConnected else { return }
+        if born { c.publish(topic: topics.node("NDEATH"), payload: deathPayload(), qos: 0) }
+        logger.notice("uplink.primary_host_offline", ["host": host, "bdSeq": bdSeq, "action": "NDEATH, disconnect, reconnect and wait for its STATE online"])
+        c.close()
+        connection = nil
+        connectionEnded()
+        stats.lastProblem = "primary host \(host) offline"
+        scheduleReconnect(after: config.backoffMin * random())
     }
 
     private func nodeCommand(_ bytes: [UInt8]) {

@@ -4,6 +4,7 @@ agent's hand-written encoder is checked by an independent decoder), and records 
 It publishes its STATE (retained, with a Will) and sends NCMD/DCMD."""
 import json
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -91,6 +92,8 @@ class Host:
         self.client.will_set(f"spBv1.0/STATE/{host_id}", json.dumps({"online": False, "timestamp": 0}), qos=1, retain=True)
         if tls:
             self.client.tls_set(ca_certs=tls["ca"], certfile=tls.get("cert"), keyfile=tls.get("key"))
+            if not tls.get("check_hostname", True):
+                self.client.tls_insecure_set(True)   # the chain is still verified; the certificate names another host
         self.client.on_connect = self._connected
         self.client.on_message = self._message
         self.subscribed = threading.Event()
@@ -158,10 +161,32 @@ class Host:
         self.client.disconnect()
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port below the ephemeral range (Linux: 32768–60999). A port from bind(0) is an ephemeral
+    one: between this call and the server binding it, an outbound connection (a NATS route, a client) may take it
+    as its source port ("address already in use", seen with nats-server binding MQTT after JetStream's start).
+    Checked free by binding it; never handed out twice by this process."""
+    low, high = 20000, 32767
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            high = min(high, int(f.read().split()[0]) - 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    for _ in range(200):
+        port = random.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 class Tracker:

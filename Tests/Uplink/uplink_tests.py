@@ -308,9 +308,16 @@ def make_pki(w):
         run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=fieldagent test {ca}", "-keyout", f"{ca}.key", "-out", f"{ca}.pem")
     with open(os.path.join(d, "san.ext"), "w") as f:
         f.write("subjectAltName=IP:127.0.0.1\n")
-    for name, cn in (("server", "127.0.0.1"), ("client", "uplink-agent"), ("expired", "uplink-agent")):
+    with open(os.path.join(d, "localhost.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\n")
+    with open(os.path.join(d, "elsewhere.ext"), "w") as f:
+        f.write("subjectAltName=DNS:broker.example\n")
+    for name, cn in (("server", "127.0.0.1"), ("client", "uplink-agent"), ("expired", "uplink-agent"), ("localhost", "localhost"),
+                     ("elsewhere", "broker.example")):
         run("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}", "-keyout", f"{name}.key", "-out", f"{name}.csr")
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+    for name in ("localhost", "elsewhere"):
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.pem")
     run("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.pem")
     with open(os.path.join(d, "ca.cnf"), "w") as f:
         f.write(f"""[ca]
@@ -336,7 +343,8 @@ commonName = supplied
     os.chmod(d, 0o755)
     for f in os.listdir(d):
         os.chmod(os.path.join(d, f), 0o644)
-    return {k: os.path.join(d, k) for k in ("ca.pem", "other-ca.pem", "server.pem", "server.key", "client.pem", "client.key", "expired.pem", "expired.key")}
+    return {k: os.path.join(d, k) for k in ("ca.pem", "other-ca.pem", "server.pem", "server.key", "client.pem", "client.key", "expired.pem", "expired.key",
+                                            "localhost.pem", "localhost.key", "elsewhere.pem", "elsewhere.key")}
 
 
 def test_tls_verifies_both_ways(w):
@@ -366,6 +374,117 @@ def test_tls_verifies_both_ways(w):
         for a in (good, wrong_ca, expired):
             a.kill()
         host.close(); broker.kill()
+
+
+def test_tls_checks_the_host_name_of_the_url(w):
+    """mqtts://localhost:PORT: the agent connects to the resolved address but checks the broker's certificate
+    against the name 'localhost'. A certificate with only the DNS SAN 'localhost' (no IP SAN) is accepted; one for
+    another name (broker.example) from the same CA is refused, with the reason in the log and in status."""
+    pki = make_pki(w)
+    good_broker = Broker(w, tls={"ca": pki["ca.pem"], "cert": pki["localhost.pem"], "key": pki["localhost.key"]}, name="mosquitto-localhost")
+    other_broker = Broker(w, tls={"ca": pki["ca.pem"], "cert": pki["elsewhere.pem"], "key": pki["elsewhere.key"]}, name="mosquitto-elsewhere")
+    # The test's host application connects to 127.0.0.1 with the chain checked, not the name.
+    host = Host("scada", GROUP, good_broker.port, tls={"ca": pki["ca.pem"], "cert": pki["client.pem"], "key": pki["client.key"], "check_hostname": False})
+    tls = f"  tls: {{ca: {pki['ca.pem']}, cert: {pki['client.pem']}, key: {pki['client.key']}}}\n"
+    good = Agent(w, "tls-name", [f"mqtts://localhost:{good_broker.port}"], extra=tls).start()
+    wrong = Agent(w, "tls-wrong-name", [f"mqtts://localhost:{other_broker.port}"], extra=tls).start()
+    try:
+        host.wait_for(lambda ms: any(m.type == "NBIRTH" and m.topic.endswith("/tls-name") for m in ms), what="the birth through mqtts://localhost")
+        assert good.metrics()["fieldagent_uplink_connected"] == 1
+        deadline = time.time() + 15
+        while "does not name localhost" not in wrong.tail() and time.time() < deadline:
+            time.sleep(0.1)
+        assert "the broker's certificate does not name localhost" in wrong.tail(), wrong.tail()
+        assert "does not name localhost" in wrong.status(), wrong.status()
+        assert wrong.metrics()["fieldagent_uplink_connects_total"] == 0
+    finally:
+        for a in (good, wrong):
+            a.kill()
+        host.close(); good_broker.kill(); other_broker.kill()
+
+
+class Machine:
+    """fieldagent machine: the simulated machine's Modbus TCP sensors at a fixed severity, without noise."""
+
+    def __init__(self, workdir, port, severity):
+        self.log = open(os.path.join(workdir, f"machine-{port}.log"), "a")
+        self.proc = subprocess.Popen([FIELDAGENT, "machine", "--port", str(port), "--bind", "127.0.0.1", "--severity", str(severity),
+                                      "--noise", "0"], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError(f"fieldagent machine did not start on port {port}")
+                time.sleep(0.05)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+MODEL_FEATURES = ["vibration_rms_g", "vibration_peak_g", "vibration_crest", "vibration_kurtosis", "vibration_high_band",
+                  "dominant_frequency_hz", "bearing_temperature_c", "temperature_rise_c", "motor_current_a",
+                  "current_imbalance_pct", "speed_rpm", "power_factor"]
+
+
+def test_model_metrics_are_born_and_updated(w):
+    """The agent's three models (Models/models.yaml: classifier, anomaly autoencoder, RUL regression) on the
+    simulated machine: the host sees Model/Class, Model/Anomaly/machine_anomaly/{Score,Level} and
+    Model/Estimate/machine_rul/rul in NBIRTH; the machine goes from healthy to fault and the host sees them
+    change in NDATA: class fault, anomaly level alarm with a higher score, less remaining life."""
+    port = free_port()
+    machine = Machine(w, port, 0)
+    broker = Broker(w)
+    host = Host("scada", GROUP, broker.port)
+    features = "".join(f'  - {{name: {n}, from: "machine.values[{i}]"}}\n' for i, n in enumerate(MODEL_FEATURES))
+    extra = f"""  connect_timeout: 2s
+modbus:
+  - name: machine
+    endpoint: tcp://127.0.0.1:{port}
+    timeout: 200ms
+    retries: 0
+    points:
+      - {{name: values, table: input, address: 0, count: 12, type: float32, poll: 100ms}}
+features:
+{features}decide:
+  every: 200ms
+  confirm: 2
+  min_dwell: 1s
+  anomaly: {{model: machine_anomaly, confirm: 2}}
+  estimate: [machine_rul]
+  actions:
+    normal: [lamp off]
+    degraded: [lamp on]
+    fault: [lamp on]
+"""
+    agent = Agent(w, "models", [f"mqtt://127.0.0.1:{broker.port}"], extra=extra).start()
+    tracker = Tracker("models")
+    score, level, rul = "Model/Anomaly/machine_anomaly/Score", "Model/Anomaly/machine_anomaly/Level", "Model/Estimate/machine_rul/rul"
+
+    def latest(ms, name):
+        values = [v for (n, v, ts, hist, dev) in tracker.analyse(ms)[1] if n == name and v is not None]
+        return values[-1] if values else None
+    try:
+        birth = host.wait_for(lambda ms: [m for m in ms if m.type == "NBIRTH" and m.topic.endswith("/models")], what="NBIRTH")[0]
+        born = {x.name for x in birth.metrics()}
+        for name in ("Model/Class", "Model/Score", score, level, rul):
+            assert name in born, f"{name} not in NBIRTH: {sorted(born)}"
+        host.wait_for(lambda ms: latest(ms, level) == "normal" and latest(ms, "Model/Class") == "normal" and latest(ms, rul) is not None,
+                      what="a healthy machine: class normal, anomaly level normal, a RUL", timeout=20)
+        healthy = host.snapshot()
+        healthy_score, healthy_rul = latest(healthy, score), latest(healthy, rul)
+        machine.kill()
+        machine = Machine(w, port, 1)
+        host.wait_for(lambda ms: latest(ms, "Model/Class") == "fault" and latest(ms, level) == "alarm", what="class fault, anomaly alarm", timeout=20)
+        faulty = host.snapshot()
+        assert latest(faulty, score) > healthy_score, (healthy_score, latest(faulty, score))
+        assert latest(faulty, rul) < healthy_rul, (healthy_rul, latest(faulty, rul))
+    finally:
+        agent.kill(); machine.kill(); host.close(); broker.kill()
 
 
 def dedup_in_order(values):
@@ -479,8 +598,9 @@ def test_beyond_the_bound_the_oldest_are_dropped_and_counted(w):
 
 
 def test_primary_host_offline_ends_the_session_until_it_is_back(w):
-    """The primary host's STATE goes offline: the node publishes NDEATH (its bdSeq) and sends no data; samples wait
-    on disk; the host comes back online: NBIRTH, the waiting samples as historical data, nothing lost."""
+    """The primary host's STATE goes offline: the node publishes NDEATH (its bdSeq), disconnects, connects again
+    and sends no data; samples wait on disk; the host comes back online: NBIRTH with the new connection's bdSeq,
+    the waiting samples as historical data, nothing lost."""
     broker = Broker(w)
     host = Host("scada", GROUP, broker.port)
     host.online()
@@ -492,7 +612,12 @@ def test_primary_host_offline_ends_the_session_until_it_is_back(w):
         death = host.wait_for(lambda ms: [m for m in ms if m.type == "NDEATH"], what="NDEATH after STATE offline")[0]
         births, _ = tracker.analyse(host.snapshot())
         assert {x.name: value_of(x) for x in death.metrics()}["bdSeq"] == births[0]
+        # Sparkplug 3.0: after NDEATH the node disconnects (cleanly: the broker publishes no Will, so one NDEATH),
+        # connects again (a new bdSeq) and waits there for the host's STATE online.
+        agent.wait_metric("fieldagent_uplink_connects_total", lambda v: v >= 2)
+        assert agent.metrics()["fieldagent_uplink_connected"] == 0
         agent.wait_metric("fieldagent_uplink_buffered", lambda v: v >= 10)
+        assert len([m for m in host.snapshot() if m.type == "NDEATH"]) == 1, "the Will was published too: no clean DISCONNECT"
         seen = len(host.snapshot())
         time.sleep(0.3)
         after_death = [m for m in host.snapshot()[seen:] if m.type in ("NDATA", "NBIRTH")]
@@ -500,6 +625,8 @@ def test_primary_host_offline_ends_the_session_until_it_is_back(w):
         host.online()
         agent.wait_metric("fieldagent_uplink_buffer_bytes", lambda v: v == 0)
         host.wait_for(lambda ms: len(tracker.analyse(ms)[0]) >= 2, what="the birth after STATE online")
+        births, _ = tracker.analyse(host.snapshot())
+        assert births[1] == (births[0] + 1) % 256, f"the re-birth is not on a new connection (bdSeq {births})"
         host.wait_for(lambda ms: len([x for x in tracker.analyse(ms)[1] if not x[3] and x[0] == COUNTER]) >= 8, what="live data again")
         _, samples = tracker.analyse(host.snapshot())
         assert any(x[3] for x in samples), "the samples kept while the host was away come as historical"
@@ -510,8 +637,9 @@ def test_primary_host_offline_ends_the_session_until_it_is_back(w):
 
 TESTS = [test_births_seq_and_data, test_broker_killed_mid_stream_loses_nothing, test_agent_sigkill_during_outage_keeps_the_buffer,
          test_rebirth_and_commands_through_the_gate, test_slow_broker_is_left_and_gpio_path_is_unaffected,
-         test_tls_verifies_both_ways, test_devices_are_born_and_die_with_their_links,
+         test_tls_verifies_both_ways, test_tls_checks_the_host_name_of_the_url, test_devices_are_born_and_die_with_their_links,
          test_beyond_the_bound_the_oldest_are_dropped_and_counted, test_primary_host_offline_ends_the_session_until_it_is_back,
+         test_model_metrics_are_born_and_updated,
          test_nats_cluster_failover]
 
 

@@ -9,6 +9,8 @@ import Uplink
 /// Node metrics: `Inputs/NAME`, `Outputs/NAME` (Boolean), `Features/NAME` (Double, null while invalid), with a
 /// `decide:` section `Model/Class`, `Model/Model Class`, `Model/Latched` (String, null when none), `Model/State`,
 /// `Model/Score` (the class in force's probability) and `Model/Output/LABEL` (the last inference's outputs);
+/// with `anomaly:` `Model/Anomaly/MODEL/Score` (Double) and `Model/Anomaly/MODEL/Level` (normal, warn, alarm; null
+/// while none), with `estimate:` `Model/Estimate/MODEL/OUTPUT` (Double, in the model's unit; null while invalid);
 /// `Commands/Bits`, `Alarms` and `Edges` (Int64). A device per Modbus device (`Link`) and per peer (`Link`,
 /// `Class`, `Confidence`), born while its link is up.
 ///
@@ -24,6 +26,13 @@ enum AgentUplink {
             for name in ["Model/Class", "Model/Model Class", "Model/Latched", "Model/State"] { defs.append(.init(name: name, dataType: .string)) }
             defs.append(.init(name: "Model/Score", dataType: .double))
             for label in d.labels { defs.append(.init(name: "Model/Output/\(label)", dataType: .double)) }
+            if let a = d.anomaly {
+                defs.append(.init(name: "Model/Anomaly/\(a.model)/Score", dataType: .double))
+                defs.append(.init(name: "Model/Anomaly/\(a.model)/Level", dataType: .string))
+            }
+            for e in d.estimates {
+                for output in e.outputs { defs.append(.init(name: "Model/Estimate/\(e.model)/\(output)", dataType: .double)) }
+            }
         }
         defs.append(.init(name: "Commands/Bits", dataType: .int64))
         defs.append(.init(name: "Alarms", dataType: .int64))
@@ -59,6 +68,17 @@ enum AgentUplink {
             let probs = d?.probabilities ?? []
             out.append(d?.currentClass.flatMap { probs.indices.contains($0) ? .double(probs[$0]) : nil } ?? .null(.double))
             for i in labels.indices { out.append(probs.indices.contains(i) && probs[i].isFinite ? .double(probs[i]) : .null(.double)) }
+            let companions = d?.companions
+            if cfg.anomaly != nil {
+                out.append(companions?.score.flatMap { $0.isFinite ? .double($0) : nil } ?? .null(.double))
+                out.append(companions?.levels?.inForce.map { .string(CompanionMonitor.levelName($0)) } ?? .null(.string))
+            }
+            for e in cfg.estimates {
+                for i in e.outputs.indices {
+                    let v = companions?.estimate(e.model, i) ?? .nan
+                    out.append(v.isFinite ? .double(v) : .null(.double))
+                }
+            }
         }
         out.append(.int64(Int64(agent.commands?.bits ?? 0)))
         out.append(.int64(Int64(agent.alarms.rawValue)))

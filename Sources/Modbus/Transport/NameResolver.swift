@@ -13,6 +13,10 @@ import Glibc
 public final class NameResolver {
     /// How a name becomes an address; runs on the helper thread. The default calls `getaddrinfo`.
     public typealias Resolve = @Sendable (_ host: String, _ port: UInt16) -> Result<SocketAddress, Failure>
+    /// Every address of a name, in `getaddrinfo`'s order of preference (at most ``maxAddresses``).
+    public typealias ResolveAll = @Sendable (_ host: String, _ port: UInt16) -> Result<[SocketAddress], Failure>
+    /// The most addresses one lookup hands back (a name with more is rare; the rest are not tried).
+    public static let maxAddresses = 8
 
     /// Why a name did not resolve (the resolver's own words, for a status line).
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -34,12 +38,22 @@ public final class NameResolver {
     }
 
     private let loop: any EventLoop
-    private let resolve: Resolve
+    private let resolve: ResolveAll
 
-    /// A resolver on `loop`; `resolve` replaces `getaddrinfo` (tests: a silent or a failing DNS).
-    public init(loop: any EventLoop, resolve: @escaping Resolve = NameResolver.getaddrinfo) {
+    /// A resolver on `loop`; `resolve` replaces `getaddrinfo` (tests: a silent or a failing DNS; one address).
+    public init(loop: any EventLoop, resolve: Resolve? = nil) {
         self.loop = loop
-        self.resolve = resolve
+        if let one = resolve {
+            self.resolve = { host, port in one(host, port).map { [$0] } }
+        } else {
+            self.resolve = NameResolver.getaddrinfoAll
+        }
+    }
+
+    /// A resolver on `loop` whose lookups give every address of a name (tests: a name with several addresses).
+    public init(loop: any EventLoop, resolveAll: @escaping ResolveAll) {
+        self.loop = loop
+        self.resolve = resolveAll
     }
 
     /// Resolves `host` (a name or a numeric address) to a TCP address; `completion` runs on the loop, never
@@ -47,8 +61,17 @@ public final class NameResolver {
     /// be started (then `completion` gets the reason).
     @discardableResult
     public func lookup(host: String, port: UInt16, _ completion: @escaping (Result<SocketAddress, Failure>) -> Void) -> Lookup? {
+        lookupAll(host: host, port: port) { result in
+            completion(result.flatMap { all in all.first.map { .success($0) } ?? .failure(Failure("no address for \(host)")) })
+        }
+    }
+
+    /// Like ``lookup(host:port:_:)``, with every address of the name (never empty on success), so a caller
+    /// can try them in turn.
+    @discardableResult
+    public func lookupAll(host: String, port: UInt16, _ completion: @escaping (Result<[SocketAddress], Failure>) -> Void) -> Lookup? {
         if let numeric = SocketAddress(numericHost: host, port: port) {
-            loop.schedule(after: .zero) { completion(.success(numeric)) }
+            loop.schedule(after: .zero) { completion(.success([numeric])) }
             return nil
         }
         var fds: [Int32] = [-1, -1]
@@ -90,12 +113,12 @@ public final class NameResolver {
         lookup.fd = -1
     }
 
-    // MARK: The answer's wire format (one datagram): status byte, then an address or a reason.
+    // MARK: The answer's wire format (one datagram): status byte, then addresses (length, storage) or a reason.
 
-    private static let recordSize = 1 + 4 + MemoryLayout<sockaddr_storage>.size
+    private static let addressSize = 4 + MemoryLayout<sockaddr_storage>.size
 
-    private static func receive(_ fd: Int32, host: String) -> Result<SocketAddress, Failure> {
-        var record = [UInt8](repeating: 0, count: 512)
+    private static func receive(_ fd: Int32, host: String) -> Result<[SocketAddress], Failure> {
+        var record = [UInt8](repeating: 0, count: 1 + maxAddresses * addressSize)
         let n = record.withUnsafeMutableBytes { raw in
             // raw is record's storage for this call.
             recv(fd, raw.baseAddress, raw.count, 0)
@@ -104,12 +127,18 @@ public final class NameResolver {
         if record[0] != 0 {
             return .failure(Failure(String(decoding: record[1..<n], as: UTF8.self)))
         }
-        guard n == recordSize else { return .failure(Failure("the lookup of \(host) gave a malformed answer")) }
-        var length: UInt32 = 0
-        withUnsafeMutableBytes(of: &length) { $0.copyBytes(from: record[1..<5]) }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: record[5..<recordSize]) }
-        return .success(SocketAddress(storage: storage, length: socklen_t(length)))
+        guard n > 1, (n - 1) % addressSize == 0 else { return .failure(Failure("the lookup of \(host) gave a malformed answer")) }
+        var addresses: [SocketAddress] = []
+        var at = 1
+        while at + addressSize <= n {
+            var length: UInt32 = 0
+            withUnsafeMutableBytes(of: &length) { $0.copyBytes(from: record[at..<(at + 4)]) }
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: record[(at + 4)..<(at + addressSize)]) }
+            addresses.append(SocketAddress(storage: storage, length: socklen_t(min(length, UInt32(MemoryLayout<sockaddr_storage>.size)))))
+            at += addressSize
+        }
+        return .success(addresses)
     }
 
     /// One lookup on its helper thread: everything it needs, immutable, owned by the thread once started.
@@ -117,9 +146,9 @@ public final class NameResolver {
         let host: String
         let port: UInt16
         let fd: Int32
-        let resolve: Resolve
+        let resolve: ResolveAll
 
-        init(host: String, port: UInt16, fd: Int32, resolve: @escaping Resolve) {
+        init(host: String, port: UInt16, fd: Int32, resolve: @escaping ResolveAll) {
             self.host = host
             self.port = port
             self.fd = fd
@@ -152,10 +181,14 @@ public final class NameResolver {
         func run() {
             var record: [UInt8]
             switch resolve(host, port) {
-            case .success(let address):
+            case .success(let addresses) where !addresses.isEmpty:
                 record = [0]
-                withUnsafeBytes(of: UInt32(address.length)) { record += $0 }
-                withUnsafeBytes(of: address.storage) { record += $0 }
+                for address in addresses.prefix(NameResolver.maxAddresses) {
+                    withUnsafeBytes(of: UInt32(address.length)) { record += $0 }
+                    withUnsafeBytes(of: address.storage) { record += $0 }
+                }
+            case .success:
+                record = [1] + Array("no address for \(host)".utf8.prefix(400))
             case .failure(let failure):
                 record = [1] + Array(failure.description.utf8.prefix(400))
             }
@@ -169,21 +202,33 @@ public final class NameResolver {
 
     /// `getaddrinfo` for a TCP address: the first one it gives. Blocks; runs on a helper thread only.
     public static let getaddrinfo: Resolve = { host, port in
+        getaddrinfoAll(host, port).map { $0[0] }
+    }
+
+    /// `getaddrinfo` for TCP: every address, in its order (at most ``maxAddresses``). Blocks; helper thread only.
+    public static let getaddrinfoAll: ResolveAll = { host, port in
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = Glibc.getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let first = result else {
+        guard rc == 0, result != nil else {
             let reason = rc == EAI_SYSTEM ? SystemError.message(for: errno) : String(cString: gai_strerror(rc))
             return .failure(Failure(reason))
         }
         defer { freeaddrinfo(result) }
-        var storage = sockaddr_storage()
-        let length = min(Int(first.pointee.ai_addrlen), MemoryLayout<sockaddr_storage>.size)
-        withUnsafeMutableBytes(of: &storage) { dst in
-            // ai_addr points at ai_addrlen valid bytes; we copy at most what sockaddr_storage holds.
-            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: length))
+        var addresses: [SocketAddress] = []
+        var next = result
+        while let info = next, addresses.count < maxAddresses {
+            next = info.pointee.ai_next
+            guard let addr = info.pointee.ai_addr else { continue }
+            var storage = sockaddr_storage()
+            let length = min(Int(info.pointee.ai_addrlen), MemoryLayout<sockaddr_storage>.size)
+            withUnsafeMutableBytes(of: &storage) { dst in
+                // ai_addr points at ai_addrlen valid bytes; we copy at most what sockaddr_storage holds.
+                dst.copyMemory(from: UnsafeRawBufferPointer(start: addr, count: length))
+            }
+            addresses.append(SocketAddress(storage: storage, length: socklen_t(length)))
         }
-        return .success(SocketAddress(storage: storage, length: socklen_t(length)))
+        return addresses.isEmpty ? .failure(Failure("no address for \(host)")) : .success(addresses)
     }
 }
