@@ -18,7 +18,7 @@ FUZZ_DIR     := .build-fuzz
 # The agent's libraries, built by SwiftPM with coverage and AddressSanitizer (one -sanitize= list: SwiftPM's
 # --sanitize given twice would keep only the last), then linked with each entry point in Fuzz/.
 FUZZ_SPM     := $(FUZZ_DIR)/spm
-FUZZ_MODULES := Agent Boards CGPIOFacade CInt8Kernels CLinux CModelWeights CompiledModel Config CTLSShim EventLoop GPIO Inference ModelCatalog Modbus Service TLS Uplink YAML
+FUZZ_MODULES := Agent Boards CGPIOFacade CInt8Kernels CLinux CModelWeights CMQTTTLS CompiledModel Config CTLSShim EventLoop GPIO Inference ModelCatalog Modbus Service TLS Uplink YAML
 FUZZ_C_LIBS  := yaml-0.1 libgpiod libmodbus openssl libmosquitto
 # Swift's weak references keep their side tables behind tagged reference counts, which LeakSanitizer cannot
 # follow: it reports them as leaks. Leaks are not what these targets look for.
