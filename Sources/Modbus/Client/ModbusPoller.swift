@@ -181,7 +181,7 @@ public final class ModbusPoller {
                 case .registers(let registers):
                     let step = p.codec.type.registerCount
                     values = stride(from: 0, to: registers.count - step + 1, by: step).map { p.codec.decode(registers[$0..<($0 + step)]) }
-                case .written: values = []
+                case .written, .deviceIdentification: values = []
                 }
                 let sample = ModbusSample(device: self.devices[d].name, point: p.name, values: values, at: self.loop.now)
                 self.points[i].latest = sample
