@@ -5,14 +5,14 @@
 
 private let map = MemoryRegisterMap(coils: 1000, discreteInputs: 1000, holdingRegisters: 1000, inputRegisters: 1000)
 private let client = ModbusClientInfo(host: "fuzz", port: 0, connectionID: 0)
-private let handler = RequestHandler(map: map) { _, unit, write in
+private let handler = RequestHandler(map: map, authorize: { _, unit, write in
     // Exercise every authorizer outcome.
     switch (Int(unit) + Int(write.address)) % 7 {
     case 0: .reject(.illegalDataAddress)
     case 1: .close
     default: .allow
     }
-}
+}, identity: .fieldAgent(name: String(repeating: "n", count: 120), revision: "fuzz"))
 private var output: [UInt8] = []
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -90,6 +90,8 @@ private func rtuResponses(_ stream: [UInt8]) {
         _ = ResponseParser.parse(frame.pdu[...], for: request)
     }
     _ = ResponseParser.parse(stream.dropFirst(6), for: request)
+    // The same bytes as a device identification answer (FC 43 / MEI 14), whose objects carry their own lengths.
+    _ = ResponseParser.parse(stream.dropFirst(1), for: .readDeviceIdentification(readCode: stream[0] % 5, objectId: 0))
 }
 
 private func codec(_ bytes: [UInt8]) {

@@ -204,11 +204,35 @@ public final class Agent {
                 self.identity = identity
                 sensors?.onAnswer = { device, point, took, exception in identity.answer(device: device, point: point, took: took, exception: exception) }
             }
+            if let sensors, let identity {
+                askIdentification(sensors, identity)
+            }
         }
         sensors?.start()
         peers?.start()
         decision?.start()
     }
+
+    /// Asks every polled device for its device identification now and every ``identificationInterval``.
+    private func askIdentification(_ sensors: ModbusPoller, _ identity: DeviceIdentity) {
+        for device in sensors.devices {
+            sensors.identify(device: device.name) { result in
+                switch result {
+                case .success(let answer)?:
+                    identity.identification(device: device.name, text: answer.objects.map { "'\($0.text)'" }.joined(separator: " "))
+                case .failure?: identity.identification(device: device.name, text: nil)
+                case nil: break
+                }
+            }
+        }
+        loop.schedule(after: Self.identificationInterval) { [weak self, weak sensors] in
+            guard let self, let sensors, self.running else { return }
+            self.askIdentification(sensors, identity)
+        }
+    }
+
+    /// How often polled devices are asked for their device identification (FC 43 / MEI 14) under `security:`.
+    public static let identificationInterval: Duration = .seconds(2)
 
     /// The Sparkplug edge node, when configured. A buffer directory that cannot be opened leaves the agent running
     /// without its uplink (logged): the machine's control never depends on the broker.

@@ -166,6 +166,8 @@ enum ModbusCommand {
             }
         case .success(.written(let a, let n)):
             print("wrote \(n) \(table == .coils ? "coil" : "register")\(n == 1 ? "" : "s") at \(a)")
+        case .success(.deviceIdentification(let answer)):
+            for object in answer.objects { print("object 0x\(String(object.id, radix: 16)) \(object.text)") }
         case .failure(.exception(let code)):
             StandardError.write("\(args.command): \(endpointText) unit \(unit): \(code.name) (Modbus exception \(code.rawValue))\n")
             return 4

@@ -39,6 +39,11 @@ extension ModbusCommand {
         for u in result {
             let tables = u.answers.map { "\($0.table.rawValue) \($0.result)" }.joined(separator: ", ")
             print("  unit \(u.id): \(tables); answers in \(formatMicroseconds(u.responseTime))")
+            if let identity = u.identity {
+                let names = ["vendor", "product-code", "revision", "vendor-url", "product", "model", "application"]
+                let text = identity.objects.map { "\($0.id < names.count ? names[Int($0.id)] : "object-\($0.id)") \"\($0.text)\"" }
+                print("    identity: \(text.joined(separator: ", "))")
+            }
         }
         guard !result.isEmpty else { return 1 }
         print("\n# a modbus: skeleton (fieldagent check tells what is missing):\nmodbus:")

@@ -44,6 +44,36 @@ import Testing
         line.agent.shutdown(reason: "test")
     }
 
+    @Test func aSensorReplacedByOneWithTheSameMapButAnotherDeviceIdentificationIsFlagged() throws {
+        let loop = ManualLoop()
+        let machine = try FakeMachine(loop: loop)
+        machine.set(MachinePoints.normal)
+        machine.server.setIdentity(DeviceIdentification([0x00: "Acme", 0x01: "FM-100", 0x02: "2.1"]))
+        let port = machine.server.port
+        let line = try DecisionPipelineTests.Line(lineConfig(name: "line-a", machinePort: port, serverPort: 1) + "security: {learn: 5s}\n", loop: loop)
+        let identity = try #require(line.agent.identity)
+        pump(loop, .seconds(8))
+        #expect(identity.suspects.isEmpty)
+        #expect(identity.devices["machine"]?.points["identification"] == "'Acme' 'FM-100' '2.1'")
+
+        // The same register map and values, served by a device that identifies as another product.
+        machine.server.stop()
+        let other = ModbusTCPServer(loop: loop, map: machine.map, configuration: ModbusServerConfiguration(bindAddress: "127.0.0.1", port: port))
+        other.setIdentity(DeviceIdentification([0x00: "Acme", 0x01: "FM-100", 0x02: "9.9"]))
+        try other.start()
+        defer { other.stop() }
+        var took: Duration?
+        let start = loop.now
+        while loop.now - start < .seconds(10) {
+            pump(loop, .milliseconds(100))
+            if !identity.suspects.isEmpty { took = loop.now - start; break }
+        }
+        #expect(took != nil && took! <= Agent.identificationInterval + .seconds(1), "flagged after \(String(describing: took))")
+        #expect(identity.devices["machine"]?.suspect == "identifies as 'Acme' 'FM-100' '9.9', was 'Acme' 'FM-100' '2.1' while learning")
+        #expect(line.agent.alarms.contains(.identity))
+        line.agent.shutdown(reason: "test")
+    }
+
     @Test func aPeerWhoseStatusBlockNamesAnotherAgentIsFlagged() throws {
         let loop = ManualLoop()
         // A peer serving a map of this version, named line-b in its identity registers.

@@ -27,6 +27,7 @@ private func handle(_ pdu: [UInt8], map: MemoryRegisterMap, authorize: WriteAuth
     .writeMultipleRegisters(address: 1, values: [1, 2, 0xFFFF]),
     .readWriteMultipleRegisters(readAddress: 3, readCount: 6, writeAddress: 14, values: [0x00FF, 0xFF00, 0xFF00]),
     .maskWriteRegister(address: 4, andMask: 0x00F2, orMask: 0x0025),
+    .readDeviceIdentification(readCode: 2, objectId: 0),
 ])
 func everyRequestDecodesToWhatWasEncoded(request: ModbusRequest) {
     #expect(RequestParser.parse(request.pdu[...]) == .success(request))
@@ -135,4 +136,88 @@ func malformedQuantitiesAnswerIllegalDataValue(pdu: [UInt8]) {
     #expect(action == .reply && out == request.pdu)
     #expect(map.holdingRegisters[4] == 0x17)  // the specification's example
     #expect(ResponseParser.parse(out[...], for: request) == .response(.written(address: 4, count: 1)))
+}
+
+// MARK: FC 43 / MEI 14 Read Device Identification
+
+private let identity = DeviceIdentification.fieldAgent(name: "line-a", revision: "map 2")
+
+private func identify(_ pdu: [UInt8], identity: DeviceIdentification? = identity) -> ([UInt8], HandlerAction) {
+    var out: [UInt8] = []
+    let action = RequestHandler(map: MemoryRegisterMap(size: 1), identity: identity).handle(pdu: pdu[...], unit: 1, client: client, into: &out)
+    return (out, action)
+}
+
+@Test func theBasicStreamAnswersVendorProductCodeAndRevisionWithTheConformityLevel() {
+    let (out, action) = identify([0x2B, 0x0E, 0x01, 0x00])
+    #expect(action == .reply)
+    #expect(out == [0x2B, 0x0E, 0x01, 0x82, 0x00, 0x00, 0x03]
+        + [0x00, 10] + Array("FieldAgent".utf8) + [0x01, 10] + Array("fieldagent".utf8) + [0x02, 5] + Array("map 2".utf8))
+    guard case .response(.deviceIdentification(let answer)) = ResponseParser.parse(out[...], for: .readDeviceIdentification(readCode: 1, objectId: 0)) else {
+        Issue.record("not decoded"); return
+    }
+    #expect(answer.text(0x00) == "FieldAgent" && answer.text(0x02) == "map 2" && answer.nextObjectId == nil)
+}
+
+@Test func theRegularStreamNamesTheAgentAsModelName() {
+    let (out, _) = identify([0x2B, 0x0E, 0x02, 0x00])
+    guard case .response(.deviceIdentification(let answer)) = DeviceIdentificationAnswer.decode(out[...]) else { Issue.record("not decoded"); return }
+    #expect(answer.objects.map(\.id) == [0, 1, 2, 3, 4, 5])
+    #expect(answer.text(0x05) == "line-a")
+}
+
+@Test func oneObjectIsReadByIdAndAnUnknownIdIsIllegalDataAddress() {
+    let (out, _) = identify([0x2B, 0x0E, 0x04, 0x05])
+    #expect(out == [0x2B, 0x0E, 0x04, 0x82, 0x00, 0x00, 0x01, 0x05, 6] + Array("line-a".utf8))
+    #expect(identify([0x2B, 0x0E, 0x04, 0x06]) == ([0xAB, 0x02], .replyException(.illegalDataAddress)))
+}
+
+@Test func aBadReadCodeIsIllegalDataValueAndAnotherMEITypeOrNoIdentityIsIllegalFunction() {
+    #expect(identify([0x2B, 0x0E, 0x05, 0x00]) == ([0xAB, 0x03], .replyException(.illegalDataValue)))
+    #expect(identify([0x2B, 0x0E, 0x00, 0x00]) == ([0xAB, 0x03], .replyException(.illegalDataValue)))
+    #expect(identify([0x2B, 0x0E, 0x01]) == ([0xAB, 0x03], .replyException(.illegalDataValue)))
+    #expect(identify([0x2B, 0x0D, 0x01, 0x00]) == ([0xAB, 0x01], .replyException(.illegalFunction)))
+    #expect(identify([0x2B]) == ([0xAB, 0x01], .replyException(.illegalFunction)))
+    #expect(identify([0x2B, 0x0E, 0x01, 0x00], identity: nil) == ([0xAB, 0x01], .replyException(.illegalFunction)))
+}
+
+@Test func anAnswerThatDoesNotFitSaysMoreFollowsAndTheNextObject() {
+    let long = String(repeating: "x", count: 200)
+    let big = DeviceIdentification([0x00: long, 0x01: long, 0x02: "1.0"])
+    var out: [UInt8] = []
+    #expect(big.answer(readCode: 1, objectId: 0, into: &out) == nil)
+    #expect(out.count <= DeviceIdentification.maxResponsePDU)
+    guard case .response(.deviceIdentification(let first)) = DeviceIdentificationAnswer.decode(out[...]) else { Issue.record("not decoded"); return }
+    #expect(first.objects.map(\.id) == [0x00] && first.nextObjectId == 0x01)
+    out = []
+    #expect(big.answer(readCode: 1, objectId: 0x01, into: &out) == nil)
+    guard case .response(.deviceIdentification(let rest)) = DeviceIdentificationAnswer.decode(out[...]) else { Issue.record("not decoded"); return }
+    #expect(rest.objects.map(\.id) == [0x01, 0x02] && rest.nextObjectId == nil)
+}
+
+@Test(arguments: [
+    [UInt8](),
+    [0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00],                    // too short
+    [0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00, 0x01],              // one object promised, none present
+    [0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00, 0x01, 0x00],        // object header cut
+    [0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00, 0x01, 0x00, 0xFF, 0x41], // length past the end
+    [0x2B, 0x0E, 0x01, 0x81, 0x00, 0x00, 0x00, 0x99],        // trailing bytes
+    [0x2B, 0x0E, 0x01, 0x81, 0x17, 0x00, 0x00],              // bad more-follows byte
+    [0x2B, 0x0D, 0x01, 0x81, 0x00, 0x00, 0x00],              // other MEI type
+    [0x2B, 0x0E, 0x02, 0x81, 0x00, 0x00, 0x00],              // read code differs from the request
+    [0xAB, 0x02, 0x00],                                       // exception of the wrong length
+])
+func aMalformedDeviceIdentificationAnswerIsReportedNeverTrapped(_ pdu: [UInt8]) {
+    guard case .malformed = ResponseParser.parse(pdu[...], for: .readDeviceIdentification(readCode: 1, objectId: 0)) else {
+        Issue.record("accepted \(pdu)"); return
+    }
+}
+
+@Test func everyTruncationOfAValidAnswerIsMalformedNotATrap() {
+    let (out, _) = identify([0x2B, 0x0E, 0x02, 0x00])
+    for n in 0..<out.count {
+        if case .response = ResponseParser.parse(out[..<n], for: .readDeviceIdentification(readCode: 2, objectId: 0)) {
+            Issue.record("accepted the first \(n) bytes")
+        }
+    }
 }

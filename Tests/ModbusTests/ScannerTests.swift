@@ -10,6 +10,7 @@ import Testing
         // Units 1 and 3 only; holding registers and coils mapped, no input registers or discrete inputs.
         let map = MemoryRegisterMap(coils: 4, discreteInputs: 0, holdingRegisters: 4, inputRegisters: 0)
         let server = ModbusTCPServer(loop: loop, map: map, configuration: ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0, units: [1, 3]))
+        server.setIdentity(.fieldAgent(name: "line-a", revision: "map 2"))
         try server.start()
         defer { server.stop() }
         let scanner = try ModbusScanner(loop: loop, endpoint: .tcp(host: "127.0.0.1", port: server.port), units: [1, 2, 3, 4])
@@ -24,6 +25,7 @@ import Testing
             #expect(u.answers.map(\.result) == ["ok", "exception illegal-data-address (2)", "ok", "exception illegal-data-address (2)"])
             #expect(u.readable == [.holdingRegisters, .coils])
             #expect(u.responseTime > .zero)
+            #expect(u.identity?.text(0x00) == "FieldAgent" && u.identity?.text(0x05) == "line-a")
         }
     }
 

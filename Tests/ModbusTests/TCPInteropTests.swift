@@ -135,4 +135,68 @@ import Testing
         poller.stop()
         withExtendedLifetime(sensor) {}
     }
+
+    @Test func pymodbusClientReadsOurDeviceIdentification() throws {
+        if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
+        let loop = try EpollLoop()
+        let server = try startServer(loop, MemoryRegisterMap(size: 10))
+        server.setIdentity(.fieldAgent(name: "line-a", revision: "map 2"))
+        let script = """
+        from pymodbus.client import ModbusTcpClient
+        c = ModbusTcpClient("127.0.0.1", port=\(server.port))
+        assert c.connect()
+        for code in (1, 2):
+            r = c.read_device_information(read_code=code, object_id=0)
+            print("code", code, r.conformity, sorted((k, v.decode()) for k, v in r.information.items()))
+        r = c.read_device_information(read_code=4, object_id=5)
+        print("one", r.information[5].decode())
+        r = c.read_device_information(read_code=4, object_id=0x40)
+        print("unknown", r.isError(), getattr(r, "exception_code", None))
+        c.close()
+        """
+        let (status, output) = try runPeer(loop, TestEnvironment.python, ["-c", script])
+        #expect(status == 0, "\(output)")
+        for line in ["code 1 130 [(0, 'FieldAgent'), (1, 'fieldagent'), (2, 'map 2')]",
+                     "code 2 130 [(0, 'FieldAgent'), (1, 'fieldagent'), (2, 'map 2'), (3, 'https://fieldagent.invalid'), (4, 'FieldAgent'), (5, 'line-a')]",
+                     "one line-a", "unknown True 2"] {
+            #expect(output.contains(line), "missing '\(line)' in:\n\(output)")
+        }
+    }
+
+    @Test func ourClientReadsAPymodbusServersDeviceIdentification() throws {
+        if let missing = TestEnvironment.pymodbusMissing { Issue.record(Comment(rawValue: missing)); return }
+        let port = TestEnvironment.freePort()
+        let script = """
+        import asyncio
+        from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
+        from pymodbus.pdu.device import ModbusDeviceIdentification
+        from pymodbus.server import StartAsyncTcpServer
+        def block(): return ModbusSequentialDataBlock(1, [0] * 10)
+        device = ModbusDeviceContext(di=block(), co=block(), hr=block(), ir=block())
+        context = ModbusServerContext(devices={1: device}, single=False)
+        identity = ModbusDeviceIdentification(info_name={"VendorName": "Pymodbus Inc", "ProductCode": "PM-7", "MajorMinorRevision": "3.16", "ModelName": "pm-sensor"})
+        asyncio.run(StartAsyncTcpServer(context=context, identity=identity, address=("127.0.0.1", \(port))))
+        """
+        let peer = try ChildProcess(TestEnvironment.python, ["-c", script])
+        #expect(TestEnvironment.waitForListener(port: port), "pymodbus server did not start: \(peer.text)")
+        let loop = try EpollLoop()
+        try peer.drain(on: loop)
+        let client = try ModbusClient(loop: loop, endpoint: .tcp(host: "127.0.0.1", port: port), options: ModbusClientOptions())
+        var answers: [Result<ModbusResponse, ModbusError>] = []
+        for (code, object) in [(UInt8(1), UInt8(0)), (2, 0), (4, 0x05)] {
+            client.send(.readDeviceIdentification(readCode: code, objectId: object), unit: 1) { answers.append($0) }
+        }
+        #expect(TestEnvironment.run(loop, timeout: .seconds(5)) { answers.count == 3 })
+        client.close()
+        guard answers.count == 3, case .success(.deviceIdentification(let basic)) = answers[0],
+              case .success(.deviceIdentification(let regular)) = answers[1],
+              case .success(.deviceIdentification(let one)) = answers[2] else {
+            Issue.record("answers: \(answers)"); return
+        }
+        #expect(basic.text(0x00) == "Pymodbus Inc" && basic.text(0x01) == "PM-7" && basic.text(0x02) == "3.16")
+        #expect(basic.objects.count == 3 && basic.nextObjectId == nil)
+        #expect(regular.text(0x05) == "pm-sensor")
+        #expect(one.objects.map(\.id) == [0x05])
+        withExtendedLifetime(peer) {}
+    }
 }

@@ -55,6 +55,7 @@ public final class AgentRuntime {
                                          trusted: { host in commands.isAllowed(host) },
                                          access: config.plainServer == .readOnly ? .everyone(.readOnly) : nil)
             server.observer = agent.quarantine
+            server.setIdentity(.fieldAgent(name: config.name, revision: "map \(RegisterLayout.version)"))
             do {
                 try server.start()
             } catch {
@@ -88,6 +89,7 @@ public final class AgentRuntime {
                                      authorize: { [unowned agent] client, unit, write in agent.authorizeWrite(client, unit, write, requireAllowlist: requireAllowlist) },
                                      trusted: { host in commands.isAllowed(host) }, tls: context, access: .byRole(tls.roles))
         server.observer = agent.quarantine
+        server.setIdentity(.fieldAgent(name: agent.config.name, revision: "map \(RegisterLayout.version)"))
         do {
             try server.start()
         } catch {

@@ -151,8 +151,8 @@ public final class SafeStateDriver {
                 case .success(.registers(let registers)):
                     let seen = Array(registers.prefix(expected.count))
                     done(seen == expected, "read back \(p.codec.decode(seen)) (raw \(seen.map(String.init).joined(separator: " ")))")
-                case .success(.written):
-                    done(false, "read back: unexpected write answer")
+                case .success(.written), .success(.deviceIdentification):
+                    done(false, "read back: unexpected answer")
                 case .failure(let error):
                     done(false, "written, but the read back failed: \(error)")
                 }

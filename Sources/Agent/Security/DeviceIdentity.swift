@@ -6,8 +6,10 @@ import Modbus
 /// Per polled Modbus device (`modbus:`, with `security:`): how it answered while learning (per point: data, or
 /// which exception; its answer time), and a flag, one log line and alarm bit 11 when it starts answering unlike
 /// itself: a possible swap for another device, or a spoof. Per peer (`peers:`): the name in its status block. Cleared when it answers like itself again for
-/// ``clearAfter`` answers in a row. (Read Device Identification, FC 43/14, is not asked: not every device answers
-/// it, and the client does not speak it yet.)
+/// ``clearAfter`` answers in a row. A device that answers Read Device Identification (FC 43 / MEI 14) is also
+/// checked by what it says it is (vendor, product code, revision): another identity, or refusing the request after
+/// answering it while learning, is a possible swap or spoof at once. A device that refused it while learning is
+/// judged by its answer profile alone.
 public final class DeviceIdentity {
     /// One device's profile and verdict.
     public struct Device {
@@ -69,6 +71,23 @@ public final class DeviceIdentity {
             }
         }
         devices[key] = d
+    }
+
+    /// One answer of `device` to Read Device Identification: `text` is its basic objects joined, nil when it
+    /// refused the request with an exception (timeouts are not reported: they say nothing about who answers).
+    public func identification(device: String, text: String?) {
+        var d = devices[device, default: Device()]
+        let seen = text ?? "(refuses device identification)"
+        if loop.now < learningUntil {
+            if d.points["identification"] == nil { d.points["identification"] = seen }
+        } else if let learned = d.points["identification"], learned != seen, learned != "(refuses device identification)" {
+            if d.suspect == nil {
+                d.suspect = "identifies as \(seen), was \(learned) while learning"
+                logger.warning("security.identity", ["device": device, "reason": d.suspect!, "meaning": "possible swap for another device, or a spoof"])
+            }
+            d.matches = 0
+        }
+        devices[device] = d
     }
 
     /// One answer of `device` for `point`.

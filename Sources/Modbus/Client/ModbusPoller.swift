@@ -106,6 +106,22 @@ public final class ModbusPoller {
     /// The client serving an endpoint (for counters).
     public func client(for endpoint: ModbusEndpoint) -> ModbusClient? { clients[endpoint] }
 
+    /// Asks `device` for its basic device identification (FC 43 / MEI 14, read code 1). `completion` gets the
+    /// answer, or the exception when the device refuses it, or nil when it did not answer (timeout, link down).
+    public func identify(device: String, completion: @escaping (Result<DeviceIdentificationAnswer, ModbusExceptionCode>?) -> Void) {
+        guard let d = devices.firstIndex(where: { $0.name == device }), let client = clients[devices[d].endpoint] else {
+            loop.schedule(after: .zero) { completion(nil) }
+            return
+        }
+        client.send(.readDeviceIdentification(readCode: 1, objectId: 0), unit: devices[d].unit) { result in
+            switch result {
+            case .success(.deviceIdentification(let answer)): completion(.success(answer))
+            case .failure(.exception(let code)): completion(.failure(code))
+            default: completion(nil)
+            }
+        }
+    }
+
     /// Writes `values` (engineering units) to a writable point: FC 5/15 for coils, FC 6/16 for holding registers.
     public func write(device: String, point: String, values: [Double], completion: @escaping (Result<Void, ModbusError>) -> Void) {
         guard let i = points.firstIndex(where: { devices[$0.device].name == device && $0.point.name == point }),
@@ -181,7 +197,7 @@ public final class ModbusPoller {
                 case .registers(let registers):
                     let step = p.codec.type.registerCount
                     values = stride(from: 0, to: registers.count - step + 1, by: step).map { p.codec.decode(registers[$0..<($0 + step)]) }
-                case .written: values = []
+                case .written, .deviceIdentification: values = []
                 }
                 let sample = ModbusSample(device: self.devices[d].name, point: p.name, values: values, at: self.loop.now)
                 self.points[i].latest = sample

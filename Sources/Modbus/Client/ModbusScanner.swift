@@ -4,6 +4,7 @@ import EventLoop
 /// `address`, unit by unit, on the loop (`fieldagent modbus scan`). A unit that does not answer its first read
 /// within the timeout, or answers *gateway path unavailable* / *gateway target failed to respond*, is absent;
 /// any other answer (data or an exception) means a device is there, and the exception says what it refuses.
+/// Each unit found is then asked for its device identification (FC 43 / MEI 14, regular objects).
 public final class ModbusScanner {
     /// What one unit answered.
     public struct Unit: Sendable, Equatable {
@@ -12,9 +13,11 @@ public final class ModbusScanner {
         public var answers: [(table: ModbusTable, result: String, ok: Bool)]
         /// Mean time from request to answer over the tables that answered (the unit's timing profile).
         public var responseTime: Duration
+        /// What the unit says it is (FC 43 / MEI 14), or nil when it refused or did not answer the request.
+        public var identity: DeviceIdentificationAnswer?
 
         public static func == (a: Unit, b: Unit) -> Bool {
-            a.id == b.id && a.answers.map { "\($0.table)\($0.result)" } == b.answers.map { "\($0.table)\($0.result)" }
+            a.id == b.id && a.identity == b.identity && a.answers.map { "\($0.table)\($0.result)" } == b.answers.map { "\($0.table)\($0.result)" }
         }
 
         /// The tables that returned data.
@@ -90,9 +93,19 @@ public final class ModbusScanner {
             } else {
                 let answered = unit.answers.filter { $0.result != "timeout" }.count
                 unit.responseTime = answered > 0 ? unit.responseTime / answered : .zero
-                self.found.append(unit)
-                self.probe(unit: u + 1, table: 0, current: nil)
+                self.identify(unit, next: u + 1)
             }
+        }
+    }
+
+    /// Asks a unit found for its device identification, then goes on with unit index `next`.
+    private func identify(_ found: Unit, next: Int) {
+        client.send(.readDeviceIdentification(readCode: 2, objectId: 0), unit: found.id) { [weak self] result in
+            guard let self else { return }
+            var unit = found
+            if case .success(.deviceIdentification(let answer)) = result { unit.identity = answer }
+            self.found.append(unit)
+            self.probe(unit: next, table: 0, current: nil)
         }
     }
 }

@@ -26,6 +26,8 @@ public struct FunctionCode: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let maskWriteRegister = FunctionCode(rawValue: 0x16)
     /// FC 23: write then read holding registers in one transaction.
     public static let readWriteMultipleRegisters = FunctionCode(rawValue: 0x17)
+    /// FC 43: encapsulated interface transport; the agent serves MEI 14, Read Device Identification.
+    public static let encapsulatedInterface = FunctionCode(rawValue: 0x2B)
 
     /// Set on the function code of an exception response.
     public static let exceptionFlag: UInt8 = 0x80
@@ -42,6 +44,7 @@ public struct FunctionCode: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .writeMultipleRegisters: "write-multiple-registers(16)"
         case .maskWriteRegister: "mask-write-register(22)"
         case .readWriteMultipleRegisters: "read-write-multiple-registers(23)"
+        case .encapsulatedInterface: "encapsulated-interface(43)"
         default: "function(\(rawValue))"
         }
     }

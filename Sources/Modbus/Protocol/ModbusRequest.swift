@@ -16,6 +16,8 @@ public enum ModbusRequest: Sendable, Equatable {
     case maskWriteRegister(address: UInt16, andMask: UInt16, orMask: UInt16)
     /// FC 23: write `values` at `writeAddress`, then read `readCount` registers at `readAddress`.
     case readWriteMultipleRegisters(readAddress: UInt16, readCount: UInt16, writeAddress: UInt16, values: [UInt16])
+    /// FC 43 / MEI 14: read device identification; `readCode` 1 basic, 2 regular, 3 extended, 4 one object.
+    case readDeviceIdentification(readCode: UInt8, objectId: UInt8)
 
     /// The request's function code.
     public var function: FunctionCode {
@@ -27,13 +29,14 @@ public enum ModbusRequest: Sendable, Equatable {
         case .writeMultipleRegisters: .writeMultipleRegisters
         case .maskWriteRegister: .maskWriteRegister
         case .readWriteMultipleRegisters: .readWriteMultipleRegisters
+        case .readDeviceIdentification: .encapsulatedInterface
         }
     }
 
     /// The write this request performs, if any (for FC 22 the server computes the value from the map).
     public var write: RegisterWrite? {
         switch self {
-        case .read, .maskWriteRegister: nil
+        case .read, .maskWriteRegister, .readDeviceIdentification: nil
         case .writeSingleCoil(let a, let v): .coils(address: a, values: [v])
         case .writeSingleRegister(let a, let v): .registers(address: a, values: [v])
         case .writeMultipleCoils(let a, let v): .coils(address: a, values: v)
@@ -75,6 +78,10 @@ public enum ModbusRequest: Sendable, Equatable {
             out.appendWord(UInt16(truncatingIfNeeded: values.count))
             out.append(UInt8(truncatingIfNeeded: values.count * 2))
             for v in values { out.appendWord(v) }
+        case .readDeviceIdentification(let readCode, let objectId):
+            out.append(DeviceIdentification.meiType)
+            out.append(readCode)
+            out.append(objectId)
         }
     }
 

@@ -6,4 +6,6 @@ public enum ModbusResponse: Sendable, Equatable {
     case registers([UInt16])
     /// FC 5 / 6 / 15 / 16: the server confirmed writing `count` items from `address`.
     case written(address: UInt16, count: UInt16)
+    /// FC 43 / MEI 14: one answer of the server's device identification.
+    case deviceIdentification(DeviceIdentificationAnswer)
 }

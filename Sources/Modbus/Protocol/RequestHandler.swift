@@ -7,10 +7,13 @@ public struct RequestHandler {
     public let map: RegisterMap
     /// Decides on every write before the map sees it; nil allows all writes.
     public var authorize: WriteAuthorizer?
+    /// What FC 43 / MEI 14 answers; nil answers it with ``ModbusExceptionCode/illegalFunction``.
+    public var identity: DeviceIdentification?
 
-    public init(map: RegisterMap, authorize: WriteAuthorizer? = nil) {
+    public init(map: RegisterMap, authorize: WriteAuthorizer? = nil, identity: DeviceIdentification? = nil) {
         self.map = map
         self.authorize = authorize
+        self.identity = identity
     }
 
     /// Handles one request PDU from `client` for `unit`, appending the response PDU to `out`.
@@ -60,6 +63,13 @@ public struct RequestHandler {
             out.append(function)
             out.appendWord(address)
             out.appendWord(UInt16(values.count))
+            return .reply
+
+        case .readDeviceIdentification(let readCode, let objectId):
+            guard let identity else { return exception(function, .illegalFunction, into: &out) }
+            if let code = identity.answer(readCode: readCode, objectId: objectId, into: &out) {
+                return exception(function, code, into: &out)
+            }
             return .reply
 
         case .writeMultipleRegisters(let address, let values):

@@ -75,6 +75,11 @@ public enum RequestParser {
                 readAddress: readAddress, readCount: UInt16(readCount), writeAddress: writeAddress,
                 values: registers(pdu, at: 10, count: writeCount)))
 
+        case .encapsulatedInterface:
+            guard pdu.count >= 2, pdu.byte(at: 1) == DeviceIdentification.meiType else { return .failure(.illegalFunction) }
+            guard pdu.count == 4, (1...4).contains(pdu.byte(at: 2)) else { return .failure(.illegalDataValue) }
+            return .success(.readDeviceIdentification(readCode: pdu.byte(at: 2), objectId: pdu.byte(at: 3)))
+
         default:
             return .failure(.illegalFunction)
         }

@@ -38,6 +38,12 @@ public enum ResponseParser {
             request.encode(into: &sent)
             guard pdu.elementsEqual(sent) else { return .malformed("write echo differs from the request") }
             return .response(.written(address: pdu.word(at: 1), count: 1))
+        case .readDeviceIdentification(let readCode, _):
+            let decoded = DeviceIdentificationAnswer.decode(pdu)
+            if case .response(.deviceIdentification(let answer)) = decoded, answer.readCode != readCode {
+                return .malformed("read code \(answer.readCode) in the answer to \(readCode)")
+            }
+            return decoded
         case .writeMultipleCoils(let address, let values):
             return writeEcho(pdu, address: address, count: values.count)
         case .writeMultipleRegisters(let address, let values):

@@ -40,9 +40,12 @@ public struct ModbusAccessRights: Sendable, Equatable {
     /// Whether `count` items of `table` from `address` may be written.
     public func mayWrite(_ table: ModbusTable, address: UInt16, count: Int) -> Bool { Self.covers(write[table], address, count) }
 
-    /// Whether `request` stays inside these rights (FC 22 needs read and write of its register, FC 23 both halves).
+    /// Whether `request` stays inside these rights (FC 22 needs read and write of its register, FC 23 both halves;
+    /// device identification is public, like a nameplate).
     public func allows(_ request: ModbusRequest) -> Bool {
         switch request {
+        case .readDeviceIdentification:
+            return true
         case .read(let table, let address, let count):
             return mayRead(table, address: address, count: Int(count))
         case .maskWriteRegister(let address, _, _):

@@ -133,6 +133,11 @@ public final class ModbusTCPServer {
         }
     }
 
+    /// Sets what FC 43 / MEI 14 (Read Device Identification) answers; nil refuses it with illegal function.
+    public func setIdentity(_ identity: DeviceIdentification?) {
+        handler.identity = identity
+    }
+
     /// Replaces the write authorizer (for example when the peer allowlist changes).
     public func setAuthorizer(_ authorize: WriteAuthorizer?) {
         handler.authorize = authorize
