@@ -6,7 +6,8 @@
 #   make bench-uplink      uplink CPU per sample, RSS with a full buffer, edge → output with the uplink busy, and
 #                          500 simulated edge nodes against the NATS cluster (UPLINK_NODES, UPLINK_SECONDS)
 
-UPLINK_PY_SPEC ?= paho-mqtt==2.1.0 protobuf==5.29.3
+# protobuf 6: the .venv is shared with make train, whose tensorflow-cpu needs protobuf 6.31 or later.
+UPLINK_PY_SPEC ?= paho-mqtt==2.1.0 protobuf==6.33.6
 UPLINK_DIR     := .build-uplink
 NATS_SERVER    := $(UPLINK_DIR)/nats/usr/sbin/nats-server
 UPLINK_APT     := mosquitto openssl
@@ -25,7 +26,7 @@ test-deps-uplink: $(MODBUS_VENV)/.uplink-installed $(NATS_SERVER)
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(MODBUS_VENV)/.uplink-installed:
+$(MODBUS_VENV)/.uplink-installed: mk/uplink.mk
 	[ -x $(MODBUS_VENV)/bin/python ] || $(MODBUS_PYTHON) -m venv $(MODBUS_VENV)
 	$(MODBUS_VENV)/bin/pip install -q $(UPLINK_PY_SPEC)
 	@touch $@
