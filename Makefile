@@ -83,7 +83,7 @@ hil:
 	done; echo "fieldagent check: examples valid, $(words $(filter-out %/fixed-role-pin.yaml,$(wildcard Tests/ConfigTests/Fixtures/*.yaml))) broken fixtures refused with their place"
 	@for s in Scenarios/*.yaml; do \
 	  [ -e "$$s" ] || continue; \
-	  $(FIELDAGENT) hil "$$s" || exit 1; \
+	  $(FIELDAGENT) hil "$$s" $(if $(FIELDAGENT_TEST_SLOWDOWN),--slowdown $(FIELDAGENT_TEST_SLOWDOWN)) || exit 1; \
 	done
 
 # Real-kernel GPIO: Tests/Hardware/guest-gpio.sh in gpio-vm: the libgpiod backend's self-test, `fieldagent gpio`,

@@ -10,7 +10,7 @@ enum HILCommand {
         name: "hil",
         summary: "Run hardware-in-the-loop scenarios against the agent on the mock chip",
         help: """
-        USAGE: fieldagent hil SCENARIO... [--config FILE] [--boards DIR] [--log-level LEVEL]
+        USAGE: fieldagent hil SCENARIO... [--config FILE] [--boards DIR] [--log-level LEVEL] [--slowdown N]
 
         Starts the real agent (the same code as 'run') on FieldAgent's mock GPIO chip, then plays each
         SCENARIO: at the given times it drives inputs and checks that outputs reach the expected physical
@@ -49,6 +49,9 @@ enum HILCommand {
           States: starting, deciding, fail-safe. Alarms: fail-safe, sensor-down, peer-down, bad-sample,
           remote-stop, not-normal, worst-class, latched.
 
+        --slowdown N multiplies every within: by N, for agents on an emulated CPU (make test-arm64 runs the
+        scenarios under qemu-user with N = 3); hold: is not scaled.
+
         EXAMPLES:
           fieldagent hil Scenarios/sim-basic.yaml
           fieldagent hil my-test.yaml --config my-config.yaml
@@ -57,6 +60,7 @@ enum HILCommand {
             let configOverride = try args.option("--config")
             let boards = try args.option("--boards")
             let level = try args.option("--log-level", expecting: "debug, info, notice, warning or error") { Logger.Level(name: $0) }
+            let slowdown = try args.option("--slowdown", expecting: "a whole factor 1…20") { Int($0).flatMap { (1...20).contains($0) ? $0 : nil } } ?? 1
             var files: [String] = []
             while let f = args.positional() { files.append(f) }
             try args.finish()
@@ -94,6 +98,7 @@ enum HILCommand {
                                           })
                 }
                 let runner = ScenarioRunner(scenario: scenario, members: members, loop: loop)
+                runner.withinScale = slowdown
                 let results = try runner.run()
                 // Every agent drives its outputs safe (and finishes its Modbus safe writes) before the next scenario.
                 let running = runtimes.filter { !killed.contains(ObjectIdentifier($0)) }

@@ -45,6 +45,10 @@ public final class ScenarioRunner {
     /// Stranger connections opened by steps (`strangers:`), per step index; closed when the scenario ends.
     private var strangerFDs: [Int: [Int32]] = [:]
 
+    /// Every step's `within:` is multiplied by this (at least 1): an emulated CPU (qemu) runs the agents several
+    /// times slower than the hardware the scenarios were written for. `hold:` is not scaled.
+    public var withinScale = 1
+
     public init(scenario: Scenario, members: [Member], loop: EpollLoop) {
         self.scenario = scenario
         self.members = members
@@ -219,13 +223,14 @@ public final class ScenarioRunner {
             }
             poll()
         }
-        timers.append(loop.schedule(after: step.within) { [unowned self] in
+        let within = step.within * max(1, withinScale)
+        timers.append(loop.schedule(after: within) { [unowned self] in
             guard !done else { return }
             done = true
             cleanup()
             var actual = targets.map { "\($0.name)=\($0.chip.level(ofLine: $0.line) ? 1 : 0)" }
             actual += step.expectMap.map { "\($0.agent) map: \(mapSeen[$0.agent] ?? "no answer")" }
-            self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(step.within)), got \(actual.joined(separator: " "))")
+            self.finish(index, passed: false, did + "expected \(wanted) within \(formatMicroseconds(within)), got \(actual.joined(separator: " "))")
         })
     }
 
