@@ -113,3 +113,44 @@ import Testing
         var value: Int { pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }; return count }
     }
 }
+
+/// A name with several addresses: a refused connect moves the next open on to the next address.
+@Suite struct SeveralAddressesTests {
+    @Test func aRefusedFirstAddressIsFollowedByTheNextOne() throws {
+        let loop = try EpollLoop()
+        let map = MemoryRegisterMap(size: 4)
+        map.holdingRegisters[0] = 42
+        let server = ModbusTCPServer(loop: loop, map: map, configuration: ModbusServerConfiguration(bindAddress: "127.0.0.1", port: 0))
+        try server.start()
+        // 127.0.0.2 is loopback too, but nothing listens there: its connect is refused at once.
+        let resolver = NameResolver(loop: loop, resolveAll: { _, port in
+            .success([SocketAddress(numericHost: "127.0.0.2", port: port)!, SocketAddress(numericHost: "127.0.0.1", port: port)!])
+        })
+        var options = ModbusClientOptions()
+        options.retries = 0
+        options.backoff = .milliseconds(20)
+        options.maxBackoff = .milliseconds(20)
+        let client = try ModbusClient(loop: loop, endpoint: .tcp(host: "plc.example", port: server.port), options: options, resolver: resolver)
+        defer { client.close() }
+        var resolved: [String] = []
+        client.onResolved = { resolved.append($0.host) }
+        var outcomes: [String] = []
+        func ask() {
+            client.send(.read(table: .holdingRegisters, address: 0, count: 1), unit: 1) { result in
+                switch result {
+                case .success(.registers(let r)): outcomes.append("value \(r)")
+                case .failure(let error):
+                    outcomes.append("\(error)")
+                    loop.schedule(after: .milliseconds(30)) { ask() }   // after the client's 20 ms backoff
+                default: outcomes.append("other")
+                }
+            }
+        }
+        ask()
+        TestEnvironment.run(loop, timeout: .seconds(5)) { outcomes.last?.hasPrefix("value") ?? false }
+        #expect(resolved == ["127.0.0.2", "127.0.0.1"])
+        #expect(outcomes.count == 2, "\(outcomes)")
+        #expect(outcomes.first?.contains("127.0.0.2") ?? false, "\(outcomes)")
+        #expect(outcomes.last == "value [42]")
+    }
+}

@@ -7,7 +7,9 @@ import TLS
 ///
 /// A host given by name is resolved off the loop (``NameResolver``), and again after a failure, with a backoff
 /// from 1 s doubling to 1 min; until it resolves, every open fails at once with the reason (``problem``), so the
-/// device is down with that reason instead of the agent blocking or exiting.
+/// device is down with that reason instead of the agent blocking or exiting. A name with several addresses
+/// (IPv6 and IPv4, or a host with two interfaces) is tried address by address: a connect that fails moves the
+/// next open on to the next address, in the resolver's order, round and round.
 ///
 /// With a client ``TLSContext`` (a `tls://` endpoint) the connection completes a TLS handshake on readiness
 /// after connecting, within the same connect timeout, verifying the server's chain against the plant CA and
@@ -22,14 +24,18 @@ final class TCPClientLink: ModbusLink {
     private var tls: TLSContext?
     private let missingIdentity: Bool
     private var stream = SocketStream(fd: -1, tls: nil)
-    private var address: SocketAddress?
+    private var addresses: [SocketAddress] = []
+    private var addressIndex = 0
+    /// The address the next open connects to, or nil until the name resolves.
+    private var address: SocketAddress? { addresses.isEmpty ? nil : addresses[addressIndex] }
+    private func moveToNextAddress() { if !addresses.isEmpty { addressIndex = (addressIndex + 1) % addresses.count } }
     private var lookup: NameResolver.Lookup?
     private var resolveTimer: TimerID?
     private var resolveFailures = 0
     private var shutDown = false
     /// Why the link cannot connect before it even tries (the name has not resolved), or nil.
     private(set) var problem: String?
-    /// Called once the host name resolved (not for a numeric address).
+    /// Called once per address when the host name resolved (not for a numeric address).
     var onResolved: (SocketAddress) -> Void = { _ in }
     /// Called when a lookup ends, resolved or not (the client then sends what waited, or fails it).
     var onLookupEnded: () -> Void = {}
@@ -60,8 +66,7 @@ final class TCPClientLink: ModbusLink {
         self.resolver = resolver
         self.logger = logger
         output.reserveCapacity(MBAPFramer.maxFrameSize)
-        address = SocketAddress(numericHost: host, port: port)
-        if address == nil { resolve() }
+        if let numeric = SocketAddress(numericHost: host, port: port) { addresses = [numeric] } else { resolve() }
     }
 
     deinit { shutdown() }
@@ -72,17 +77,18 @@ final class TCPClientLink: ModbusLink {
     private func resolve() {
         guard !shutDown else { return }
         problem = resolveFailures == 0 ? "resolving \(host)" : problem
-        lookup = resolver.lookup(host: host, port: port) { [weak self] result in
+        lookup = resolver.lookupAll(host: host, port: port) { [weak self] result in
             guard let self, !self.shutDown else { return }
             self.lookup = nil
             switch result {
-            case .success(let address):
-                self.address = address
+            case .success(let all):
+                self.addresses = all
+                self.addressIndex = 0
                 self.problem = nil
-                self.logger.notice("modbus.client.resolved", ["host": self.host, "address": address.host,
+                self.logger.notice("modbus.client.resolved", ["host": self.host, "address": all.map(\.host).joined(separator: ","),
                                                               "after_failures": self.resolveFailures])
                 self.resolveFailures = 0
-                self.onResolved(address)
+                for address in all { self.onResolved(address) }
                 self.onLookupEnded()
             case .failure(let failure):
                 self.resolveFailures += 1
@@ -132,6 +138,7 @@ final class TCPClientLink: ModbusLink {
             fd = try TCPSocket.startConnect(to: address)
             stream = SocketStream(fd: fd, tls: nil)
         } catch {
+            moveToNextAddress()
             loop.schedule(after: .zero) { completion(.connectFailed(error.description)) }
             return
         }
@@ -139,6 +146,7 @@ final class TCPClientLink: ModbusLink {
         connectTimer = loop.schedule(after: timeout) { [weak self] in
             guard let self, self.fd == attempt, !self.connected else { return }
             self.close()
+            self.moveToNextAddress()
             completion(.connectFailed("no answer from \(address) within \(timeout)"))
         }
         do {
@@ -152,6 +160,7 @@ final class TCPClientLink: ModbusLink {
                 let code = TCPSocket.pendingError(self.fd)
                 if code != 0 {
                     self.close()
+                    self.moveToNextAddress()
                     completion(.connectFailed("\(address): \(SystemError.message(for: code))"))
                     return
                 }
