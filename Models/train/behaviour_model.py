@@ -155,7 +155,7 @@ def evaluate(fieldagent, floats, out, helpers):
     w(SECTION + "\n")
     w("Autoencoder over one source's behaviour window (the eight `security:` features, computed by the agent's own "
       "`SourceBehaviour` code: `fieldagent dataset --behaviour`), trained on normal sources only: peers polling the "
-      "status and values blocks every 500 ms/1 s/2 s, operator panels, an allowed writer of the command block; a "
+      "status and values blocks every 200 ms, 250 ms, 500 ms, 1 s or 2 s, operator panels, an allowed writer of the command block; a "
       "tenth of them appear only after learning. Windows of 5, 10, 20 or 30 s. Score: mean squared reconstruction "
       f"error. Thresholds from training (normal windows): warn {warn:.6g} (99.9th percentile), alarm {alarm:.6g} "
       "(100th: the highest normal training score); `security:` quarantines a source above alarm for `confirm` windows in a row.\n")
@@ -174,6 +174,9 @@ def evaluate(fieldagent, floats, out, helpers):
       "after two such windows in a row.\n")
     w(f"Bit-exactness on these {len(q)} vectors: on-device vs TFLite Micro {same(dev_raw.reshape(-1), outq.reshape(-1))}; "
       f"vs LiteRT {same(dev_raw.reshape(-1), lite.reshape(-1))}.\n")
+    w("A rate jump is caught when it leaves the rates of every normal source: a peer polling every 2 s that jumps "
+      "5× polls like a normal 400 ms poller, which a model that knows no site cannot tell apart (the per-source "
+      "baseline learned on the device can, and names the feature in the log line).\n")
     w("![ROC](eval/behaviour_roc.png)\n")
     return r
 

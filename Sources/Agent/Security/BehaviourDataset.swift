@@ -6,7 +6,7 @@ import EventLoop
 /// Each source is a client of the agent's Modbus server, replayed request by request on a virtual clock: first
 /// ``learnWindows`` windows of learning (what it touches becomes known, nothing is written out), then
 /// ``windows`` windows whose features are written out. Normal sources are what the simulation's plant does:
-/// peers polling the status and values blocks (`peers:`, every 500 ms, 1 s or 2 s), an operator panel reading
+/// peers polling the status and values blocks (`peers:`, every 200 ms to 2 s), an operator panel reading
 /// the status, anomaly and command blocks, and an allowed writer connecting now and then to write the command
 /// block; some of them start only after learning. Adversaries (for evaluation only) are a scanner, a write
 /// spammer, a writer replaying its last frame, a peer whose rate jumps and a slowloris. Window length, rates and
@@ -151,7 +151,7 @@ public struct BehaviourDataset: Sendable {
             var r = rng
             turn = learnSeconds + r.uniform(0, 5)
             switch kind {
-            case .poller, .rateJump: period = [0.5, 0.5, 1, 2][r.below(4)]
+            case .poller, .rateJump: period = [0.2, 0.25, 0.5, 0.5, 1, 2][r.below(6)]
             case .panel: period = r.uniform(1, 5)
             case .writer, .replay: period = r.uniform(5, 60)
             case .scanner: period = 1 / r.uniform(2, 25)
