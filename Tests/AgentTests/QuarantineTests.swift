@@ -247,6 +247,24 @@ final class SourceClient {
         #expect(!site.guardian.isQuarantined("127.0.0.1"))
     }
 
+    /// A client that floods from the start: its own baseline learns the flood as normal, the model (trained on the
+    /// simulation's M2M traffic) does not; the log line names the features far from the model's training data.
+    @Test func aSourceFloodingWhileLearningIsQuarantinedByTheModel() throws {
+        let loop = ManualLoop()
+        let site = try Site(loop)
+        defer { site.close() }
+        let client = try #require(SourceClient(source: "127.0.0.6", port: site.server.port))
+        let flood = { client.send(SourceClient.read(4, 0, 36)); client.drain() }
+        _ = site.until(.seconds(61), every: .milliseconds(20), flood) { false }
+        #expect(!site.guardian.learning && !site.guardian.isQuarantined("127.0.0.6"))
+        let took = site.until(.seconds(30), every: .milliseconds(20), flood) { site.guardian.isQuarantined("127.0.0.6") }
+        #expect(took != nil && took! <= .seconds(15), "flood quarantined after \(String(describing: took))")
+        let source = try #require(site.guardian.sources["127.0.0.6"])
+        #expect((source.baselineScore ?? 99) < 8, "its own baseline alone would not quarantine it: \(String(describing: source.baselineScore))")
+        #expect(source.reason.hasPrefix("request_rate") && source.reason.contains("of the model's training data"), "\(source.reason)")
+        #expect(!site.guardian.isQuarantined("127.0.0.1"))
+    }
+
     /// With `model: none` the statistical baseline decides, as before the behaviour model.
     @Test func withoutTheModelTheBaselineDecides() throws {
         let loop = ManualLoop()

@@ -21,6 +21,15 @@ public final class BehaviourModelScorer {
         output = [Int8](repeating: 0, count: m.info.output.count)
     }
 
+    /// Per feature, how far `x` is from the model's normal training data, in its standard deviations (the
+    /// normalization the model's input gets), signed.
+    public func deviations(_ x: [Double]) -> [Double] {
+        let info = model.info
+        return (0..<min(x.count, info.featureMeans.count, info.featureStds.count)).map { i in
+            (x[i] - Double(info.featureMeans[i])) / Double(info.featureStds[i])
+        }
+    }
+
     /// The model's score of one window's features (``SourceBehaviour/featureNames`` order). Values beyond the
     /// model's input range saturate at it; a non-finite feature counts as 0.
     public func score(_ x: [Double]) -> Double {

@@ -234,10 +234,23 @@ public final class QuarantineGuard: ModbusRequestObserver {
         s.ownProfile.count >= Self.ownProfileWindows ? s.ownProfile : profile
     }
 
-    /// The features that stood out: those above half the threshold, most unusual first, with value and normal.
+    /// The features that stood out: those above half the baseline's threshold, most unusual first, with value and
+    /// normal. When none does (the source behaved so while learning too) and the model decides: the features 3 or
+    /// more standard deviations from the model's normal training data, with the training mean.
     func explain(_ x: [Double], _ profile: BehaviourProfile) -> String {
         let z = profile.zScores(x)
         let order = z.indices.sorted { z[$0] > z[$1] }.filter { z[$0] > config.threshold / 2 }
+        if order.isEmpty, let scorer {
+            let d = scorer.deviations(x)
+            let means = scorer.model.info.featureMeans
+            let far = d.indices.sorted { abs(d[$0]) > abs(d[$1]) }.filter { abs(d[$0]) >= 3 }
+            if !far.isEmpty {
+                return far.map { i in
+                    "\(SourceBehaviour.featureNames[i]) \(formatFixed(x[i], digits: 2)) (trained normal \(formatFixed(Double(means[i]), digits: 2)), "
+                        + "\(formatFixed(d[i], digits: 1))σ of the model's training data)"
+                }.joined(separator: ", ")
+            }
+        }
         return (order.isEmpty ? Array(z.indices.sorted { z[$0] > z[$1] }.prefix(1)) : order).map { i in
             "\(SourceBehaviour.featureNames[i]) \(formatFixed(x[i], digits: 2)) (normal \(formatFixed(profile.means[i], digits: 2)), \(formatFixed(z[i], digits: 1))σ)"
         }.joined(separator: ", ")
