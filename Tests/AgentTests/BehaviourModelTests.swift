@@ -57,7 +57,8 @@ import Testing
             return try ConfigLoader.forThisBinary(catalog: try BoardCatalog.builtIn()).load(text: yaml, file: "s.yaml").0.security
         }
         let scorer = try #require(BehaviourModelScorer(name: "m2m_behaviour"))
-        let byDefault = try #require(try security("{}"))
+        let loaded = try security("{}")
+        let byDefault = try #require(loaded)
         #expect(byDefault.model == "m2m_behaviour" && byDefault.alarm == scorer.model.anomaly?.alarm)
         let chosen = try security("{alarm: 0.5}")
         let none = try security("{model: none}")

@@ -143,6 +143,8 @@ public struct BehaviourDataset: Sendable {
         let scanFC: UInt8
         var open: [Double] = []   // slowloris: when each held connection is closed by the server's idle timeout
         var sequence: UInt16 = 0
+        /// What a peer reads each poll (`PeerSet`): the status block, then the values block.
+        static let peerReads: [(UInt8, UInt16, UInt16)] = [(4, 0, 36), (4, 100, 32)]
         /// What an operator panel reads each time: some of the status, anomaly, values and command blocks.
         let panelReads: [(UInt8, UInt16, UInt16)]
 
@@ -197,7 +199,7 @@ public struct BehaviourDataset: Sendable {
                     connected = true
                 }
                 var at = t + 0.001
-                for r in kind == .panel ? panelReads : [(4, 0, 36), (4, 100, 32)] {
+                for r in kind == .panel ? panelReads : Self.peerReads {
                     pending.append(Event(time: at, what: .request(fc: r.0, address: r.1, count: r.2, exception: false)))
                     at += answer
                 }
