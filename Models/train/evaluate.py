@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Evaluates FieldAgent's three models on held-out run-to-failure data of the simulated machine and writes
+"""Evaluates FieldAgent's three wear models on held-out run-to-failure data of the simulated machine (and, through
+behaviour_model.evaluate, the behaviour model on held-out M2M traffic) and writes
 Models/EVALUATION.md with its pictures (Models/eval/*.png): float (Keras) vs int8 (LiteRT) vs on-device (the
 compiled binary, `fieldagent predict --model NAME --raw-int8 … --values …`) side by side.
 
