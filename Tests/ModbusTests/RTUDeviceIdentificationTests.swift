@@ -85,7 +85,11 @@ import Testing
             var framer = RTUFramer(role: role)
             for round in 0..<2000 {
                 // Mostly FC 43 headers with random counts and lengths, some plain noise.
-                var bytes: [UInt8] = round % 4 == 0 ? [] : [7, 0x2B, 0x0E, next() % 5, next(), next() % 2, next(), next() % 8]
+                var bytes: [UInt8] = []
+                if round % 4 != 0 {
+                    let header: [UInt8] = [7, 0x2B, 0x0E, next() % 5, next(), next() % 2, next(), next() % 8]
+                    bytes = header
+                }
                 for _ in 0..<Int(next() % 64) { bytes.append(next()) }
                 framer.append(bytes)
                 while let f = framer.nextFrame() { _ = DeviceIdentificationAnswer.decode(f.pdu[...]) }

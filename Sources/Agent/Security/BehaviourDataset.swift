@@ -162,7 +162,13 @@ public struct BehaviourDataset: Sendable {
             }
             // A tenth of the normal sources first appear after learning (a peer that was down then).
             let late = kind.isNormal && r.chance(0.1)
-            start = kind.isNormal || kind == .replay || kind == .rateJump ? (late ? learnSeconds + r.uniform(0, 20) : r.uniform(0, period)) : turn
+            if !kind.isNormal && kind != .replay && kind != .rateJump {
+                start = turn   // an attacker appears after learning
+            } else if late {
+                start = learnSeconds + r.uniform(0, 20)
+            } else {
+                start = r.uniform(0, period)
+            }
             scanStep = [1, 8, 16, 40, 100][r.below(5)]
             scanFC = [3, 4, 4, 1, 2][r.below(5)]
             scanAddress = UInt16(r.below(64))
