@@ -4,6 +4,7 @@
   modbus_pymodbus_server.py --tcp PORT [--units 1,2]
   modbus_pymodbus_server.py --tcp PORT --tls CA CERT KEY     (Modbus/TCP Security: mutual TLS, client certificate required)
   modbus_pymodbus_server.py --rtu /dev/pts/N [--baud 19200] [--parity E] [--units 1,2]
+  ... --identity VENDOR,PRODUCT_CODE,REVISION,MODEL_NAME   (answers FC 43 / MEI 14 Read Device Identification)
 
 Every unit serves: holding register k = unit*1000 + k (k < 200), input registers 0-1 = 21.5 as a big-endian
 float32, coil k = (k % 3 == 0), discrete input k = (k % 2 == 0). Writes are kept. Prints 'ready' once listening.
@@ -15,6 +16,7 @@ import struct
 import sys
 
 from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.pdu.device import ModbusDeviceIdentification
 from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer, StartAsyncTlsServer
 
 
@@ -42,7 +44,13 @@ async def main():
     p.add_argument("--parity", default="E")
     p.add_argument("--units", default="1")
     p.add_argument("--tls", nargs=3, metavar=("CA", "CERT", "KEY"))
+    p.add_argument("--identity")
     a = p.parse_args()
+    identity = None
+    if a.identity:
+        vendor, code, revision, model = a.identity.split(",")
+        identity = ModbusDeviceIdentification(info_name={"VendorName": vendor, "ProductCode": code,
+                                                         "MajorMinorRevision": revision, "ModelName": model})
     units = [int(u) for u in a.units.split(",")]
     context = ModbusServerContext(devices={u: device(u) for u in units}, single=False)
     print("ready", flush=True)
@@ -52,11 +60,11 @@ async def main():
         ctx.load_cert_chain(a.tls[1], a.tls[2])
         ctx.load_verify_locations(a.tls[0])
         ctx.verify_mode = ssl.CERT_REQUIRED
-        await StartAsyncTlsServer(context=context, address=("127.0.0.1", a.tcp), sslctx=ctx)
+        await StartAsyncTlsServer(context=context, identity=identity, address=("127.0.0.1", a.tcp), sslctx=ctx)
     elif a.tcp:
-        await StartAsyncTcpServer(context=context, address=("127.0.0.1", a.tcp))
+        await StartAsyncTcpServer(context=context, identity=identity, address=("127.0.0.1", a.tcp))
     else:
-        await StartAsyncSerialServer(context=context, port=a.rtu, baudrate=a.baud, parity=a.parity,
+        await StartAsyncSerialServer(context=context, identity=identity, port=a.rtu, baudrate=a.baud, parity=a.parity,
                                      bytesize=8, stopbits=1, framer="rtu")
 
 

@@ -29,7 +29,8 @@ $(MODBUS_VENV)/.pymodbus-installed:
 	@touch $@
 
 # The fuzz target compiles the pure protocol core (no I/O, no imports) with the entry point in Fuzz/.
-# Seeds: a valid TCP read, an RTU write and an RTU answer; libFuzzer grows the corpus in fuzz-out/.
+# Seeds: a valid TCP read, an RTU write, an RTU answer and an RTU Read Device Identification answer; libFuzzer
+# grows the corpus in fuzz-out/.
 fuzz-modbus:
 	@mkdir -p $(FUZZ_DIR) fuzz-out/modbus-corpus
 	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -module-name ModbusFuzz \
@@ -37,6 +38,7 @@ fuzz-modbus:
 	@printf '\000\000\001\000\000\000\006\001\003\000\000\000\012' > fuzz-out/modbus-corpus/seed-tcp-read
 	@printf '\001\001\020\000\001\000\002\004\000\012\001\002\222\060' > fuzz-out/modbus-corpus/seed-rtu-write
 	@printf '\002\001\003\000\000\000\002\001\003\004\000\001\000\002\052\062' > fuzz-out/modbus-corpus/seed-rtu-answer
+	@printf '\002\007\053\016\001\201\000\000\001\000\001\126\360\351' > fuzz-out/modbus-corpus/seed-rtu-identification
 	$(FUZZ_DIR)/modbus-fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=512 -max_len=600 \
 	  -artifact_prefix=fuzz-out/ fuzz-out/modbus-corpus
 

@@ -105,6 +105,7 @@ train: venv
 	@mkdir -p .build/train
 	$(PYTHON) Models/train/train.py --out Models/machine_health --save-float .build/train/machine_health.keras
 	$(PYTHON) Models/train/wear_models.py --fieldagent $(DEBUG_BIN) --out Models --save-float .build/train
+	$(PYTHON) Models/train/behaviour_model.py --fieldagent $(DEBUG_BIN) --out Models --save-float .build/train
 	$(MAKE) --no-print-directory model
 	$(SWIFT) build --product fieldagent
 	$(PYTHON) Models/train/evaluate.py --fieldagent $(DEBUG_BIN) --floats .build/train --out Models

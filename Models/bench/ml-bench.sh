@@ -7,11 +7,13 @@ set -eu
 BIN=${1:-.build/release/fieldagent}
 REPEAT=${REPEAT:-100000}
 VECTOR="0.25 0.8 3.2 3.0 0.1 25 48 0.2 8 1.5 1480 0.86"
+BEHAVIOUR="4 0 0 0 2 0 0 1"   # a peer polling two blocks every 500 ms: the security: features of m2m_behaviour
 
 echo "models (fieldagent model; latency: fieldagent predict --model NAME --repeat $REPEAT, median, on $(uname -m))"
 printf '%-18s %-11s %8s %8s %12s\n' model kind arena flash latency
 "$BIN" model | tail -n +2 | while read -r name kind io arena flash rest; do
-    latency=$("$BIN" predict --model "$name" --repeat "$REPEAT" $VECTOR | sed -n 's/^latency *//p' | cut -d' ' -f1-2)
+    case "$io" in 8→*) vector=$BEHAVIOUR ;; *) vector=$VECTOR ;; esac
+    latency=$("$BIN" predict --model "$name" --repeat "$REPEAT" $vector | sed -n 's/^latency *//p' | cut -d' ' -f1-2)
     printf '%-18s %-11s %7sB %7sB %12s\n' "$name" "$kind" "$arena" "$flash" "$latency"
 done
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Evaluates FieldAgent's three models on held-out run-to-failure data of the simulated machine and writes
+"""Evaluates FieldAgent's three wear models on held-out run-to-failure data of the simulated machine (and, through
+behaviour_model.evaluate, the behaviour model on held-out M2M traffic) and writes
 Models/EVALUATION.md with its pictures (Models/eval/*.png): float (Keras) vs int8 (LiteRT) vs on-device (the
 compiled binary, `fieldagent predict --model NAME --raw-int8 … --values …`) side by side.
 
@@ -25,6 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+import behaviour_model
 from wear_models import HELD_OUT, RUL_CAP_H, dataset, run_int8, quantization
 
 LABELS = ["normal", "degraded", "fault"]
@@ -97,6 +99,12 @@ def roc(scores_neg, scores_pos):
     fpr = [0.0] + [float((scores_neg >= t).mean()) for t in thresholds] + [1.0]
     tpr = [0.0] + [float((scores_pos >= t).mean()) for t in thresholds] + [1.0]
     return fpr, tpr
+
+
+def helpers():
+    """What behaviour_model.py's evaluation uses from here."""
+    same = lambda a, b: "identical" if np.array_equal(a, b) else f"{int((a != b).sum())} of {a.size} bytes differ"
+    return auc, roc, meta, normalizer, quantize, run_tflm, on_device, same
 
 
 def main():
@@ -284,6 +292,7 @@ def main():
       + " | ".join(f"{mae[k][0]:.2f}" for k in ["float", "int8", "device"]) + " |")
     w(f"| every window, vs min(RUL, {RUL_CAP_H:g} h) | " + " | ".join(f"{mae[k][1]:.2f}" for k in ["float", "int8", "device"]) + " |\n")
     w("![RUL over three runs](eval/rul_runs.png) ![RUL scatter](eval/rul_scatter.png)\n")
+    report += behaviour_model.evaluate(args.fieldagent, args.floats, args.out, helpers())
     open(os.path.join(args.out, "EVALUATION.md"), "w").write("\n".join(report))
     print("\n".join(report))
 

@@ -155,8 +155,10 @@ public enum BuiltinConfigs {
       bind: 127.0.0.1           # 0.0.0.0 on a Pi, so the peer (and SCADA) can reach it
       port: 1502
 
-    security:                   # learns how each client of the server behaves, then quarantines one that turns
-      learn: 5m                 # abnormal (a scanner, a write spammer, a flood): its writes are refused
+    security:                   # scores how each client of the server behaves with the behaviour model trained on
+      learn: 5m                 # normal M2M traffic (m2m_behaviour) and quarantines one that turns abnormal (a scanner,
+                                # a write spammer, a flood): its writes are refused; what it did while learning
+                                # explains which features stood out
     """#
 
     /// Examples/line-b.yaml.

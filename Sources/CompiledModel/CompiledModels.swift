@@ -24,6 +24,12 @@ public enum CompiledModels {
             info: MachineRULModel.info,
             outputs: [RegressionOutput(name: "rul", unit: "h", scale: 250.0, offset: 0.0)],
             predict: { MachineRULModel.predictExclusively(input: $0, output: $1) }),
+        CompiledModelEntry(
+            name: "m2m_behaviour",
+            kind: .anomaly,
+            info: M2MBehaviourModel.info,
+            anomaly: AnomalySpec(score: .reconstruction, warn: 0.0868051, alarm: 0.115782, warnPercentile: 99.9, alarmPercentile: 100.0),
+            predict: { M2MBehaviourModel.predictExclusively(input: $0, output: $1) }),
     ]
 
     /// The model called `name`, or nil.

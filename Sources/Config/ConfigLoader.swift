@@ -94,7 +94,7 @@ public struct ConfigLoader: Sendable {
         let modbus = ModbusSection.decode(sections[ModbusSection.key], context)
         let server = ServerSection.decode(sections[ServerSection.key], context)
         let peers = PeersSection.decode(sections[PeersSection.key], context)
-        let security = SecuritySection.decode(sections[SecuritySection.key], context, hasServer: server != nil)
+        let security = SecuritySection.decode(sections[SecuritySection.key], context, hasServer: server != nil, model: model)
         for p in peers where modbus.contains(where: { $0.name == p.name }) {
             r.error(p.location, "the peer name '\(p.name)' is also a Modbus device's name; features and rules could not tell them apart")
         }

@@ -9,8 +9,8 @@ import YAML
 ///   switch_at: 0.6            # probability another class needs to take over, default 0.6 (0.34 … the highest the
 ///                             # model can output: 0.996 for an int8 softmax)
 ///   confirm: 2                # inferences in a row it must win, default 2
-///   min_dwell: 5s             # a class holds at least this long, default 5s (a switch to the last class,
-///                             # the fault, is not delayed unless dwell_guards_fault: true)
+///   min_dwell: 5s             # a class, and an anomaly: level, holds at least this long, default 5s (a switch
+///                             # to the fault class or a rise to alarm is not delayed unless dwell_guards_fault: true)
 ///   actions:                  # per model class: <output> on|off, <device>.<point> <value>
 ///     normal:   [motor on, warn off]
 ///     degraded: [motor on, warn on]

@@ -137,9 +137,11 @@ public struct DecisionConfig: Sendable, Equatable {
     public var switchAt: Double
     /// Inferences in a row a new class must win before it takes over.
     public var confirm: Int
-    /// A class, once taken, holds at least this long (a fault is never held back by it: see ``dwellGuardsFault``).
+    /// A class, once taken, holds at least this long, and so does an anomaly level (a fault or an alarm is never
+    /// held back by it: see ``dwellGuardsFault``).
     public var minDwell: Duration
-    /// When false (the default), a switch to the last class (the worst, `fault`) is not delayed by `min_dwell`.
+    /// When false (the default), a switch to the last class (the worst, `fault`), or a rise of the anomaly level
+    /// to alarm, is not delayed by `min_dwell`.
     public var dwellGuardsFault: Bool
     /// Per class (by index), the commands applied while it holds.
     public var actions: [[Command]]

@@ -38,7 +38,8 @@ enum ModbusCommand {
 
         serve runs a register map in memory (all tables, --size items each, default 10000, all zero) until
         Ctrl-C, printing 'listening HOST:PORT' first; with --rtu it answers as unit --unit on a serial line
-        instead. Writes are kept, so it is a handy peer for tests and benchmarks.
+        instead, Read Device Identification (FC 43 / MEI 14) included. Writes are kept, so it is a handy peer for
+        tests and benchmarks.
 
         OPTIONS:
           --unit N            unit id (default 1)
@@ -286,6 +287,7 @@ enum ModbusCommand {
                 throw UsageError("fieldagent modbus serve: --rtu takes rtu:DEVICE?baud=…")
             }
             let server = ModbusRTUServer(loop: loop, settings: settings, unit: unit, map: map, logger: logger)
+            server.setIdentity(.fieldAgent(name: "modbus serve", revision: "unit \(unit)"))
             try server.start()
             writeStandardOutput("listening \(settings.device) unit \(unit)\n")
             try loop.run()

@@ -37,6 +37,46 @@ import Testing
         #expect(!l.latched && l.inForce == nil)
     }
 
+    @Test func aLevelHoldsForTheMinimumDwellAndARiseToAlarmSkipsItUnlessGuarded() {
+        var l = AnomalyLevels(warn: 1, alarm: 2, clear: 0.8, confirm: 1, latches: false, minDwell: .seconds(3))
+        let t = { (s: Int64) in Instant.zero + .seconds(s) }
+        #expect(l.feed(0.5, at: t(0)) == 0)                      // the first level needs no dwell
+        #expect(l.feed(1.5, at: t(1)) == nil && l.inForce == 0)   // warn confirmed, normal has held 1 s of 3
+        #expect(l.feed(1.5, at: t(3)) == 1 && l.since == t(3))
+        #expect(l.feed(2.5, at: t(4)) == 2)                       // alarm is not delayed
+        #expect(l.feed(0.1, at: t(5)) == nil && l.feed(0.1, at: t(6)) == nil && l.inForce == 2)
+        #expect(l.feed(0.1, at: t(7)) == 0)
+        var guarded = AnomalyLevels(warn: 1, alarm: 2, clear: 0.8, confirm: 1, latches: false, minDwell: .seconds(3), dwellGuardsAlarm: true)
+        #expect(guarded.feed(0.5, at: t(0)) == 0 && guarded.feed(2.5, at: t(1)) == nil && guarded.feed(2.5, at: t(3)) == 2)
+    }
+
+    /// `decide: min_dwell:` holds the anomaly level too, through the agent: alarm at once on wear, then healthy
+    /// scores for less than the dwell leave it in force.
+    @Test func theDecisionsMinimumDwellHoldsTheAnomalyLevel() throws {
+        let loop = ManualLoop()
+        let machine = try FakeMachine(loop: loop)
+        machine.set(Self.normal)
+        let text = lineConfig(name: "line-a", machinePort: machine.server.port).replacing("min_dwell: 1s", with: "min_dwell: 3s") + """
+              anomaly: {model: machine_anomaly, confirm: 2}
+
+            """
+        let line = try DecisionPipelineTests.Line(text, loop: loop)
+        defer { line.agent.shutdown(reason: "test") }
+        let monitor = try #require(line.agent.decision?.companions)
+        pump(loop, .seconds(4))
+        #expect(monitor.levels?.inForce == 0)
+        machine.set(Self.worn)
+        pump(loop, .seconds(1))
+        #expect(monitor.levels?.inForce == 2)   // a rise to alarm skips the dwell
+        let since = try #require(monitor.levels?.since)
+        machine.set(Self.normal)
+        pump(loop, .milliseconds(1500))
+        #expect(monitor.score.map { $0 < monitor.anomaly!.warn * 0.8 } == true, "healthy scores again")
+        #expect(monitor.levels?.inForce == 2, "the alarm holds for min_dwell (3 s) after \(loop.now - since)")
+        pump(loop, .seconds(2))
+        #expect(monitor.levels?.inForce == 0)
+    }
+
     /// The machine's operating points, with the peak at the anomaly model's normal mean (the fake sensor serves one
     /// value, not a window's peak), and slightly worn: 15 % of the way from normal to degraded, which the
     /// classifier still calls normal.

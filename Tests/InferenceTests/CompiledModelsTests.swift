@@ -28,7 +28,7 @@ struct CompiledModelsTests {
 
     @Test func theBinaryHoldsWhatTheManifestNames() throws {
         let manifest = try Self.manifestEntries()
-        #expect(manifest.count == 3)
+        #expect(manifest.count == 4)
         #expect(CompiledModels.all.map(\.name) == manifest.map(\.name))
         #expect(CompiledModels.all.map(\.kind.rawValue) == manifest.map(\.kind))
         for m in CompiledModels.all { #expect(m.info.source == "Models/\(m.name).tflite") }
@@ -36,7 +36,7 @@ struct CompiledModelsTests {
         #expect(CompiledModels.named("nope") == nil)
     }
 
-    @Test("held-out vectors give exactly TFLite Micro's output", arguments: ["machine_anomaly", "machine_rul"])
+    @Test("held-out vectors give exactly TFLite Micro's output", arguments: ["machine_anomaly", "machine_rul", "m2m_behaviour"])
     func heldOutVectorsAreBitExact(name: String) throws {
         let model = try #require(CompiledModels.named(name))
         let input = try #require(Fixtures.bytes("../\(name).inputs.bin"), "Models/\(name).inputs.bin (make train)")

@@ -66,7 +66,8 @@ public final class CompanionMonitor {
         if let a = decision.anomaly {
             guard let entry = CompiledModels.named(a.model), entry.anomaly != nil else { return nil }
             anomalyRun = Run(entry: entry, inputs: a.inputs, bank: features)
-            levels = AnomalyLevels(warn: a.warn, alarm: a.alarm, clear: a.clear, confirm: a.confirm, latches: a.latch)
+            levels = AnomalyLevels(warn: a.warn, alarm: a.alarm, clear: a.clear, confirm: a.confirm, latches: a.latch,
+                                   minDwell: decision.minDwell, dwellGuardsAlarm: decision.dwellGuardsFault)
         } else {
             anomalyRun = nil
         }
@@ -84,7 +85,7 @@ public final class CompanionMonitor {
 
     /// Runs every model on the evaluated features; returns why the inputs are invalid (then nothing is updated but
     /// the invalid state), or nil.
-    func tick(_ bank: FeatureBank) -> String? {
+    func tick(_ bank: FeatureBank, at now: Instant) -> String? {
         if let run = anomalyRun {
             if let problem = run.run(bank) {
                 invalidate()
@@ -95,7 +96,7 @@ public final class CompanionMonitor {
             } ?? .nan
             score = s
             let before = levels?.inForce
-            if levels?.feed(s) != nil, levels?.inForce != before {
+            if levels?.feed(s, at: now) != nil, levels?.inForce != before {
                 levelChanges &+= 1
                 let level = levels?.inForce
                 onLevelChange?(level, s)

@@ -141,7 +141,7 @@ public final class DecisionEngine {
                 featureBuffer[k] = Float(v)
             }
         }
-        if problem == nil, let companions { problem = companions.tick(features) }
+        if problem == nil, let companions { problem = companions.tick(features, at: now) }
         if let problem {
             enterFailSafe(problem)
         } else {

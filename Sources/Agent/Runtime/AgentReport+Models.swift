@@ -30,10 +30,14 @@ extension Agent {
         let left: Duration = q.learningUntil - loop.now
         let phase = q.learning ? "learning normal behaviour for \(formatSeconds(left)) more" : "watching"
         var out = ["security: " + phase
-                   + ", \(q.sources.count) sources, \(q.quarantines) quarantines, threshold \(formatFixed(q.config.threshold, digits: 1))",
+                   + ", \(q.sources.count) sources, \(q.quarantines) quarantines, "
+                   + (q.scorer.map { "model \($0.model.name) decides (alarm \(formatFixed(q.threshold, digits: 4))), baseline explains" }
+                      ?? "baseline decides (threshold \(formatFixed(q.config.threshold, digits: 1)))"),
                    "  cost: features per request \(q.requestCost.summary); scoring per window \(q.windowCost.summary)"]
         for (host, s) in q.sources.sorted(by: { $0.key < $1.key }) {
-            var line = "  \(host): score \(s.score.map { formatFixed($0, digits: 1) } ?? "-"), \(s.windows) windows"
+            var line = "  \(host): score \(s.score.map { formatFixed($0, digits: q.scorer == nil ? 1 : 4) } ?? "-")"
+            if q.scorer != nil { line += " (baseline \(s.baselineScore.map { formatFixed($0, digits: 1) } ?? "-")σ)" }
+            line += ", \(s.windows) windows"
             if s.quarantinedSince != nil { line += ", QUARANTINED (\(s.reason)), \(s.refusedWrites) writes refused" }
             out.append(line)
         }
@@ -48,7 +52,7 @@ extension Agent {
     func securityMetricFamilies() -> [MetricFamily] {
         guard let q = quarantine else { return [] }
         let agent = [MetricFamily.Label("agent", config.name)]
-        var score = MetricFamily("fieldagent_source_score", help: "Behaviour score per server client address (learned deviations).", type: .gauge)
+        var score = MetricFamily("fieldagent_source_score", help: "Behaviour score per server client address (the behaviour model's, or the baseline's in learned deviations).", type: .gauge)
         var held = MetricFamily("fieldagent_source_quarantined", help: "1 while the client address is quarantined.", type: .gauge)
         for (host, s) in q.sources.sorted(by: { $0.key < $1.key }) {
             score.samples.append(.init(labels: agent + [.init("source", host)], value: s.score ?? .nan))

@@ -3,9 +3,12 @@ import EventLoop
 import Modbus
 
 /// Watches every client address of the agent's Modbus server (`security:`): behaviour features per window
-/// (``SourceBehaviour``), scored against what was learned as normal (``BehaviourProfile``): the source's own
-/// behaviour while learning when it was active then, else every source's. A source above the
-/// threshold for `confirm` windows in a row is quarantined: its writes are refused (and, with
+/// (``SourceBehaviour``), scored by the behaviour model trained on the simulation's normal M2M traffic
+/// (``BehaviourModelScorer``, `security: model:`, by default `m2m_behaviour`), which decides; and against the
+/// statistical baseline learned here (``BehaviourProfile``: the source's own behaviour while learning when it
+/// was active then, else every source's), which explains which features stood out (and decides with
+/// `model: none`). A source above the threshold (the model's `alarm`, or the baseline's `threshold`) for
+/// `confirm` windows in a row is quarantined: its writes are refused (and, with
 /// `refuse_connections`, its connections), the register map's quarantine alarm bit and a metric are raised, and
 /// one log line says which features stood out. It is released after `release_after` of quiet (below
 /// `clear` × threshold), or by an operator (``release(_:by:)``). Nothing is quarantined while learning.
@@ -13,8 +16,11 @@ public final class QuarantineGuard: ModbusRequestObserver {
     /// One source's state.
     public struct Source {
         public var behaviour = SourceBehaviour()
-        /// The last window's score and features (nil before the first scored window).
+        /// The last window's score (the model's, or the baseline's without a model) and features (nil before the
+        /// first scored window).
         public var score: Double?
+        /// The last window's baseline score (learned deviations of its most unusual feature).
+        public var baselineScore: Double?
         public var features: [Double] = []
         var above = 0
         /// When it was quarantined, or nil.
@@ -32,6 +38,10 @@ public final class QuarantineGuard: ModbusRequestObserver {
     public static let ownProfileWindows = 3
 
     public let config: SecurityConfig
+    /// The model that decides; nil: the baseline decides.
+    public let scorer: BehaviourModelScorer?
+    /// The score above which a window is anomalous: the model's alarm, or the baseline's threshold.
+    public var threshold: Double { scorer == nil ? config.threshold : config.alarm }
     public private(set) var profile: BehaviourProfile
     public private(set) var sources: [String: Source] = [:]
     /// Quarantines since start.
@@ -54,6 +64,10 @@ public final class QuarantineGuard: ModbusRequestObserver {
         self.logger = logger
         learningUntil = loop.now + config.learn
         profile = config.learn == .zero ? .simulationDefault : BehaviourProfile()
+        scorer = config.model.flatMap { BehaviourModelScorer(name: $0) }
+        if let name = config.model, scorer == nil {
+            logger.warning("security.model", ["model": name, "reason": "not a compiled-in model of the behaviour features", "instead": "the statistical baseline decides"])
+        }
     }
 
     deinit { stop() }
@@ -64,6 +78,7 @@ public final class QuarantineGuard: ModbusRequestObserver {
     /// Starts the window timer.
     public func start() {
         logger.notice("security.start", ["window": durationText(config.window), "learn": durationText(config.learn),
+                                         "decides": scorer.map { "model \($0.model.name), alarm \(formatFixed(config.alarm, digits: 4))" } ?? "baseline",
                                          "threshold": config.threshold, "confirm": config.confirm,
                                          "release_after": config.releaseAfter.map(durationText) ?? "never (operator)",
                                          "refuse_connections": config.refuseConnections ? 1 : 0])
@@ -146,11 +161,15 @@ public final class QuarantineGuard: ModbusRequestObserver {
                     profile.learn(x)
                     s.ownProfile.learn(x)
                     s.score = nil
+                    s.baselineScore = nil
                 } else {
-                    s.score = judgedBy(s).score(x)
+                    let baseline = judgedBy(s).score(x)
+                    s.baselineScore = baseline
+                    s.score = scorer?.score(x) ?? baseline
                 }
             } else {
                 s.score = learning ? nil : 0
+                s.baselineScore = s.score
             }
             s.behaviour.nextWindow()
             if !learning, let score = s.score { judge(key, &s, score: score, at: now) }
@@ -160,18 +179,26 @@ public final class QuarantineGuard: ModbusRequestObserver {
 
     private func judge(_ key: String, _ s: inout Source, score: Double, at now: Instant) {
         if s.quarantinedSince == nil {
-            s.above = score > config.threshold ? s.above + 1 : 0
+            s.above = score > threshold ? s.above + 1 : 0
             guard s.above >= config.confirm else { return }
             s.quarantinedSince = now
             s.quietSince = nil
             quarantines &+= 1
             s.reason = explain(s.features, judgedBy(s))
-            logger.warning("security.quarantined", ["source": key, "score": formatFixed(score, digits: 1), "stood_out": s.reason,
-                                                    "action": config.refuseConnections ? "writes and connections refused" : "writes refused",
-                                                    "release": config.releaseAfter.map { "after \(durationText($0)) of normal behaviour" } ?? "by an operator only"])
+            let action = config.refuseConnections ? "writes and connections refused" : "writes refused"
+            let release = config.releaseAfter.map { "after \(durationText($0)) of normal behaviour" } ?? "by an operator only"
+            let baseline = formatFixed(s.baselineScore ?? 0, digits: 1) + "σ"
+            if let scorer {
+                logger.warning("security.quarantined", ["source": key, "model": scorer.model.name, "score": formatFixed(score, digits: 3),
+                                                        "alarm": formatFixed(threshold, digits: 3), "baseline": baseline, "stood_out": s.reason,
+                                                        "action": action, "release": release])
+            } else {
+                logger.warning("security.quarantined", ["source": key, "score": formatFixed(score, digits: 1), "stood_out": s.reason,
+                                                        "action": action, "release": release])
+            }
             onChange?(key, true)
         } else {
-            if score < config.threshold * config.clear {
+            if score < threshold * config.clear {
                 if s.quietSince == nil { s.quietSince = now }
                 if let after = config.releaseAfter, let quiet = s.quietSince, now - quiet >= after {
                     release(key, &s, by: "quiet for \(durationText(after))")
@@ -207,10 +234,23 @@ public final class QuarantineGuard: ModbusRequestObserver {
         s.ownProfile.count >= Self.ownProfileWindows ? s.ownProfile : profile
     }
 
-    /// The features that stood out: those above half the threshold, most unusual first, with value and normal.
+    /// The features that stood out: those above half the baseline's threshold, most unusual first, with value and
+    /// normal. When none does (the source behaved so while learning too) and the model decides: the features 3 or
+    /// more standard deviations from the model's normal training data, with the training mean.
     func explain(_ x: [Double], _ profile: BehaviourProfile) -> String {
         let z = profile.zScores(x)
         let order = z.indices.sorted { z[$0] > z[$1] }.filter { z[$0] > config.threshold / 2 }
+        if order.isEmpty, let scorer {
+            let d = scorer.deviations(x)
+            let means = scorer.model.info.featureMeans
+            let far = d.indices.sorted { abs(d[$0]) > abs(d[$1]) }.filter { abs(d[$0]) >= 3 }
+            if !far.isEmpty {
+                return far.map { i in
+                    "\(SourceBehaviour.featureNames[i]) \(formatFixed(x[i], digits: 2)) (trained normal \(formatFixed(Double(means[i]), digits: 2)), "
+                        + "\(formatFixed(d[i], digits: 1))σ of the model's training data)"
+                }.joined(separator: ", ")
+            }
+        }
         return (order.isEmpty ? Array(z.indices.sorted { z[$0] > z[$1] }.prefix(1)) : order).map { i in
             "\(SourceBehaviour.featureNames[i]) \(formatFixed(x[i], digits: 2)) (normal \(formatFixed(profile.means[i], digits: 2)), \(formatFixed(z[i], digits: 1))σ)"
         }.joined(separator: ", ")

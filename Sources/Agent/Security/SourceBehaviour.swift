@@ -1,3 +1,4 @@
+import Config
 import EventLoop
 import Modbus
 
@@ -5,10 +6,7 @@ import Modbus
 /// has done before: the counts the behaviour features are computed from. Fed per request on the loop.
 public struct SourceBehaviour {
     /// The features, in vector order.
-    public static let featureNames = [
-        "request_rate", "write_fraction", "exception_fraction", "novel_address_fraction", "address_blocks",
-        "connections", "idle_connections", "interarrival_jitter",
-    ]
+    public static let featureNames = SecurityConfig.featureNames
 
     // The window's counts.
     var requests = 0

@@ -115,6 +115,8 @@ public struct RTUFramer: Sendable {
             case 22: return .length(10)
             case 15, 16: return buffer.count >= 7 ? .length(9 + Int(buffer[6])) : .needMore
             case 23: return buffer.count >= 11 ? .length(13 + Int(buffer[10])) : .needMore
+            // Read Device Identification: unit, 43, MEI 14, read code, object id, CRC. Other MEI types: silence.
+            case 43: return buffer.count >= 3 ? (buffer[2] == 14 ? .length(7) : .unknown) : .needMore
             default: return .unknown
             }
         case .responses:
@@ -123,9 +125,26 @@ public struct RTUFramer: Sendable {
             case 1...4, 23: return buffer.count >= 3 ? .length(5 + Int(buffer[2])) : .needMore
             case 5, 6, 15, 16: return .length(8)
             case 22: return .length(10)
+            case 43: return deviceIdentificationLength()
             default: return .unknown
             }
         }
+    }
+
+    /// The length of a Read Device Identification answer (FC 43 / MEI 14): unit, 43, 14, read code, conformity,
+    /// more follows, next object id, object count, then per object its id, length and bytes; CRC. Walked object
+    /// by object as bytes arrive; a length past ``maxFrameSize`` is reported as such (and dropped as noise).
+    private func deviceIdentificationLength() -> Length {
+        guard buffer.count >= 3 else { return .needMore }
+        guard buffer[2] == 14 else { return .unknown }
+        guard buffer.count >= 8 else { return .needMore }
+        var end = 8
+        for _ in 0..<Int(buffer[7]) {
+            guard end + 2 <= buffer.count else { return .needMore }
+            end += 2 + Int(buffer[end + 1])
+            if end + 2 > Self.maxFrameSize { return .length(end + 2) }
+        }
+        return .length(end + 2)
     }
 
     private mutating func discard(_ n: Int) {

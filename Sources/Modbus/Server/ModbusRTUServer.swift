@@ -19,7 +19,7 @@ public final class ModbusRTUServer {
     public var discardedBytes: Int { framer.discardedBytes }
 
     private let loop: EventLoop
-    private let handler: RequestHandler
+    private var handler: RequestHandler
     private let logger: Logger
     private var fd: Int32 = -1
     private var framer = RTUFramer(role: .requests)
@@ -59,6 +59,12 @@ public final class ModbusRTUServer {
             close(fd)
             fd = -1
         }
+    }
+
+    /// Sets what FC 43 / MEI 14 (Read Device Identification) answers; nil (the default) refuses it with illegal
+    /// function.
+    public func setIdentity(_ identity: DeviceIdentification?) {
+        handler.identity = identity
     }
 
     private func readable() {
