@@ -40,6 +40,7 @@ int cl_serial_output_pending(int fd);
 
 
 /// Drops the pages of code that start-up faulted in (MADV_DONTNEED on file-backed executable mappings); they fault
-/// back in from the page cache when run. Call before starting threads. Returns the mappings dropped, or -1.
+/// back in from the page cache when run. fieldagent calls it at main, once the config is read and once the agent
+/// has started, so the peak RSS holds one phase's code at a time. Returns the mappings dropped, or -1.
 int cl_drop_startup_code_pages(void);
 #endif
