@@ -16,11 +16,16 @@ import TLS
         var names: Set<String> = []
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line).trimmingSuffix("\n")
+            let text = Self.text(line).trimmingSuffix("\n")
             guard let slash = text.lastIndex(of: "/") else { continue }
             names.insert(String(text[text.index(after: slash)...]))
         }
         return names
+    }
+
+    /// The text in a NUL-terminated C buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func isOpenSSLOrMosquitto(_ name: String) -> Bool {
@@ -120,7 +125,7 @@ import TLS
         var text = ""
         if let f = fopen(out, "r") {
             var buffer = [CChar](repeating: 0, count: 4096)
-            while fgets(&buffer, Int32(buffer.count), f) != nil { text += String(cString: buffer) }
+            while fgets(&buffer, Int32(buffer.count), f) != nil { text += Self.text(buffer) }
             fclose(f)
         }
         return (status == -1 ? -1 : (status >> 8) & 0xFF, text)
@@ -131,17 +136,18 @@ import TLS
         // libssl.so.3 where the dynamic loader finds it (merged /usr: /lib is /usr/lib), replaced by an empty file
         // in a mount namespace of the child's own: the rest of the machine keeps it.
         let found = Self.shell("ldconfig -p | sed -n 's/.*libssl\\.so\\.3 .*=> //p' | head -1")
-        var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let library = found.output.trimmingSuffix("\n")
-        try #require(!library.isEmpty && realpath(library, &resolved) != nil, "libssl.so.3 in ldconfig's cache: \(found.output)")
+        try #require(!library.isEmpty && realpath(library, &buffer) != nil, "libssl.so.3 in ldconfig's cache: \(found.output)")
+        let resolved = Self.text(buffer)
         let dir = Self.temporaryDirectory("no-openssl")
         let binary = AgentProcess.binary ?? ""
-        let run = Self.shell("unshare --mount --propagation private sh -c 'mount --bind /dev/null \(String(cString: resolved)) && "
+        let run = Self.shell("unshare --mount --propagation private sh -c 'mount --bind /dev/null \(resolved) && "
                              + "exec \(binary) pki init --dir \(dir)/pki'")
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("TLS needs OpenSSL 3 (libssl.so.3), which cannot be loaded") && run.output.contains("libssl3t64"), "\(run.output)")
         // The agent itself still starts without it when its config does not use TLS.
-        let plain = Self.shell("unshare --mount --propagation private sh -c 'mount --bind /dev/null \(String(cString: resolved)) && "
+        let plain = Self.shell("unshare --mount --propagation private sh -c 'mount --bind /dev/null \(resolved) && "
                                + "exec \(binary) --version'")
         #expect(plain.status == 0 && plain.output.hasPrefix("fieldagent "), "\(plain.output)")
     }

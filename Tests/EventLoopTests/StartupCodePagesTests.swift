@@ -25,7 +25,7 @@ import Testing
         var current: String?
         var line = [CChar](repeating: 0, count: 1024)
         while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let fields = text.split(separator: " ", omittingEmptySubsequences: true)
             if let range = fields.first, range.contains("-"), fields.count >= 6, fields[1] == "r--p", text.contains("/") {
                 current = String(range)
