@@ -124,6 +124,8 @@ size: build bench-build
 order-file: build
 	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
 	scripts/make-order-file $(BIN) Platform/fieldagent.order
+	@# The link flags are unchanged, so SwiftPM would keep the binary laid out by the old file: link it again.
+	rm -f $(BIN)
 	$(SWIFT) build $(RELEASE) $(call product_link,$(CURDIR)) --product fieldagent
 
 install: build
