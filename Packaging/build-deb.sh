@@ -65,7 +65,9 @@ install -d "$stage/usr/share/man/man1"
 Packaging/make-manpage.sh "$bin" "$version" "$(date -u -d "@$epoch" +%Y-%m-%d)" | gzip -9n >"$stage/usr/share/man/man1/fieldagent.1.gz"
 
 # Runtime dependencies from the binary's dynamic libraries: dpkg-shlibdeps for a native build (it wants a
-# debian/control to read), the sysroot's shlibs files for a cross build.
+# debian/control to read), the sysroot's shlibs files for a cross build. The libraries it loads with dlopen
+# (OpenSSL for TLS, libmosquitto for the uplink; named in its .note.dlopen) are Depends too: they are features of
+# the product, only not mapped by an agent whose config does not use them.
 if [ -n "${DEB_SYSROOT:-}" ]; then
     depends=$(Packaging/shlib-depends "$stage/usr/bin/fieldagent" "$DEB_SYSROOT")
 else
@@ -74,7 +76,8 @@ else
     printf 'Source: fieldagent\n\nPackage: fieldagent\nArchitecture: any\n' >"$shlibs/debian/control"
     abs_bin=$(cd "$stage/usr/bin" && pwd)/fieldagent
     if depends=$(cd "$shlibs" && dpkg-shlibdeps -O "$abs_bin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p') && [ -n "$depends" ]; then
-        :
+        # dpkg-shlibdeps sees the linked libraries only; OpenSSL and libmosquitto are loaded with dlopen.
+        depends="$depends, $(Packaging/shlib-depends --dlopened "$stage/usr/bin/fieldagent" /)"
     else
         # The libgpiod package is named after its soname: libgpiod2 (1.6, bookworm), libgpiod3 (2.x, trixie).
         gpiod=$(readelf -dW "$bin" | sed -n 's/.*NEEDED.*\[libgpiod\.so\.\([0-9]*\)\]/libgpiod\1/p')

@@ -34,6 +34,14 @@ done
 dpkg-deb -x "$deb" "$tmp/bin-root"
 soname=$(readelf -dW "$tmp/bin-root/usr/bin/fieldagent" | sed -n 's/.*NEEDED.*\[libgpiod\.so\.\([0-9]*\)\]/\1/p')
 case "$depends" in *"libgpiod$soname"*) ;; *) fail "the binary needs libgpiod.so.$soname but Depends says: $depends" ;; esac
+# OpenSSL and libmosquitto are loaded with dlopen when a config uses TLS or the uplink: never linked (an agent
+# without them must not map them), named in the binary's dlopen notes, and still in Depends (checked above).
+if readelf -dW "$tmp/bin-root/usr/bin/fieldagent" | grep -E 'NEEDED.*\[(libssl|libcrypto|libmosquitto)\.'; then
+    fail "the binary links OpenSSL or libmosquitto (above); they are loaded with dlopen when used"
+fi
+for so in libssl.so.3 libmosquitto.so.1; do
+    strings -a "$tmp/bin-root/usr/bin/fieldagent" | grep -q "\"soname\":\\[\"$so\"\\]" || fail "no dlopen note names $so"
+done
 case $(sed -n 's/^Architecture: //p' "$tmp/DEBIAN/control") in
     arm64) Platform/check-binary "$tmp/bin-root/usr/bin/fieldagent" aarch64 ;;
     amd64) Platform/check-binary "$tmp/bin-root/usr/bin/fieldagent" x86_64 ;;

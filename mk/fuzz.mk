@@ -18,7 +18,7 @@ FUZZ_DIR     := .build-fuzz
 # The agent's libraries, built by SwiftPM with coverage and AddressSanitizer (one -sanitize= list: SwiftPM's
 # --sanitize given twice would keep only the last), then linked with each entry point in Fuzz/.
 FUZZ_SPM     := $(FUZZ_DIR)/spm
-FUZZ_MODULES := Agent Boards CGPIOFacade CInt8Kernels CLinux CModelWeights CMQTTTLS CompiledModel Config CTLSShim EventLoop GPIO Inference ModelCatalog Modbus Service TLS Uplink YAML
+FUZZ_MODULES := Agent Boards CGPIOFacade CInt8Kernels CLinux CModelWeights CMosquittoLoader CompiledModel Config CTLSShim EventLoop GPIO Inference ModelCatalog Modbus Service TLS Uplink YAML
 FUZZ_C_LIBS  := yaml-0.1 libgpiod libmodbus openssl libmosquitto
 # Swift's weak references keep their side tables behind tagged reference counts, which LeakSanitizer cannot
 # follow: it reports them as leaks. Leaks are not what these targets look for.
@@ -46,7 +46,7 @@ fuzz-config fuzz-pipeline fuzz-render fuzz-tls: fuzz-%: fuzz-agent-libs
 	@mkdir -p fuzz-out/$*-corpus
 	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -module-name $(FUZZ_ENTRY) \
 	  -I $(FUZZ_SPM)/release/Modules $(foreach m,$(wildcard $(FUZZ_SPM)/release/*.build/module.modulemap),-Xcc -fmodule-map-file=$(m)) \
-	  -I Sources/CYAML -I Sources/CGPIOD -I Sources/CModbus -I Sources/COpenSSL -I Sources/CMosquitto $(addprefix -Xcc ,$(shell pkg-config --cflags $(FUZZ_C_LIBS))) \
+	  -I Sources/CYAML -I Sources/CGPIOD -I Sources/CModbus $(addprefix -Xcc ,$(shell pkg-config --cflags $(FUZZ_C_LIBS))) \
 	  Fuzz/$(FUZZ_ENTRY).swift $(foreach m,$(FUZZ_MODULES),$(wildcard $(FUZZ_SPM)/release/$(m).build/*.o)) \
 	  $(shell pkg-config --libs $(FUZZ_C_LIBS)) -o $(FUZZ_DIR)/$*-fuzz
 	@if [ $* = config ]; then cp Examples/*.yaml Tests/ConfigTests/Fixtures/*.yaml fuzz-out/config-corpus/; fi

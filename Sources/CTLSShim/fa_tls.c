@@ -1,4 +1,5 @@
-/* fa_tls: see include/fa_tls.h. */
+/* fa_tls: see include/fa_tls.h. OpenSSL is loaded by the calls that make something (a context, a PKI file);
+   the others take what those made. */
 #include "fa_tls.h"
 
 #include <arpa/inet.h>
@@ -12,13 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/asn1.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+#include "fa_openssl_calls.h"
 
 static void set_err(char *err, size_t errlen, const char *what) {
     if (!err || errlen == 0) return;
@@ -39,6 +34,7 @@ static int file_err(char *err, size_t errlen, const char *what, const char *path
 
 fa_tls_context *fa_tls_context_new(int server, const char *ca_file, const char *cert_file, const char *key_file,
                                    const char *crl_file, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return NULL;
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) { set_err(err, errlen, "SSL_CTX_new"); return NULL; }
@@ -236,6 +232,7 @@ long fa_tls_write(fa_tls_session *s, const void *buffer, size_t count) {
 int fa_tls_pending(fa_tls_session *s) { return SSL_pending(s); }
 
 void fa_tls_last_error(fa_tls_session *s, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return;
     long verify = s ? SSL_get_verify_result(s) : X509_V_OK;
     unsigned long e = ERR_peek_last_error();
     char detail[256] = "";
@@ -356,6 +353,7 @@ static int set_name(X509 *cert, const char *common_name, int issuer_too) {
 }
 
 int fa_pki_make_ca(const char *cert_path, const char *key_path, const char *common_name, int days, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return -1;
     ERR_clear_error();
     int rc = -1;
     EVP_PKEY *key = make_key();
@@ -403,6 +401,7 @@ static int add_role(X509 *cert, const char *role) {
 int fa_pki_issue(const char *ca_cert_path, const char *ca_key_path, const char *cert_path, const char *key_path,
                  const char *common_name, const char *const *roles, int role_count, const char *const *hosts,
                  int host_count, int not_before_days, int days, int64_t serial, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return -1;
     ERR_clear_error();
     int rc = -1;
     X509 *ca = read_cert(ca_cert_path);
@@ -449,6 +448,7 @@ done:
 
 int fa_pki_revoke(const char *ca_cert_path, const char *ca_key_path, const char *crl_path, const int64_t *serials,
                   int serial_count, int days, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return -1;
     ERR_clear_error();
     int rc = -1;
     X509 *ca = read_cert(ca_cert_path);
@@ -491,6 +491,7 @@ done:
 }
 
 int64_t fa_pki_serial(const char *cert_path, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return -1;
     X509 *c = read_cert(cert_path);
     if (!c) { file_err(err, errlen, "cannot read the certificate", cert_path); return -1; }
     int64_t v = -1;
@@ -500,6 +501,7 @@ int64_t fa_pki_serial(const char *cert_path, char *err, size_t errlen) {
 }
 
 int64_t fa_pki_not_after(const char *cert_path, char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return 0;
     X509 *c = read_cert(cert_path);
     if (!c) { file_err(err, errlen, "cannot read the certificate", cert_path); return 0; }
     int64_t v = asn1_time_epoch(X509_get0_notAfter(c));

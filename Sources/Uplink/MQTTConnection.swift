@@ -1,5 +1,5 @@
-import CMQTTTLS
-import CMosquitto
+import CMosquittoLoader
+import CTLSShim
 import Config
 import EventLoop
 import Glibc
@@ -55,6 +55,8 @@ public final class MQTTConnection {
     public let broker: String
     private let loop: any EventLoop
     private let logger: Logger
+    /// libmosquitto's functions (loaded by the first connection of the process); nil until ``start``.
+    private var mq: UnsafePointer<fa_mosquitto_functions>?
     private var mosq: OpaquePointer?
     /// Our TLS context (lent to libmosquitto, freed after the handle).
     private var tlsContext: OpaquePointer?
@@ -67,8 +69,6 @@ public final class MQTTConnection {
     private var dispatching = false
     public private(set) var isConnected = false
 
-    private static let libraryReady: Bool = { mosquitto_lib_init() == Int32(MOSQ_ERR_SUCCESS.rawValue) }()
-
     public init(loop: any EventLoop, logger: Logger, broker: String) {
         self.loop = loop
         self.logger = logger
@@ -76,29 +76,34 @@ public final class MQTTConnection {
     }
 
     deinit {
-        if let mosq { mosquitto_destroy(mosq) }
+        if let mq, let mosq { mq.pointee.mosquitto_destroy(mosq) }
         if let tlsContext { fa_mqtt_tls_free(tlsContext) }
     }
 
     /// Starts connecting to `address` (numeric) at `port`; the outcome comes through ``onConnected`` or ``onClosed``.
     public func start(address: String, port: UInt16, options: Options) {
-        guard Self.libraryReady else { return fail("libmosquitto did not initialize") }
+        var loadError = [CChar](repeating: 0, count: 512)
+        guard let mq = fa_mosquitto_load(&loadError, loadError.count) else {
+            return fail(String(decoding: loadError.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        self.mq = mq
+        let api = mq.pointee
         // The object pointer is this connection; libmosquitto calls back only from inside our calls on the loop's
         // thread, and the handle is destroyed (in close) before this object goes away.
         let me = Unmanaged.passUnretained(self).toOpaque()
-        guard let m = mosquitto_new(options.clientID, true, me) else { return fail("mosquitto_new: out of memory") }
+        guard let m = api.mosquitto_new(options.clientID, true, me) else { return fail("mosquitto_new: out of memory") }
         mosq = m
         let version = options.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
-        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, Int32(version))
-        mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
+        _ = api.mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, Int32(version))
+        _ = api.mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
         if let will = options.will {
             let rc = will.payload.withUnsafeBytes { b in
-                mosquitto_will_set(m, will.topic, Int32(b.count), b.baseAddress, 1, false)
+                api.mosquitto_will_set(m, will.topic, Int32(b.count), b.baseAddress, 1, false)
             }
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("will: \(Self.describe(rc))") }
         }
         if let user = options.username {
-            let rc = mosquitto_username_pw_set(m, user, options.password)
+            let rc = api.mosquitto_username_pw_set(m, user, options.password)
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("username: \(Self.describe(rc))") }
         }
         if let tls = options.tls {
@@ -108,23 +113,23 @@ public final class MQTTConnection {
                 return fail("TLS: " + String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
             tlsContext = t
-            mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0)
-            let rc = mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, fa_mqtt_tls_ssl_ctx(t))
+            _ = api.mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0)
+            let rc = api.mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, fa_mqtt_tls_ssl_ctx(t))
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("TLS context: \(Self.describe(rc))") }
         }
-        mosquitto_connect_callback_set(m) { _, obj, rc in
+        api.mosquitto_connect_callback_set(m) { _, obj, rc in
             guard let obj else { return }
             Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().connected(rc)
         }
-        mosquitto_disconnect_callback_set(m) { _, obj, rc in
+        api.mosquitto_disconnect_callback_set(m) { _, obj, rc in
             guard let obj else { return }
             Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().disconnected(rc)
         }
-        mosquitto_publish_callback_set(m) { _, obj, mid in
+        api.mosquitto_publish_callback_set(m) { _, obj, mid in
             guard let obj else { return }
             Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue().onPublished(mid)
         }
-        mosquitto_message_callback_set(m) { _, obj, message in
+        api.mosquitto_message_callback_set(m) { _, obj, message in
             guard let obj, let message else { return }
             let c = Unmanaged<MQTTConnection>.fromOpaque(obj).takeUnretainedValue()
             // The message and its buffers are valid for the duration of this callback; both are copied out.
@@ -135,9 +140,9 @@ public final class MQTTConnection {
             c.onMessage(topic, payload)
         }
         let keepalive = Int32(clamping: max(5, options.keepalive.nanoseconds / 1_000_000_000))
-        let rc = mosquitto_connect_async(m, address, Int32(port), keepalive)
+        let rc = api.mosquitto_connect_async(m, address, Int32(port), keepalive)
         guard rc == MOSQ_ERR_SUCCESS.rawValue else { return fail("connect: \(Self.describe(rc))") }
-        fd = mosquitto_socket(m)
+        fd = api.mosquitto_socket(m)
         guard fd >= 0 else { return fail("connect: no socket") }
         do {
             watchedEvents = [.readable, .writable]
@@ -157,9 +162,9 @@ public final class MQTTConnection {
     /// Publishes; returns the message id, or nil with the connection closing (the caller keeps the data).
     @discardableResult
     public func publish(topic: String, payload: [UInt8], qos: Int32, retain: Bool = false) -> Int32? {
-        guard let m = mosq, !closed else { return nil }
+        guard let m = mosq, let api = mq?.pointee, !closed else { return nil }
         var mid: Int32 = 0
-        let rc = payload.withUnsafeBytes { b in mosquitto_publish(m, &mid, topic, Int32(b.count), b.baseAddress, qos, retain) }
+        let rc = payload.withUnsafeBytes { b in api.mosquitto_publish(m, &mid, topic, Int32(b.count), b.baseAddress, qos, retain) }
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
             fail("publish: \(Self.describe(rc))")
             return nil
@@ -170,20 +175,23 @@ public final class MQTTConnection {
 
     /// Subscribes to `topic` (QoS 1).
     public func subscribe(_ topic: String) {
-        guard let m = mosq, !closed else { return }
-        let rc = mosquitto_subscribe(m, nil, topic, 1)
+        guard let m = mosq, let api = mq?.pointee, !closed else { return }
+        let rc = api.mosquitto_subscribe(m, nil, topic, 1)
         if rc != MOSQ_ERR_SUCCESS.rawValue { fail("subscribe \(topic): \(Self.describe(rc))") } else { updateWatch() }
     }
 
     /// Whether messages are still queued in libmosquitto for the socket.
-    public var wantsWrite: Bool { mosq.map { mosquitto_want_write($0) } ?? false }
+    public var wantsWrite: Bool {
+        guard let m = mosq, let api = mq?.pointee else { return false }
+        return api.mosquitto_want_write(m)
+    }
 
     /// Ends the connection without the Will (a clean DISCONNECT when connected); ``onClosed`` is not called.
     public func close() {
         guard !closed else { return }
-        if let m = mosq, isConnected {
-            mosquitto_disconnect(m)
-            _ = mosquitto_loop_write(m, 1)
+        if let m = mosq, let api = mq?.pointee, isConnected {
+            _ = api.mosquitto_disconnect(m)
+            _ = api.mosquitto_loop_write(m, 1)
         }
         teardown()
     }
@@ -192,17 +200,17 @@ public final class MQTTConnection {
     public func abort(_ reason: String) { fail(reason) }
 
     private func ready(_ events: IOEvents) {
-        guard let m = mosq, !closed else { return }
-        if !events.intersection([.writable, .hangup]).isEmpty || mosquitto_want_write(m) {
+        guard let m = mosq, let api = mq?.pointee, !closed else { return }
+        if !events.intersection([.writable, .hangup]).isEmpty || api.mosquitto_want_write(m) {
             dispatching = true
-            let rc = mosquitto_loop_write(m, 16)
+            let rc = api.mosquitto_loop_write(m, 16)
             dispatching = false
             if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(reason(rc)) }
         }
         if closed { return }
         if !events.intersection([.readable, .hangup]).isEmpty {
             dispatching = true
-            let rc = mosquitto_loop_read(m, 16)
+            let rc = api.mosquitto_loop_read(m, 16)
             dispatching = false
             if closed { return }
             if rc != MOSQ_ERR_SUCCESS.rawValue { return fail(reason(rc)) }
@@ -211,8 +219,8 @@ public final class MQTTConnection {
     }
 
     private func updateWatch() {
-        guard let m = mosq, !closed, fd >= 0 else { return }
-        let want: IOEvents = (mosquitto_want_write(m) || !isConnected) ? [.readable, .writable] : [.readable]
+        guard let m = mosq, let api = mq?.pointee, !closed, fd >= 0 else { return }
+        let want: IOEvents = (api.mosquitto_want_write(m) || !isConnected) ? [.readable, .writable] : [.readable]
         if want != watchedEvents {
             watchedEvents = want
             try? loop.updateWatch(fd, for: want)
@@ -221,13 +229,13 @@ public final class MQTTConnection {
 
     private func scheduleMisc() {
         miscTimer = loop.schedule(after: .seconds(1)) { [weak self] in
-            guard let self, let m = self.mosq, !self.closed else { return }
+            guard let self, let m = self.mosq, let api = self.mq?.pointee, !self.closed else { return }
             self.dispatching = true
-            let rc = mosquitto_loop_misc(m)
+            let rc = api.mosquitto_loop_misc(m)
             self.dispatching = false
             if self.closed { return }
             if rc != MOSQ_ERR_SUCCESS.rawValue && rc != MOSQ_ERR_NO_CONN.rawValue { return self.fail(Self.describe(rc)) }
-            if mosquitto_socket(m) < 0 { return self.fail("keepalive: the broker stopped answering") }
+            if api.mosquitto_socket(m) < 0 { return self.fail("keepalive: the broker stopped answering") }
             self.updateWatch()
             self.scheduleMisc()
         }
@@ -235,7 +243,7 @@ public final class MQTTConnection {
 
     private func connected(_ rc: Int32) {
         guard rc == 0 else {
-            let reason = String(cString: mosquitto_connack_string(rc))
+            let reason = Self.connackReason(rc)
             loop.schedule(after: .zero) { [weak self] in self?.fail("refused: \(reason)") }
             return
         }
@@ -270,7 +278,7 @@ public final class MQTTConnection {
         if let t = connectTimer { loop.cancel(t) }
         miscTimer = nil
         connectTimer = nil
-        if let m = mosq { mosquitto_destroy(m) }
+        if let m = mosq, let api = mq?.pointee { api.mosquitto_destroy(m) }
         mosq = nil
         if let t = tlsContext { fa_mqtt_tls_free(t) }
         tlsContext = nil
@@ -282,8 +290,16 @@ public final class MQTTConnection {
         return Self.describe(rc)
     }
 
+    /// libmosquitto's words for an error code (it is loaded by then: codes come from its calls).
     static func describe(_ rc: Int32) -> String {
         if rc == MOSQ_ERR_ERRNO.rawValue { return SystemError.message(for: errno) }
-        return String(cString: mosquitto_strerror(rc))
+        guard let api = fa_mosquitto_load(nil, 0) else { return "libmosquitto error \(rc)" }
+        return api.pointee.mosquitto_strerror(rc).map { String(cString: $0) } ?? "libmosquitto error \(rc)"
+    }
+
+    /// libmosquitto's words for a CONNACK refusal.
+    static func connackReason(_ rc: Int32) -> String {
+        guard let api = fa_mosquitto_load(nil, 0) else { return "CONNACK code \(rc)" }
+        return api.pointee.mosquitto_connack_string(rc).map { String(cString: $0) } ?? "CONNACK code \(rc)"
     }
 }

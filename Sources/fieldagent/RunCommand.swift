@@ -1,3 +1,4 @@
+import CLinux
 import CommandLineTool
 import Agent
 import Config
@@ -55,6 +56,8 @@ enum RunCommand {
             try args.finish()
             let (config, catalog) = try options.loadConfig()
             _ = catalog
+            // The config reader's code (YAML, boards, validation) is not run again until a reload: out of the RSS.
+            _ = cl_drop_startup_code_pages()
             let chosen = backend ?? (config.board.isSimulated ? .mock : .libgpiod)
             let mockPath = socket ?? "/tmp/fieldagent-\(config.name).sock"
             let state = stateDir ?? defaultStateDirectory()
@@ -81,6 +84,8 @@ enum RunCommand {
                 runtime.agent.shutdown(reason: "start failed")
                 throw error
             }
+            // Nor the code that started the agent: what stays resident is what the running loop uses.
+            _ = cl_drop_startup_code_pages()
             return try runtime.runUntilSignalled()
         })
 }

@@ -1,3 +1,4 @@
+import CLinux
 import CommandLineTool
 import Agent
 import Config
@@ -76,6 +77,8 @@ enum SimCommand {
             } else {
                 for path in configPaths { configs.append(try loader.load(path: path).0) }
             }
+            // The config reader's code (YAML, boards, validation) is not run again until a reload: out of the RSS.
+            _ = cl_drop_startup_code_pages()
             let wearing = configs.first?.name
             if let only {
                 guard configs.contains(where: { $0.name == only }) else {
@@ -161,6 +164,8 @@ enum SimCommand {
             if let duration {
                 loop.schedule(after: duration) { stopAll("duration elapsed") }
             }
+            // Nor the code that started the agents: what stays resident is what the running loop uses.
+            _ = cl_drop_startup_code_pages()
             try loop.run()
             if !quiet {
                 for r in runtimes {

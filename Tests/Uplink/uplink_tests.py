@@ -134,6 +134,15 @@ def assert_contiguous(values, start=1, what="samples"):
 
 # ---------------------------------------------------------------------------------------------------------------
 
+def maps_library(agent, soname):
+    """Whether the agent's process maps the library `soname` now (/proc/PID/maps names the file: libssl.so.3,
+    libmosquitto.so.2.0.11 for libmosquitto.so.1)."""
+    stem = soname.rsplit(".", 1)[0]
+    with open(f"/proc/{agent.proc.pid}/maps") as f:
+        names = {line.split()[-1].rsplit("/", 1)[-1] for line in f if "/" in line}
+    return any(n == soname or n.startswith(stem + ".") for n in names)
+
+
 def test_births_seq_and_data(w):
     """NBIRTH first (seq 0, bdSeq, Node Control/Rebirth, every node metric with an alias), then NDATA by alias with
     seq continuing 1, 2, … (mod 256); an input edge appears as data; a clean stop publishes NDEATH with the bdSeq."""
@@ -143,6 +152,8 @@ def test_births_seq_and_data(w):
     try:
         tracker = Tracker("births")
         host.wait_for(lambda ms: len(counters(tracker.analyse(ms)[1])) >= 30, what="30 samples")
+        # libmosquitto is loaded with dlopen by the first connection (an agent without an uplink never maps it).
+        assert maps_library(agent, "libmosquitto.so.1"), "libmosquitto is not mapped"
         births = [m for m in host.snapshot() if m.type == "NBIRTH"]
         names = [x.name for x in births[0].metrics()]
         for expected in ["bdSeq", "Node Control/Rebirth", "Inputs/button", "Inputs/door", "Outputs/lamp", "Commands/Bits", "Alarms", "Edges", COUNTER]:
@@ -360,6 +371,8 @@ def test_tls_verifies_both_ways(w):
     expired = Agent(w, "tls-expired", [url], extra=f"  tls: {{ca: {pki['ca.pem']}, cert: {pki['expired.pem']}, key: {pki['expired.key']}}}\n").start()
     try:
         host.wait_for(lambda ms: any(m.type == "NBIRTH" and m.topic.endswith("/tls-good") for m in ms), what="the good agent's birth")
+        for soname in ("libmosquitto.so.1", "libssl.so.3", "libcrypto.so.3"):
+            assert maps_library(good, soname), f"{soname} is not mapped"
         for bad in (wrong_ca, expired):
             bad.wait_metric("fieldagent_uplink_connects_total", lambda v: v == 0)
             deadline = time.time() + 15

@@ -39,7 +39,9 @@ int cl_serial_set_rs485(int fd, int enable, int rts_on_send, int rts_after_send,
 int cl_serial_output_pending(int fd);
 
 
-/// Drops the pages of code that start-up faulted in (MADV_DONTNEED on file-backed executable mappings); they fault
-/// back in from the page cache when run. Call before starting threads. Returns the mappings dropped, or -1.
+/// Drops the pages of code and read-only data that start-up faulted in (MADV_DONTNEED on the files' own pages of
+/// read-only file mappings; relocated copies stay); they fault back in from the page cache when used. fieldagent calls
+/// it at main, once the config is read and once the agent has started, so the peak RSS holds one phase's pages at a
+/// time. Returns the mappings dropped, or -1.
 int cl_drop_startup_code_pages(void);
 #endif

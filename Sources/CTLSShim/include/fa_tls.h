@@ -5,6 +5,8 @@
  * Swift cannot import; these plain functions wrap them. Everything is non-blocking: the socket is the
  * caller's non-blocking descriptor and every I/O call returns FA_TLS_WANT_READ / FA_TLS_WANT_WRITE instead
  * of waiting. Callers never include OpenSSL's headers.
+ * OpenSSL is not linked: the calls that make something (a context, a PKI file) load it first (fa_openssl.h), and
+ * fail with the package to install when it is missing, so a process that never uses TLS never maps it.
  * Functions that can fail write a one-line reason into `err` (at most `errlen` bytes, NUL-terminated).
  */
 #ifndef FA_TLS_H

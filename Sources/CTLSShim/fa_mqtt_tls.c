@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
+#include "fa_openssl_calls.h"
 
 struct fa_mqtt_tls {
     SSL_CTX *ctx;
@@ -44,6 +41,7 @@ static int verify(int ok, X509_STORE_CTX *store) {
 
 fa_mqtt_tls *fa_mqtt_tls_new(const char *ca_file, const char *cert_file, const char *key_file, const char *expected_host,
                              char *err, size_t errlen) {
+    if (fa_openssl_load(err, errlen) != 0) return NULL;
     ERR_clear_error();
     if (!expected_host || !expected_host[0] || strlen(expected_host) >= sizeof(((fa_mqtt_tls *)0)->host)) {
         set_err(err, errlen, "no host name to verify the broker's certificate against", NULL);
