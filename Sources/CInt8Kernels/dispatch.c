@@ -239,6 +239,7 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
 void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     const fa_isa_t *k = isa();
     if (!k) return;
+    if (k->conv_op && k->conv_op(c, input, output)) return;
     const int depth = c->filter_height * c->filter_width * c->input_depth;
     const int pixels = c->output_height * c->output_width;
     const int pointwise = c->filter_height == 1 && c->filter_width == 1 && c->stride_height == 1 &&

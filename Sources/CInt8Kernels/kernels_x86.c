@@ -573,7 +573,227 @@ VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const
     if (i < count) add_avx2(count - i, p, a + i, b + i, out + i);
 }
 
+/* Per-lane constants of requant16 for the first `valid` channels (masked loads: never past the per-channel arrays). */
+VNNI static inline requant16_t requant16_prepare_masked(const int32_t *mp, const int32_t *sp, __mmask16 mask) {
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    __m512i s = _mm512_maskz_loadu_epi32(mask, sp);
+    requant16_t r;
+    r.m = _mm512_maskz_loadu_epi32(mask, mp);
+    r.left = _mm512_max_epi32(s, zero);
+    r.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    r.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.right), one);
+    r.half = _mm512_srai_epi32(r.mask, 1);
+    return r;
+}
+
+/* requant16_store of the lanes in `mask` only. */
+VNNI static inline void requant16_store_masked(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi,
+                                               int8_t *out, __mmask16 mask) {
+    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+    __m512i x = _mm512_sllv_epi32(acc, r->left);
+    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, r->m), nudge), 31);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->m, 32)), nudge);
+    __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 1));
+    __m512i rem = _mm512_and_si512(h, r->mask);
+    __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
+    __m512i q = _mm512_srav_epi32(h, r->right);
+    q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
+    q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
+    _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(q));
+}
+
+/* `n` bytes of `v` at dst, 64 at a time (the last store masked). */
+VNNI static inline void fill_vnni(int8_t *dst, __m512i v, int n) {
+    for (; n >= 64; n -= 64, dst += 64) _mm512_storeu_si512((void *)dst, v);
+    if (n > 0) _mm512_mask_storeu_epi8(dst, ((__mmask64)1 << n) - 1, v);
+}
+
+/* `n` bytes from src to dst, each XORed with 0x80 (signed → unsigned). */
+VNNI static inline void flip_copy_vnni(int8_t *dst, const int8_t *src, int n) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (; n >= 64; n -= 64, dst += 64, src += 64)
+        _mm512_storeu_si512((void *)dst, _mm512_xor_si512(_mm512_loadu_si512((const void *)src), flip));
+    if (n > 0) {
+        __mmask64 m = ((__mmask64)1 << n) - 1;
+        _mm512_mask_storeu_epi8(dst, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src), flip));
+    }
+}
+
+/* The geometry conv_op_vnni reads: one image flipped to unsigned bytes inside a border of the (flipped) input zero
+ * point wide enough for every tap of every pixel, and the window as `runs` runs of `run_groups` groups of 4 bytes at
+ * run_offset[r] from a pixel's origin (the window's rows when its width is not dilated, else its single taps), in
+ * the packed weights' [kh][kw][in_c] order. */
+typedef struct {
+    const int8_t *image;
+    int padded_width, runs, run_groups;
+    const ptrdiff_t *run_offset;
+} conv_geometry_t;
+
+/* Pixels [first, first + count) of output channels [c0, c0 + valid) (valid ≤ 16 × NB), MR pixels × 16 × NB channels
+ * per register tile: per group of 4 bytes, one weight register per 16 channels feeds MR vpdpbusd each. The
+ * requantization constants are prepared once for all the pixels. MR and NB are constants at every call. */
+VNNI static inline __attribute__((always_inline)) void conv_block_vnni(const int MR, const int NB, const fa_conv_t *c,
+                                                                       const conv_geometry_t *g, int first, int count,
+                                                                       int c0, int valid, int8_t *image_out) {
+    const fa_requant_t *rq = &c->requant;
+    const int block_bytes = g->runs * g->run_groups * 32;
+    const int8_t *w_lo[2], *w_hi[2];
+    requant16_t r[2];
+    __m512i base[2];
+    __mmask16 mask[2];
+    for (int h = 0; h < NB; h++) {
+        int vh = valid - 16 * h > 16 ? 16 : valid - 16 * h;
+        mask[h] = (__mmask16)((1u << vh) - 1u);
+        w_lo[h] = c->weights + (size_t)(c0 / 8 + 2 * h) * block_bytes;
+        w_hi[h] = vh > 8 ? w_lo[h] + block_bytes : w_lo[h]; /* a missing block: its lanes are computed, never stored */
+        const int ch = c0 + 16 * h;
+        r[h] = requant16_prepare_masked(rq->multipliers + ch, rq->shifts + ch, mask[h]);
+        base[h] = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(mask[h], rq->bias + ch),
+                                   _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask[h], rq->weight_sums + ch), 7));
+    }
+    const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
+                  hi = _mm512_set1_epi32(rq->activation_max);
+    const int width = c->output_width, depth = c->input_depth, out_depth = c->output_depth;
+    const ptrdiff_t row_step = (ptrdiff_t)c->stride_height * g->padded_width * depth;
+    const ptrdiff_t col_step = (ptrdiff_t)c->stride_width * depth;
+    int oy = first / width, ox = first % width;
+    for (int p = first; p < first + count; p += MR) {
+        const int mr = first + count - p < MR ? first + count - p : MR;
+        const int8_t *origin[MR];
+        for (int i = 0; i < MR; i++) {
+            if (i < mr) {
+                origin[i] = g->image + oy * row_step + ox * col_step;
+                if (++ox == width) ox = 0, oy++;
+            } else {
+                origin[i] = origin[0];
+            }
+        }
+        /* The tile in named registers (an array indexed in loops may stay in memory); rows past MR fold away. */
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        __m512i b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+        const int8_t *wl0 = w_lo[0], *wh0 = w_hi[0], *wl1 = w_lo[NB - 1], *wh1 = w_hi[NB - 1];
+        for (int run = 0; run < g->runs; run++) {
+            const ptrdiff_t offset = g->run_offset[run];
+            const int8_t *r0 = origin[0] + offset, *r1 = origin[MR > 1 ? 1 : 0] + offset;
+            const int8_t *r2 = origin[MR > 2 ? 2 : 0] + offset, *r3 = origin[MR > 3 ? 3 : 0] + offset;
+            const int8_t *r4 = origin[MR > 4 ? 4 : 0] + offset, *r5 = origin[MR > 5 ? 5 : 0] + offset;
+            const int8_t *r6 = origin[MR > 6 ? 6 : 0] + offset, *r7 = origin[MR > 7 ? 7 : 0] + offset;
+            for (int j = 0; j < g->run_groups; j++, wl0 += 32, wh0 += 32, wl1 += 32, wh1 += 32) {
+                const __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wl0)),
+                                                      _mm256_loadu_si256((const __m256i *)wh0), 1);
+                __m512i w1 = w0;
+                if (NB == 2)
+                    w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wl1)),
+                                            _mm256_loadu_si256((const __m256i *)wh1), 1);
+#define FA_VNNI_ROW(k, a, b, r)                                                                                        \
+    if (MR > k) {                                                                                                      \
+        const __m512i x = _mm512_set1_epi32(fa_load4(r + 4 * j));                                                      \
+        a = _mm512_dpbusd_epi32(a, x, w0);                                                                             \
+        if (NB == 2) b = _mm512_dpbusd_epi32(b, x, w1);                                                                \
+    }
+                FA_VNNI_ROW(0, a0, b0, r0)
+                FA_VNNI_ROW(1, a1, b1, r1)
+                FA_VNNI_ROW(2, a2, b2, r2)
+                FA_VNNI_ROW(3, a3, b3, r3)
+                FA_VNNI_ROW(4, a4, b4, r4)
+                FA_VNNI_ROW(5, a5, b5, r5)
+                FA_VNNI_ROW(6, a6, b6, r6)
+                FA_VNNI_ROW(7, a7, b7, r7)
+#undef FA_VNNI_ROW
+            }
+        }
+        const __m512i acc[8][2] = {{a0, b0}, {a1, b1}, {a2, b2}, {a3, b3}, {a4, b4}, {a5, b5}, {a6, b6}, {a7, b7}};
+        for (int i = 0; i < mr; i++) {
+            int8_t *o = image_out + (size_t)(p + i) * out_depth + c0;
+            for (int h = 0; h < NB; h++)
+                requant16_store_masked(_mm512_add_epi32(acc[i][h], base[h]), &r[h], zp, lo, hi, o + 16 * h, mask[h]);
+        }
+    }
+}
+
+/* All pixels of channels [c0, c0 + valid): tiles of 8 pixels (16 channels) or 6 (32), the rest in one smaller tile. */
+VNNI static void conv_channels_vnni(const fa_conv_t *c, const conv_geometry_t *g, int c0, int valid,
+                                    int8_t *image_out) {
+    const int pixels = c->output_height * c->output_width;
+    if (valid > 16) {
+        const int full = pixels / 6 * 6, rest = pixels - full;
+        conv_block_vnni(6, 2, c, g, 0, full, c0, valid, image_out);
+        if (rest > 2)
+            conv_block_vnni(6, 2, c, g, full, rest, c0, valid, image_out);
+        else if (rest > 0)
+            conv_block_vnni(2, 2, c, g, full, rest, c0, valid, image_out);
+    } else {
+        const int full = pixels / 8 * 8, rest = pixels - full;
+        conv_block_vnni(8, 1, c, g, 0, full, c0, valid, image_out);
+        if (rest > 4)
+            conv_block_vnni(8, 1, c, g, full, rest, c0, valid, image_out);
+        else if (rest > 2)
+            conv_block_vnni(4, 1, c, g, full, rest, c0, valid, image_out);
+        else if (rest > 0)
+            conv_block_vnni(2, 1, c, g, full, rest, c0, valid, image_out);
+    }
+}
+
+/* A whole convolution whose input depth is a multiple of 4 and whose padded input fits FA_CONV_IMAGE_MAX: the image
+ * flipped and padded once, then every pixel read in place (no per-pixel gather, no bounds checks) against blocks of
+ * 32 (then 16) output channels. Taps in the border read the input zero point, which adds (zp − zp) × w = 0 once the
+ * compiler has folded −zp × Σ w into the bias: TFLM's result. */
+VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *output) {
+    const int depth = c->input_depth;
+    if (depth <= 0 || depth % 4 != 0 || c->pad_top < 0 || c->pad_left < 0 || c->stride_height < 1 ||
+        c->stride_width < 1 || c->dilation_height < 1 || c->dilation_width < 1 || c->output_height < 1 ||
+        c->output_width < 1 || c->output_depth < 1)
+        return 0;
+    const int lastY = (c->output_height - 1) * c->stride_height - c->pad_top + (c->filter_height - 1) * c->dilation_height;
+    const int lastX = (c->output_width - 1) * c->stride_width - c->pad_left + (c->filter_width - 1) * c->dilation_width;
+    const int padded_height = c->pad_top + (lastY + 1 > c->input_height ? lastY + 1 : c->input_height);
+    const int padded_width = c->pad_left + (lastX + 1 > c->input_width ? lastX + 1 : c->input_width);
+    if ((size_t)padded_height * (size_t)padded_width * (size_t)depth > FA_CONV_IMAGE_MAX) return 0;
+    ptrdiff_t run_offset[FA_CONV_MAX_RUNS];
+    conv_geometry_t g;
+    g.padded_width = padded_width;
+    g.run_offset = run_offset;
+    const ptrdiff_t row_bytes = (ptrdiff_t)padded_width * depth;
+    if (c->dilation_width == 1 || c->filter_width == 1) {
+        if (c->filter_height > FA_CONV_MAX_RUNS) return 0;
+        g.runs = c->filter_height, g.run_groups = c->filter_width * depth / 4;
+        for (int ky = 0; ky < c->filter_height; ky++) run_offset[ky] = (ptrdiff_t)ky * c->dilation_height * row_bytes;
+    } else {
+        if (c->filter_height * c->filter_width > FA_CONV_MAX_RUNS) return 0;
+        g.runs = c->filter_height * c->filter_width, g.run_groups = depth / 4;
+        for (int ky = 0, t = 0; ky < c->filter_height; ky++)
+            for (int kx = 0; kx < c->filter_width; kx++, t++)
+                run_offset[t] = (ptrdiff_t)ky * c->dilation_height * row_bytes + (ptrdiff_t)kx * c->dilation_width * depth;
+    }
+    int8_t padded[FA_CONV_IMAGE_MAX] __attribute__((aligned(64), uninitialized));
+    const __m512i pad = _mm512_set1_epi8((char)(c->input_zero_point ^ 0x80));
+    const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
+    const size_t out_bytes = (size_t)c->output_height * c->output_width * c->output_depth;
+    const int run = c->input_width * depth, left = c->pad_left * depth, right = (int)row_bytes - left - run;
+    for (int b = 0; b < c->batches; b++) {
+        const int8_t *image = input + (size_t)b * image_bytes;
+        int8_t *dst = padded;
+        for (int py = 0; py < padded_height; py++, dst += row_bytes) {
+            int y = py - c->pad_top;
+            if (y < 0 || y >= c->input_height) {
+                fill_vnni(dst, pad, (int)row_bytes);
+            } else {
+                fill_vnni(dst, pad, left);
+                flip_copy_vnni(dst + left, image + (size_t)y * run, run);
+                fill_vnni(dst + left + run, pad, right);
+            }
+        }
+        g.image = padded;
+        int8_t *image_out = output + (size_t)b * out_bytes;
+        for (int c0 = 0; c0 < c->output_depth; c0 += 32) {
+            int valid = c->output_depth - c0 < 32 ? c->output_depth - c0 : 32;
+            conv_channels_vnni(c, &g, c0, valid, image_out);
+        }
+    }
+    return 1;
+}
+
 const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_op_avx512, add_avx512, requantize_avx2};
+                                        depthwise_op_avx512, add_avx512, requantize_avx2, conv_op_vnni};
 #endif
