@@ -734,15 +734,18 @@ VNNI static void conv_channels_vnni(const fa_conv_t *c, const conv_geometry_t *g
     }
 }
 
-/* A whole convolution whose input depth is a multiple of 4 and whose padded input fits FA_CONV_IMAGE_MAX: the image
- * flipped and padded once, then every pixel read in place (no per-pixel gather, no bounds checks) against blocks of
- * 32 (then 16) output channels. Taps in the border read the input zero point, which adds (zp − zp) × w = 0 once the
- * compiler has folded −zp × Σ w into the bias: TFLM's result. */
+/* A whole convolution whose window is runs of whole groups of 4 bytes (an input depth of whole groups, or rows of
+ * taps kw × in_c bytes long, as in a first layer over one channel) or a single run (1×1, or a column over a width-1
+ * image), with a padded input that fits FA_CONV_IMAGE_MAX: the image flipped and padded once, then every pixel read
+ * in place (no per-pixel gather, no bounds checks) against blocks of 32 (then 16) output channels. Taps in the
+ * border read the input zero point, which adds (zp − zp) × w = 0 once the compiler has folded −zp × Σ w into the
+ * bias: TFLM's result. A single run's last partial group reads up to 3 bytes past it (the next pixel's, or the
+ * border after the image), which meet zero weights. */
 VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     const int depth = c->input_depth;
-    if (depth <= 0 || depth % 4 != 0 || c->pad_top < 0 || c->pad_left < 0 || c->stride_height < 1 ||
-        c->stride_width < 1 || c->dilation_height < 1 || c->dilation_width < 1 || c->output_height < 1 ||
-        c->output_width < 1 || c->output_depth < 1)
+    if (depth <= 0 || c->pad_top < 0 || c->pad_left < 0 || c->stride_height < 1 || c->stride_width < 1 ||
+        c->dilation_height < 1 || c->dilation_width < 1 || c->output_height < 1 || c->output_width < 1 ||
+        c->output_depth < 1 || c->filter_height < 1 || c->filter_width < 1)
         return 0;
     const int lastY = (c->output_height - 1) * c->stride_height - c->pad_top + (c->filter_height - 1) * c->dilation_height;
     const int lastX = (c->output_width - 1) * c->stride_width - c->pad_left + (c->filter_width - 1) * c->dilation_width;
@@ -754,18 +757,27 @@ VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *ou
     g.padded_width = padded_width;
     g.run_offset = run_offset;
     const ptrdiff_t row_bytes = (ptrdiff_t)padded_width * depth;
+    int run_bytes;
     if (c->dilation_width == 1 || c->filter_width == 1) {
-        if (c->filter_height > FA_CONV_MAX_RUNS) return 0;
-        g.runs = c->filter_height, g.run_groups = c->filter_width * depth / 4;
-        for (int ky = 0; ky < c->filter_height; ky++) run_offset[ky] = (ptrdiff_t)ky * c->dilation_height * row_bytes;
+        run_bytes = c->filter_width * depth;
+        if (c->dilation_height == 1 && padded_width == c->filter_width) {
+            /* The window's rows follow each other in memory: one run. */
+            g.runs = 1, run_bytes *= c->filter_height, run_offset[0] = 0;
+        } else {
+            if (c->filter_height > FA_CONV_MAX_RUNS) return 0;
+            g.runs = c->filter_height;
+            for (int ky = 0; ky < c->filter_height; ky++) run_offset[ky] = (ptrdiff_t)ky * c->dilation_height * row_bytes;
+        }
     } else {
         if (c->filter_height * c->filter_width > FA_CONV_MAX_RUNS) return 0;
-        g.runs = c->filter_height * c->filter_width, g.run_groups = depth / 4;
+        g.runs = c->filter_height * c->filter_width, run_bytes = depth;
         for (int ky = 0, t = 0; ky < c->filter_height; ky++)
             for (int kx = 0; kx < c->filter_width; kx++, t++)
                 run_offset[t] = (ptrdiff_t)ky * c->dilation_height * row_bytes + (ptrdiff_t)kx * c->dilation_width * depth;
     }
-    int8_t padded[FA_CONV_IMAGE_MAX] __attribute__((aligned(64), uninitialized));
+    if (run_bytes % 4 != 0 && g.runs != 1) return 0; /* a group would straddle two runs: gather instead */
+    g.run_groups = (run_bytes + 3) / 4;
+    int8_t padded[FA_CONV_IMAGE_MAX + 64] __attribute__((aligned(64), uninitialized));
     const __m512i pad = _mm512_set1_epi8((char)(c->input_zero_point ^ 0x80));
     const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
     const size_t out_bytes = (size_t)c->output_height * c->output_width * c->output_depth;
@@ -783,6 +795,7 @@ VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *ou
                 fill_vnni(dst + left + run, pad, right);
             }
         }
+        _mm_storeu_si128((__m128i *)dst, _mm512_castsi512_si128(pad)); /* what a last partial group reads past the end */
         g.image = padded;
         int8_t *image_out = output + (size_t)b * out_bytes;
         for (int c0 = 0; c0 < c->output_depth; c0 += 32) {
