@@ -439,8 +439,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                             __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q])));
                             __m512i x1 =
                                 _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(origin + offsets[2 * q + 1])));
-                            accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
-                            accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+                            accL = _mm512_dpwssd_epi32(accL, _mm512_unpacklo_epi16(x0, x1), wlo[q]);
+                            accH = _mm512_dpwssd_epi32(accH, _mm512_unpackhi_epi16(x0, x1), whi[q]);
                         }
                     } else {
                         for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
@@ -456,8 +456,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                         for (int q = 0; q < pairs; q++) {
                             __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q]));
                             __m512i x1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)tap[2 * q + 1]));
-                            accL = _mm512_add_epi32(accL, _mm512_madd_epi16(_mm512_unpacklo_epi16(x0, x1), wlo[q]));
-                            accH = _mm512_add_epi32(accH, _mm512_madd_epi16(_mm512_unpackhi_epi16(x0, x1), whi[q]));
+                            accL = _mm512_dpwssd_epi32(accL, _mm512_unpacklo_epi16(x0, x1), wlo[q]);
+                            accH = _mm512_dpwssd_epi32(accH, _mm512_unpackhi_epi16(x0, x1), whi[q]);
                         }
                     }
                     requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(accL, order0, accH), bias0), &r0, zp, lo,
@@ -513,8 +513,8 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                     for (int q = 0; q < pairs; q++) {
                         __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q]));
                         __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)tap[2 * q + 1]));
-                        accL = _mm256_add_epi32(accL, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), vlo[q]));
-                        accH = _mm256_add_epi32(accH, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), vhi[q]));
+                        accL = _mm256_dpwssd_epi32(accL, _mm256_unpacklo_epi16(x0, x1), vlo[q]);
+                        accH = _mm256_dpwssd_epi32(accH, _mm256_unpackhi_epi16(x0, x1), vhi[q]);
                     }
                     /* (0-3 8-11 | 4-7 12-15) → 0..15 */
                     __m512i acc = _mm512_permutexvar_epi32(order, _mm512_inserti64x4(_mm512_castsi256_si512(accL), accH, 1));
@@ -806,7 +806,47 @@ VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *ou
     return 1;
 }
 
+/* A depthwise convolution with multiplier 1 whose zero-point-padded input fits FA_CONV_IMAGE_MAX: each image copied
+ * once inside a border of the input zero point wide enough for every window, so that every pixel takes
+ * depthwise_op_avx512's in-place path (border taps read the zero point, adding (zp − zp) × w = 0, as TFLM skips
+ * them). Others run on depthwise_op_avx512 as they are. */
+VNNI static void depthwise_op_vnni(const fa_depthwise_t *c, const int8_t *input, int8_t *output) {
+    const int depth = c->depth;
+    const int lastY = (c->output_height - 1) * c->stride_height - c->pad_top + (c->filter_height - 1) * c->dilation_height;
+    const int lastX = (c->output_width - 1) * c->stride_width - c->pad_left + (c->filter_width - 1) * c->dilation_width;
+    const int padded_height = c->pad_top + (lastY + 1 > c->input_height ? lastY + 1 : c->input_height);
+    const int padded_width = c->pad_left + (lastX + 1 > c->input_width ? lastX + 1 : c->input_width);
+    const int inside = c->pad_top == 0 && c->pad_left == 0 && lastY < c->input_height && lastX < c->input_width;
+    if (inside || c->pad_top < 0 || c->pad_left < 0 || c->output_height < 1 || c->output_width < 1 ||
+        (size_t)padded_height * (size_t)padded_width * (size_t)depth > FA_CONV_IMAGE_MAX) {
+        depthwise_op_avx512(c, input, output);
+        return;
+    }
+    int8_t padded[FA_CONV_IMAGE_MAX] __attribute__((aligned(64), uninitialized));
+    const __m512i pad = _mm512_set1_epi8((char)c->input_zero_point);
+    fa_depthwise_t p = *c;
+    p.batches = 1, p.input_height = padded_height, p.input_width = padded_width, p.pad_top = 0, p.pad_left = 0;
+    const int row_bytes = padded_width * depth, run = c->input_width * depth, left = c->pad_left * depth;
+    const size_t image_bytes = (size_t)c->input_height * run;
+    const size_t out_bytes = (size_t)c->output_height * c->output_width * depth;
+    for (int b = 0; b < c->batches; b++) {
+        const int8_t *image = input + (size_t)b * image_bytes;
+        int8_t *dst = padded;
+        for (int py = 0; py < padded_height; py++, dst += row_bytes) {
+            int y = py - c->pad_top;
+            if (y < 0 || y >= c->input_height) {
+                fill_vnni(dst, pad, row_bytes);
+            } else {
+                fill_vnni(dst, pad, left);
+                memcpy(dst + left, image + (size_t)y * run, (size_t)run);
+                fill_vnni(dst + left + run, pad, row_bytes - left - run);
+            }
+        }
+        depthwise_op_avx512(&p, padded, output + (size_t)b * out_bytes);
+    }
+}
+
 const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_op_avx512, add_avx512, requantize_avx2, conv_op_vnni};
+                                        depthwise_op_vnni, add_avx512, requantize_avx2, conv_op_vnni};
 #endif
