@@ -374,6 +374,71 @@ AVX2 static void add_avx2(int count, const fa_add_t *p, const int8_t *a, const i
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
+/* N (≤ 4) neighbouring pixels of a row, every tap inside the input, 32 channels each (depthwise_op_avx512's block):
+ * the pixels' accumulators are independent chains, so vpdpwssd's latency overlaps across them. */
+VNNI static inline __attribute__((always_inline)) void depthwise32_row(
+    const int N, const int8_t *origin, ptrdiff_t step, const ptrdiff_t *offsets, int pairs, const __m512i *wlo,
+    const __m512i *whi, __m512i bias0, __m512i bias1, const requant16_t *r0, const requant16_t *r1, __m512i zp,
+    __m512i lo, __m512i hi, int8_t *o, int depth) {
+    const __m512i order0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i order1 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    __m512i l0 = _mm512_setzero_si512(), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+    for (int q = 0; q < pairs; q++) {
+        const int8_t *a = origin + offsets[2 * q], *b = origin + offsets[2 * q + 1];
+        const __m512i wl = wlo[q], wh = whi[q];
+#define FA_DW_PIXEL(i, l, h)                                                                                           \
+    if (N > i) {                                                                                                       \
+        __m512i x0 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i * step)));                        \
+        __m512i x1 = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + i * step)));                        \
+        l = _mm512_dpwssd_epi32(l, _mm512_unpacklo_epi16(x0, x1), wl);                                                 \
+        h = _mm512_dpwssd_epi32(h, _mm512_unpackhi_epi16(x0, x1), wh);                                                 \
+    }
+        FA_DW_PIXEL(0, l0, h0)
+        FA_DW_PIXEL(1, l1, h1)
+        FA_DW_PIXEL(2, l2, h2)
+        FA_DW_PIXEL(3, l3, h3)
+#undef FA_DW_PIXEL
+    }
+    const __m512i l[4] = {l0, l1, l2, l3}, h[4] = {h0, h1, h2, h3};
+    for (int i = 0; i < N; i++) {
+        requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(l[i], order0, h[i]), bias0), r0, zp, lo, hi,
+                        o + i * depth);
+        requant16_store(_mm512_add_epi32(_mm512_permutex2var_epi32(l[i], order1, h[i]), bias1), r1, zp, lo, hi,
+                        o + i * depth + 16);
+    }
+}
+
+/* depthwise32_row for a block of 16 channels (256-bit registers). */
+VNNI static inline __attribute__((always_inline)) void depthwise16_row(
+    const int N, const int8_t *origin, ptrdiff_t step, const ptrdiff_t *offsets, int pairs, const __m256i *vlo,
+    const __m256i *vhi, __m512i bias0, const requant16_t *r0, __m512i zp, __m512i lo, __m512i hi, int8_t *o,
+    int depth) {
+    const __m512i order = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+    __m256i l0 = _mm256_setzero_si256(), l1 = l0, l2 = l0, l3 = l0, h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+    for (int q = 0; q < pairs; q++) {
+        const int8_t *a = origin + offsets[2 * q], *b = origin + offsets[2 * q + 1];
+        const __m256i wl = vlo[q], wh = vhi[q];
+#define FA_DW_PIXEL(i, l, h)                                                                                           \
+    if (N > i) {                                                                                                       \
+        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i * step)));                           \
+        __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i * step)));                           \
+        l = _mm256_dpwssd_epi32(l, _mm256_unpacklo_epi16(x0, x1), wl);                                                 \
+        h = _mm256_dpwssd_epi32(h, _mm256_unpackhi_epi16(x0, x1), wh);                                                 \
+    }
+        FA_DW_PIXEL(0, l0, h0)
+        FA_DW_PIXEL(1, l1, h1)
+        FA_DW_PIXEL(2, l2, h2)
+        FA_DW_PIXEL(3, l3, h3)
+#undef FA_DW_PIXEL
+    }
+    const __m256i l[4] = {l0, l1, l2, l3}, h[4] = {h0, h1, h2, h3};
+    for (int i = 0; i < N; i++) {
+        /* (0-3 8-11 | 4-7 12-15) → 0..15 */
+        __m512i acc = _mm512_permutexvar_epi32(order, _mm512_inserti64x4(_mm512_castsi256_si512(l[i]), h[i], 1));
+        requant16_store(_mm512_add_epi32(acc, bias0), r0, zp, lo, hi, o + i * depth);
+    }
+}
+
 /* A whole depthwise convolution with multiplier 1 and depth ≤ FA_DEPTHWISE_MAX_PAD, 32 channels per block: taps
  * in pairs, x as int16 interleaved with the next tap's, vpmaddwd against the weights interleaved the same way once
  * per block; the input offset folded into the bias and per-channel constants prepared once per block. Taps outside
@@ -432,6 +497,25 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                 int insideY = originY >= 0 && originY + lastY < c->input_height;
                 for (int ox = 0; ox < c->output_width; ox++, o += depth) {
                     int originX = ox * c->stride_width - c->pad_left;
+                    if (insideY && originX >= 0) {
+                        /* Up to 4 pixels from here whose taps are all inside, at once. */
+                        int n = c->output_width - ox < 4 ? c->output_width - ox : 4;
+                        while (n > 0 && originX + (n - 1) * c->stride_width + lastX >= c->input_width) n--;
+                        if (n > 0) {
+                            const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
+                            const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
+                            if (n == 4)
+                                depthwise32_row(4, origin, step, offsets, pairs, wlo, whi, bias0, bias1, &r0, &r1, zp, lo, hi, o, depth);
+                            else if (n == 3)
+                                depthwise32_row(3, origin, step, offsets, pairs, wlo, whi, bias0, bias1, &r0, &r1, zp, lo, hi, o, depth);
+                            else if (n == 2)
+                                depthwise32_row(2, origin, step, offsets, pairs, wlo, whi, bias0, bias1, &r0, &r1, zp, lo, hi, o, depth);
+                            else
+                                depthwise32_row(1, origin, step, offsets, pairs, wlo, whi, bias0, bias1, &r0, &r1, zp, lo, hi, o, depth);
+                            ox += n - 1, o += (size_t)(n - 1) * depth;
+                            continue;
+                        }
+                    }
                     __m512i accL = zero, accH = zero;
                     if (insideY && originX >= 0 && originX + lastX < c->input_width) {
                         const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
@@ -494,10 +578,26 @@ VNNI static void depthwise_op_avx512(const fa_depthwise_t *c, const int8_t *inpu
                 int insideY = originY >= 0 && originY + lastY < c->input_height;
                 for (int ox = 0; ox < c->output_width; ox++, o += depth) {
                     int originX = ox * c->stride_width - c->pad_left;
-                    if (insideY && originX >= 0 && originX + lastX < c->input_width) {
-                        const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
-                        for (int t = 0; t <= taps; t++) tap[t] = origin + offsets[t];
-                    } else {
+                    if (insideY && originX >= 0) {
+                        /* Up to 4 pixels from here whose taps are all inside, at once. */
+                        int n = c->output_width - ox < 4 ? c->output_width - ox : 4;
+                        while (n > 0 && originX + (n - 1) * c->stride_width + lastX >= c->input_width) n--;
+                        if (n > 0) {
+                            const int8_t *origin = image + ((size_t)originY * c->input_width + originX) * depth + c0;
+                            const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
+                            if (n == 4)
+                                depthwise16_row(4, origin, step, offsets, pairs, vlo, vhi, bias0, &r0, zp, lo, hi, o, depth);
+                            else if (n == 3)
+                                depthwise16_row(3, origin, step, offsets, pairs, vlo, vhi, bias0, &r0, zp, lo, hi, o, depth);
+                            else if (n == 2)
+                                depthwise16_row(2, origin, step, offsets, pairs, vlo, vhi, bias0, &r0, zp, lo, hi, o, depth);
+                            else
+                                depthwise16_row(1, origin, step, offsets, pairs, vlo, vhi, bias0, &r0, zp, lo, hi, o, depth);
+                            ox += n - 1, o += (size_t)(n - 1) * depth;
+                            continue;
+                        }
+                    }
+                    { /* a pixel with taps outside: those read the pad row */
                         for (int ky = 0, t = 0; ky < c->filter_height; ky++) {
                             int y = originY + ky * c->dilation_height;
                             int row_inside = y >= 0 && y < c->input_height;
