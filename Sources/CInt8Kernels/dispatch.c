@@ -311,6 +311,29 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
     const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
     const int8_t *inside[FA_DEPTHWISE_MAX_TAPS], *all_weights[FA_DEPTHWISE_MAX_TAPS];
     int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
+    const size_t image_pixels = (size_t)c->input_height * c->input_width;
+    if (k->depthwise_op && depth <= FA_DEPTHWISE_MAX_PAD && image_pixels * depth <= FA_DEPTHWISE_MAX_EXPANDED) {
+        /* A depth multiplier above 1 on a small image: each image with every input channel repeated `multiplier`
+         * times (expanded channel c is input channel c / multiplier, as output channel c reads), then the set's
+         * whole-operator kernel with multiplier 1. */
+        fa_depthwise_t one = *c;
+        one.batches = 1, one.depth_multiplier = 1;
+        const size_t out_bytes = (size_t)c->output_height * c->output_width * depth;
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *pixel = input + (size_t)b * image_pixels * input_depth;
+            int8_t *wide = expanded;
+            for (size_t i = 0; i < image_pixels; i++, pixel += input_depth, wide += depth) {
+                if (multiplier == 2) {
+                    for (int ic = 0; ic < input_depth; ic++) wide[2 * ic] = wide[2 * ic + 1] = pixel[ic];
+                } else {
+                    for (int ic = 0; ic < input_depth; ic++)
+                        for (int m = 0; m < multiplier; m++) wide[ic * multiplier + m] = pixel[ic];
+                }
+            }
+            k->depthwise_op(&one, expanded, output + (size_t)b * out_bytes);
+        }
+        return;
+    }
     const int window = c->filter_height * c->filter_width;
     const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
     for (int t = 0; t < window; t++) all_weights[t] = c->weights + (size_t)t * depth;
