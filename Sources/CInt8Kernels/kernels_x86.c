@@ -725,7 +725,9 @@ VNNI static inline void flip_copy_vnni(int8_t *dst, const int8_t *src, int n) {
  * the packed weights' [kh][kw][in_c] order. */
 typedef struct {
     const int8_t *image;
-    int padded_width, runs, run_groups;
+    /* Bytes from one output pixel's origin to the next one's in a row, and to the next row's first. */
+    ptrdiff_t col_step, row_step;
+    int runs, run_groups;
     const ptrdiff_t *run_offset;
 } conv_geometry_t;
 
@@ -753,9 +755,8 @@ VNNI static inline __attribute__((always_inline)) void conv_block_vnni(const int
     }
     const __m512i zp = _mm512_set1_epi32(rq->output_zero_point), lo = _mm512_set1_epi32(rq->activation_min),
                   hi = _mm512_set1_epi32(rq->activation_max);
-    const int width = c->output_width, depth = c->input_depth, out_depth = c->output_depth;
-    const ptrdiff_t row_step = (ptrdiff_t)c->stride_height * g->padded_width * depth;
-    const ptrdiff_t col_step = (ptrdiff_t)c->stride_width * depth;
+    const int width = c->output_width, out_depth = c->output_depth;
+    const ptrdiff_t row_step = g->row_step, col_step = g->col_step;
     int oy = first / width, ox = first % width;
     for (int p = first; p < first + count; p += MR) {
         const int mr = first + count - p < MR ? first + count - p : MR;
@@ -834,13 +835,14 @@ VNNI static void conv_channels_vnni(const fa_conv_t *c, const conv_geometry_t *g
     }
 }
 
-/* A whole convolution whose window is runs of whole groups of 4 bytes (an input depth of whole groups, or rows of
- * taps kw × in_c bytes long, as in a first layer over one channel) or a single run (1×1, or a column over a width-1
- * image), with a padded input that fits FA_CONV_IMAGE_MAX: the image flipped and padded once, then every pixel read
- * in place (no per-pixel gather, no bounds checks) against blocks of 32 (then 16) output channels. Taps in the
- * border read the input zero point, which adds (zp − zp) × w = 0 once the compiler has folded −zp × Σ w into the
- * bias: TFLM's result. A single run's last partial group reads up to 3 bytes past it (the next pixel's, or the
- * border after the image), which meet zero weights. */
+/* A whole convolution whose zero-point-padded input fits FA_CONV_IMAGE_MAX. The image is flipped to unsigned bytes
+ * and padded once; taps in the border read the input zero point, which adds (zp − zp) × w = 0 once the compiler has
+ * folded −zp × Σ w into the bias: TFLM's result. When the window is runs of whole groups of 4 bytes (an input depth
+ * of whole groups, or rows of taps kw × in_c bytes long, as in a first layer over one channel) or a single run (1×1,
+ * or a column over a width-1 image), every pixel is read in place; otherwise (e.g. 3×3 over 3 channels) each
+ * pixel's window is copied once from the padded image (no bounds checks) into rows of whole groups, if those fit
+ * FA_CONV_IMAGE_MAX too. Then blocks of 32 (or 16) output channels against tiles of pixels. A single run's last
+ * partial group reads up to 3 bytes past it (the next pixel's, or slack after the image), which meet zero weights. */
 VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     const int depth = c->input_depth;
     if (depth <= 0 || c->pad_top < 0 || c->pad_left < 0 || c->stride_height < 1 || c->stride_width < 1 ||
@@ -852,32 +854,38 @@ VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *ou
     const int padded_height = c->pad_top + (lastY + 1 > c->input_height ? lastY + 1 : c->input_height);
     const int padded_width = c->pad_left + (lastX + 1 > c->input_width ? lastX + 1 : c->input_width);
     if ((size_t)padded_height * (size_t)padded_width * (size_t)depth > FA_CONV_IMAGE_MAX) return 0;
+    const int taps = c->filter_height * c->filter_width;
+    if (taps > FA_CONV_MAX_RUNS) return 0;
     ptrdiff_t run_offset[FA_CONV_MAX_RUNS];
-    conv_geometry_t g;
-    g.padded_width = padded_width;
-    g.run_offset = run_offset;
     const ptrdiff_t row_bytes = (ptrdiff_t)padded_width * depth;
-    int run_bytes;
+    int runs, run_bytes;
     if (c->dilation_width == 1 || c->filter_width == 1) {
         run_bytes = c->filter_width * depth;
         if (c->dilation_height == 1 && padded_width == c->filter_width) {
             /* The window's rows follow each other in memory: one run. */
-            g.runs = 1, run_bytes *= c->filter_height, run_offset[0] = 0;
+            runs = 1, run_bytes *= c->filter_height, run_offset[0] = 0;
         } else {
-            if (c->filter_height > FA_CONV_MAX_RUNS) return 0;
-            g.runs = c->filter_height;
+            runs = c->filter_height;
             for (int ky = 0; ky < c->filter_height; ky++) run_offset[ky] = (ptrdiff_t)ky * c->dilation_height * row_bytes;
         }
     } else {
-        if (c->filter_height * c->filter_width > FA_CONV_MAX_RUNS) return 0;
-        g.runs = c->filter_height * c->filter_width, run_bytes = depth;
+        runs = taps, run_bytes = depth;
         for (int ky = 0, t = 0; ky < c->filter_height; ky++)
             for (int kx = 0; kx < c->filter_width; kx++, t++)
                 run_offset[t] = (ptrdiff_t)ky * c->dilation_height * row_bytes + (ptrdiff_t)kx * c->dilation_width * depth;
     }
-    if (run_bytes % 4 != 0 && g.runs != 1) return 0; /* a group would straddle two runs: gather instead */
-    g.run_groups = (run_bytes + 3) / 4;
+    const ptrdiff_t col_step = (ptrdiff_t)c->stride_width * depth, row_step = (ptrdiff_t)c->stride_height * row_bytes;
+    /* Otherwise a group would straddle two runs: copy the windows into rows of whole groups first. */
+    const int in_place = run_bytes % 4 == 0 || runs == 1;
+    const int field = taps * depth, field_stride = (field + 3) / 4 * 4;
+    const int pixels = c->output_height * c->output_width;
+    if (!in_place && (size_t)pixels * (size_t)field_stride > FA_CONV_IMAGE_MAX) return 0;
+    static const ptrdiff_t no_offset[1] = {0};
+    const conv_geometry_t g = in_place
+        ? (conv_geometry_t){0, col_step, row_step, runs, (run_bytes + 3) / 4, run_offset}
+        : (conv_geometry_t){0, field_stride, (ptrdiff_t)c->output_width * field_stride, 1, field_stride / 4, no_offset};
     int8_t padded[FA_CONV_IMAGE_MAX + 64] __attribute__((aligned(64), uninitialized));
+    int8_t fields[FA_CONV_IMAGE_MAX] __attribute__((aligned(64), uninitialized));
     const __m512i pad = _mm512_set1_epi8((char)(c->input_zero_point ^ 0x80));
     const size_t image_bytes = (size_t)c->input_height * c->input_width * depth;
     const size_t out_bytes = (size_t)c->output_height * c->output_width * c->output_depth;
@@ -896,11 +904,33 @@ VNNI static int conv_op_vnni(const fa_conv_t *c, const int8_t *input, int8_t *ou
             }
         }
         _mm_storeu_si128((__m128i *)dst, _mm512_castsi512_si128(pad)); /* what a last partial group reads past the end */
-        g.image = padded;
+        conv_geometry_t tiles = g;
+        tiles.image = padded;
+        if (!in_place) {
+            /* Each pixel's runs one after the other, then up to 3 bytes that meet zero weights. */
+            int8_t *f = fields;
+            for (int oy = 0; oy < c->output_height; oy++) {
+                for (int ox = 0; ox < c->output_width; ox++, f += field_stride) {
+                    const int8_t *origin = padded + oy * row_step + ox * col_step;
+                    for (int r = 0; r < runs; r++) {
+                        const int8_t *src = origin + run_offset[r];
+                        int8_t *d = f + r * run_bytes;
+                        int k = 0;
+                        for (; run_bytes - k > 64; k += 64)
+                            _mm512_storeu_si512((void *)(d + k), _mm512_loadu_si512((const void *)(src + k)));
+                        const int n = run_bytes - k;
+                        const __mmask64 m = n == 64 ? ~(__mmask64)0 : ((__mmask64)1 << n) - 1;
+                        _mm512_mask_storeu_epi8(d + k, m, _mm512_maskz_loadu_epi8(m, src + k));
+                    }
+                    for (int k = field; k < field_stride; k++) f[k] = 0;
+                }
+            }
+            tiles.image = fields;
+        }
         int8_t *image_out = output + (size_t)b * out_bytes;
         for (int c0 = 0; c0 < c->output_depth; c0 += 32) {
             int valid = c->output_depth - c0 < 32 ? c->output_depth - c0 : 32;
-            conv_channels_vnni(c, &g, c0, valid, image_out);
+            conv_channels_vnni(c, &tiles, c0, valid, image_out);
         }
     }
     return 1;
