@@ -77,37 +77,79 @@ VNNI static inline __m512i mbqm16(__m512i acc, __m512i m, __m512i s) {
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
 }
 
-/* Per-lane constants of mbqm16 for 16 channels, computed once and reused for many pixels. */
+/* Per-lane constants of TFLM's requantization of 16 channels, computed once and reused for many pixels. With
+ * t = (acc << left) × m in 64 bits and e = right shift, SaturatingRoundingDoublingHighMul then RoundingDivideByPOT is
+ * h = ⌊(t + 2^30) / 2^31⌋, then ⌊(h + k) / 2^e⌋ with k = 2^(e−1) − [h < 0] (e ≥ 1; k = 0 for e = 0); nested floor
+ * divisions compose, so the result is ⌊(t + 2^30 + k × 2^31) / 2^(31+e)⌋, and h < 0 exactly when t < −2^30: one
+ * rounding in 64-bit lanes (even and odd channels apart) instead of two in 32-bit ones. |t| < 2^62, so the sum
+ * stays below 2^63. Multipliers are ≥ 0 (the saturating case INT32_MIN × INT32_MIN cannot occur). */
 typedef struct {
-    __m512i m, left, right, mask, half;
+    __m512i left, m, m_odd;
+    /* 2^30 + k's positive part × 2^31, 2^31 when e ≥ 1 (taken off below −2^30), and 31 + e: even lanes, odd lanes */
+    __m512i n_even, n_odd, d_even, d_odd, s_even, s_odd;
 } requant16_t;
 
-VNNI static inline requant16_t requant16_prepare(const int32_t *mp, const int32_t *sp) {
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    __m512i s = _mm512_loadu_si512((const void *)sp);
+/* requant16_t for the channels in `mask` (masked loads: never past the per-channel arrays; other lanes unused). */
+VNNI static inline requant16_t requant16_prepare_masked(const int32_t *mp, const int32_t *sp, __mmask16 mask) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s = _mm512_maskz_loadu_epi32(mask, sp);
+    const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
     requant16_t r;
-    r.m = _mm512_loadu_si512((const void *)mp);
     r.left = _mm512_max_epi32(s, zero);
-    r.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    r.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.right), one);
-    r.half = _mm512_srai_epi32(r.mask, 1);
+    r.m = _mm512_maskz_loadu_epi32(mask, mp);
+    r.m_odd = _mm512_srli_epi64(r.m, 32);
+    const __m512i e_even = _mm512_and_si512(right, _mm512_set1_epi64(0xFFFFFFFF)), e_odd = _mm512_srli_epi64(right, 32);
+    const __m512i base = _mm512_set1_epi64((int64_t)1 << 30), thirty = _mm512_set1_epi64(30);
+    const __mmask8 round_even = _mm512_cmpgt_epi64_mask(e_even, _mm512_setzero_si512());
+    const __mmask8 round_odd = _mm512_cmpgt_epi64_mask(e_odd, _mm512_setzero_si512());
+    r.n_even = _mm512_mask_add_epi64(base, round_even, base, _mm512_sllv_epi64(_mm512_set1_epi64(1), _mm512_add_epi64(e_even, thirty)));
+    r.n_odd = _mm512_mask_add_epi64(base, round_odd, base, _mm512_sllv_epi64(_mm512_set1_epi64(1), _mm512_add_epi64(e_odd, thirty)));
+    r.d_even = _mm512_maskz_mov_epi64(round_even, _mm512_set1_epi64((int64_t)1 << 31));
+    r.d_odd = _mm512_maskz_mov_epi64(round_odd, _mm512_set1_epi64((int64_t)1 << 31));
+    r.s_even = _mm512_add_epi64(e_even, _mm512_set1_epi64(31));
+    r.s_odd = _mm512_add_epi64(e_odd, _mm512_set1_epi64(31));
     return r;
 }
 
-/* mbqm16 with prepared constants, + zero point, clamped, stored as 16 bytes. */
+VNNI static inline requant16_t requant16_prepare(const int32_t *mp, const int32_t *sp) {
+    return requant16_prepare_masked(mp, sp, (__mmask16)0xFFFF);
+}
+
+/* TFLM's requantization of 16 int32 lanes with prepared constants, + zero point, clamped (as int32 lanes). */
+VNNI static inline __m512i requant16(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi) {
+    const __m512i below = _mm512_set1_epi64(-((int64_t)1 << 30));
+    const __m512i x = _mm512_sllv_epi32(acc, r->left);
+    const __m512i t_even = _mm512_mul_epi32(x, r->m), t_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->m_odd);
+    __m512i u_even = _mm512_add_epi64(t_even, r->n_even), u_odd = _mm512_add_epi64(t_odd, r->n_odd);
+    u_even = _mm512_mask_sub_epi64(u_even, _mm512_cmplt_epi64_mask(t_even, below), u_even, r->d_even);
+    u_odd = _mm512_mask_sub_epi64(u_odd, _mm512_cmplt_epi64_mask(t_odd, below), u_odd, r->d_odd);
+    const __m512i q = _mm512_mask_blend_epi32(0xAAAA, _mm512_srav_epi64(u_even, r->s_even),
+                                              _mm512_slli_epi64(_mm512_srav_epi64(u_odd, r->s_odd), 32));
+    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
+}
+
+/* requant16 stored as 16 bytes. */
 VNNI static inline void requant16_store(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi,
                                         int8_t *out) {
-    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
-    __m512i x = _mm512_sllv_epi32(acc, r->left);
-    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, r->m), nudge), 31);
-    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->m, 32)), nudge);
-    __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 1));
-    __m512i rem = _mm512_and_si512(h, r->mask);
-    __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
-    __m512i q = _mm512_srav_epi32(h, r->right);
-    q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
-    q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
-    _mm_storeu_si128((__m128i *)out, _mm512_cvtepi32_epi8(q));
+    _mm_storeu_si128((__m128i *)out, _mm512_cvtepi32_epi8(requant16(acc, r, zp, lo, hi)));
+}
+
+/* requant16 of the lanes in `mask` only. */
+VNNI static inline void requant16_store_masked(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi,
+                                               int8_t *out, __mmask16 mask) {
+    _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(requant16(acc, r, zp, lo, hi)));
+}
+
+/* `count` accumulators → int8, 16 at a time (fa_requantize on this set: its extreme-value check covers requant16). */
+VNNI static void requantize_vnni(int count, const int32_t *acc, const int32_t *m, const int32_t *s, int32_t zp,
+                                 int32_t lo, int32_t hi, int8_t *out) {
+    const __m512i vzp = _mm512_set1_epi32(zp), vlo = _mm512_set1_epi32(lo), vhi = _mm512_set1_epi32(hi);
+    for (int i = 0; i < count; i += 16) {
+        const int n = count - i < 16 ? count - i : 16;
+        const __mmask16 mask = (__mmask16)((1u << n) - 1u);
+        const requant16_t r = requant16_prepare_masked(m + i, s + i, mask);
+        requant16_store_masked(_mm512_maskz_loadu_epi32(mask, acc + i), &r, vzp, vlo, vhi, out + i, mask);
+    }
 }
 
 /* 16 accumulators (+ base) → requantized, clamped bytes at out (the first `valid`). */
@@ -673,35 +715,6 @@ VNNI static void add_avx512(int count, const fa_add_t *p, const int8_t *a, const
     if (i < count) add_avx2(count - i, p, a + i, b + i, out + i);
 }
 
-/* Per-lane constants of requant16 for the first `valid` channels (masked loads: never past the per-channel arrays). */
-VNNI static inline requant16_t requant16_prepare_masked(const int32_t *mp, const int32_t *sp, __mmask16 mask) {
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    __m512i s = _mm512_maskz_loadu_epi32(mask, sp);
-    requant16_t r;
-    r.m = _mm512_maskz_loadu_epi32(mask, mp);
-    r.left = _mm512_max_epi32(s, zero);
-    r.right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    r.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.right), one);
-    r.half = _mm512_srai_epi32(r.mask, 1);
-    return r;
-}
-
-/* requant16_store of the lanes in `mask` only. */
-VNNI static inline void requant16_store_masked(__m512i acc, const requant16_t *r, __m512i zp, __m512i lo, __m512i hi,
-                                               int8_t *out, __mmask16 mask) {
-    const __m512i nudge = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
-    __m512i x = _mm512_sllv_epi32(acc, r->left);
-    __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, r->m), nudge), 31);
-    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->m, 32)), nudge);
-    __m512i h = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 1));
-    __m512i rem = _mm512_and_si512(h, r->mask);
-    __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
-    __m512i q = _mm512_srav_epi32(h, r->right);
-    q = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, one);
-    q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
-    _mm_mask_storeu_epi8(out, mask, _mm512_cvtepi32_epi8(q));
-}
-
 /* `n` bytes of `v` at dst, 64 at a time (the last store masked). */
 VNNI static inline void fill_vnni(int8_t *dst, __m512i v, int n) {
     for (; n >= 64; n -= 64, dst += 64) _mm512_storeu_si512((void *)dst, v);
@@ -978,5 +991,5 @@ VNNI static void depthwise_op_vnni(const fa_depthwise_t *c, const int8_t *input,
 
 const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
 const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
-                                        depthwise_op_vnni, add_avx512, requantize_avx2, conv_op_vnni};
+                                        depthwise_op_vnni, add_avx512, requantize_vnni, conv_op_vnni};
 #endif
