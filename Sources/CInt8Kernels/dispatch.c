@@ -17,6 +17,7 @@
 static const fa_isa_t *isa_of(int set) {
     switch (set) {
 #if defined(__x86_64__)
+    case FA_KERNELS_X86_SSE41: return &fa_isa_x86_sse41;
     case FA_KERNELS_X86_AVX2: return &fa_isa_x86_avx2;
     case FA_KERNELS_X86_AVX512VNNI: return &fa_isa_x86_avx512vnni;
 #endif
@@ -33,6 +34,7 @@ int fa_kernels_available(int set) {
     if (!isa_of(set)) return 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
+    if (set == FA_KERNELS_X86_SSE41) return __builtin_cpu_supports("sse4.1") != 0;
     if (set == FA_KERNELS_X86_AVX2) return __builtin_cpu_supports("avx2") != 0;
     if (set == FA_KERNELS_X86_AVX512VNNI)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
@@ -51,8 +53,8 @@ static int active_set = -1;
 static const fa_isa_t *active_isa;
 
 static void choose(void) {
-    static const int preference[] = {FA_KERNELS_X86_AVX512VNNI, FA_KERNELS_X86_AVX2, FA_KERNELS_ARM_DOTPROD,
-                                     FA_KERNELS_ARM_NEON};
+    static const int preference[] = {FA_KERNELS_X86_AVX512VNNI, FA_KERNELS_X86_AVX2, FA_KERNELS_X86_SSE41,
+                                     FA_KERNELS_ARM_DOTPROD, FA_KERNELS_ARM_NEON};
     for (unsigned i = 0; i < sizeof preference / sizeof preference[0]; i++) {
         if (fa_kernels_available(preference[i])) {
             active_isa = isa_of(preference[i]);

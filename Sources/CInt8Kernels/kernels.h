@@ -51,7 +51,7 @@ typedef struct fa_isa {
 /* The most runs of taps (rows of the window, or single taps with a dilated width) conv_op takes. */
 #define FA_CONV_MAX_RUNS 64
 
-extern const fa_isa_t fa_isa_x86_avx2, fa_isa_x86_avx512vnni, fa_isa_arm_neon, fa_isa_arm_dotprod;
+extern const fa_isa_t fa_isa_x86_sse41, fa_isa_x86_avx2, fa_isa_x86_avx512vnni, fa_isa_arm_neon, fa_isa_arm_dotprod;
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul: (a × b + 2^30) >> 31 on the 64-bit product equals its
  * round-half-away nudge followed by truncating division; INT32_MIN × INT32_MIN saturates. */

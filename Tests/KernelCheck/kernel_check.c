@@ -18,7 +18,7 @@ static int ri(int lo, int hi) { return lo + (int)(rnd() % (unsigned)(hi - lo + 1
 int main(void) {
     int failures = 0, runs = 0;
     for (int set = 1; set < FA_KERNELS_COUNT; set++) {
-        static const char *names[] = {"portable", "avx2", "avx512vnni", "neon", "dotprod"};
+        static const char *names[] = {"portable", "avx2", "avx512vnni", "neon", "dotprod", "sse41"};
         if (!fa_kernels_available(set)) continue;
         printf("kernel check: %s\n", names[set]);
         fa_kernels_select(set);

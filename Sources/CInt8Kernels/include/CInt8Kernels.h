@@ -20,7 +20,8 @@ enum {
     FA_KERNELS_X86_AVX512VNNI = 2,
     FA_KERNELS_ARM_NEON = 3,
     FA_KERNELS_ARM_DOTPROD = 4,
-    FA_KERNELS_COUNT = 5,
+    FA_KERNELS_X86_SSE41 = 5,
+    FA_KERNELS_COUNT = 6,
 };
 
 /** 1 when `set` is built into this binary and the CPU has its instructions (PORTABLE always). */
