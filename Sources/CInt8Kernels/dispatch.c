@@ -238,10 +238,19 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
     }
 }
 
+static void conv_rows(const fa_isa_t *k, const fa_conv_t *c, const int8_t *input, int8_t *output);
+
 void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     const fa_isa_t *k = isa();
     if (!k) return;
     if (k->conv_op && k->conv_op(c, input, output)) return;
+    conv_rows(k, c, input, output);
+}
+
+/* Output pixels in tiles of up to 4 rows against the set's micro-kernels (its own frame: the stack tile is not held
+ * while conv_op runs). */
+__attribute__((noinline)) static void conv_rows(const fa_isa_t *k, const fa_conv_t *c, const int8_t *input,
+                                                int8_t *output) {
     const int depth = c->filter_height * c->filter_width * c->input_depth;
     const int pixels = c->output_height * c->output_width;
     const int pointwise = c->filter_height == 1 && c->filter_width == 1 && c->stride_height == 1 &&
