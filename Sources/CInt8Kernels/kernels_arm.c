@@ -334,7 +334,7 @@ static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t
 }
 
 const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
-                                   requantize_neon};
+                                   requantize_neon, 0};
 const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, gemm_4x16_dotprod, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
-                                      requantize_neon};
+                                      requantize_neon, 0};
 #endif

@@ -188,5 +188,5 @@ SSE41 static void add_sse41(int count, const fa_add_t *p, const int8_t *a, const
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
-const fa_isa_t fa_isa_x86_sse41 = {0, 0, gemm_4x8_sse41, 0, 0, depthwise_pixel_sse41, 0, add_sse41, requantize_sse41};
+const fa_isa_t fa_isa_x86_sse41 = {0, 0, gemm_4x8_sse41, 0, 0, depthwise_pixel_sse41, 0, add_sse41, requantize_sse41, 0};
 #endif

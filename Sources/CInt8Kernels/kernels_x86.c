@@ -989,7 +989,7 @@ VNNI static void depthwise_op_vnni(const fa_depthwise_t *c, const int8_t *input,
     }
 }
 
-const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2};
+const fa_isa_t fa_isa_x86_avx2 = {0, 0, gemm_4x8_avx2, 0, 0, depthwise_pixel_avx2, 0, add_avx2, requantize_avx2, 0};
 const fa_isa_t fa_isa_x86_avx512vnni = {prepare_rows_vnni, &fa_isa_x86_avx2, gemm_4x8_vnni, gemm_4x16_vnni, gemm_4x32_vnni, depthwise_pixel_avx512,
                                         depthwise_op_vnni, add_avx512, requantize_vnni, conv_op_vnni};
 #endif
