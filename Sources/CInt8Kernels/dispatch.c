@@ -17,6 +17,7 @@
 static const fa_isa_t *isa_of(int set) {
     switch (set) {
 #if defined(__x86_64__)
+    case FA_KERNELS_X86_SSE41: return &fa_isa_x86_sse41;
     case FA_KERNELS_X86_AVX2: return &fa_isa_x86_avx2;
     case FA_KERNELS_X86_AVX512VNNI: return &fa_isa_x86_avx512vnni;
 #endif
@@ -33,6 +34,7 @@ int fa_kernels_available(int set) {
     if (!isa_of(set)) return 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
+    if (set == FA_KERNELS_X86_SSE41) return __builtin_cpu_supports("sse4.1") != 0;
     if (set == FA_KERNELS_X86_AVX2) return __builtin_cpu_supports("avx2") != 0;
     if (set == FA_KERNELS_X86_AVX512VNNI)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
@@ -51,8 +53,8 @@ static int active_set = -1;
 static const fa_isa_t *active_isa;
 
 static void choose(void) {
-    static const int preference[] = {FA_KERNELS_X86_AVX512VNNI, FA_KERNELS_X86_AVX2, FA_KERNELS_ARM_DOTPROD,
-                                     FA_KERNELS_ARM_NEON};
+    static const int preference[] = {FA_KERNELS_X86_AVX512VNNI, FA_KERNELS_X86_AVX2, FA_KERNELS_X86_SSE41,
+                                     FA_KERNELS_ARM_DOTPROD, FA_KERNELS_ARM_NEON};
     for (unsigned i = 0; i < sizeof preference / sizeof preference[0]; i++) {
         if (fa_kernels_available(preference[i])) {
             active_isa = isa_of(preference[i]);
@@ -236,9 +238,19 @@ static void gather(const fa_conv_t *c, const int8_t *image, int originY, int ori
     }
 }
 
+static void conv_rows(const fa_isa_t *k, const fa_conv_t *c, const int8_t *input, int8_t *output);
+
 void fa_conv2d(const fa_conv_t *c, const int8_t *input, int8_t *output) {
     const fa_isa_t *k = isa();
     if (!k) return;
+    if (k->conv_op && k->conv_op(c, input, output)) return;
+    conv_rows(k, c, input, output);
+}
+
+/* Output pixels in tiles of up to 4 rows against the set's micro-kernels (its own frame: the stack tile is not held
+ * while conv_op runs). */
+__attribute__((noinline)) static void conv_rows(const fa_isa_t *k, const fa_conv_t *c, const int8_t *input,
+                                                int8_t *output) {
     const int depth = c->filter_height * c->filter_width * c->input_depth;
     const int pixels = c->output_height * c->output_width;
     const int pointwise = c->filter_height == 1 && c->filter_width == 1 && c->stride_height == 1 &&
@@ -310,6 +322,29 @@ void fa_depthwise_conv2d(const fa_depthwise_t *c, const int8_t *input, int8_t *o
     const int8_t *inputs[FA_DEPTHWISE_MAX_TAPS], *weights[FA_DEPTHWISE_MAX_TAPS];
     const int8_t *inside[FA_DEPTHWISE_MAX_TAPS], *all_weights[FA_DEPTHWISE_MAX_TAPS];
     int8_t expanded[FA_DEPTHWISE_MAX_EXPANDED];
+    const size_t image_pixels = (size_t)c->input_height * c->input_width;
+    if (k->depthwise_op && depth <= FA_DEPTHWISE_MAX_PAD && image_pixels * depth <= FA_DEPTHWISE_MAX_EXPANDED) {
+        /* A depth multiplier above 1 on a small image: each image with every input channel repeated `multiplier`
+         * times (expanded channel c is input channel c / multiplier, as output channel c reads), then the set's
+         * whole-operator kernel with multiplier 1. */
+        fa_depthwise_t one = *c;
+        one.batches = 1, one.depth_multiplier = 1;
+        const size_t out_bytes = (size_t)c->output_height * c->output_width * depth;
+        for (int b = 0; b < c->batches; b++) {
+            const int8_t *pixel = input + (size_t)b * image_pixels * input_depth;
+            int8_t *wide = expanded;
+            for (size_t i = 0; i < image_pixels; i++, pixel += input_depth, wide += depth) {
+                if (multiplier == 2) {
+                    for (int ic = 0; ic < input_depth; ic++) wide[2 * ic] = wide[2 * ic + 1] = pixel[ic];
+                } else {
+                    for (int ic = 0; ic < input_depth; ic++)
+                        for (int m = 0; m < multiplier; m++) wide[ic * multiplier + m] = pixel[ic];
+                }
+            }
+            k->depthwise_op(&one, expanded, output + (size_t)b * out_bytes);
+        }
+        return;
+    }
     const int window = c->filter_height * c->filter_width;
     const ptrdiff_t step = (ptrdiff_t)c->stride_width * depth;
     for (int t = 0; t < window; t++) all_weights[t] = c->weights + (size_t)t * depth;

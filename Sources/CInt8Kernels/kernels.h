@@ -41,9 +41,17 @@ typedef struct fa_isa {
     /* `count` accumulators (bias already added) → int8. */
     void (*requantize)(int count, const int32_t *acc, const int32_t *multipliers, const int32_t *shifts,
                        int32_t zero_point, int32_t min, int32_t max, int8_t *out);
+    /* Optional: a whole convolution (every pixel, every channel); returns 0, having written nothing, for one it does
+     * not take (then the drivers in dispatch.c run it on the micro-kernels above). */
+    int (*conv_op)(const fa_conv_t *conv, const int8_t *input, int8_t *output);
 } fa_isa_t;
 
-extern const fa_isa_t fa_isa_x86_avx2, fa_isa_x86_avx512vnni, fa_isa_arm_neon, fa_isa_arm_dotprod;
+/* Bytes of the stack copy of a convolution's input (flipped to unsigned, zero-point padded) that conv_op reads. */
+#define FA_CONV_IMAGE_MAX 16384
+/* The most runs of taps (rows of the window, or single taps with a dilated width) conv_op takes. */
+#define FA_CONV_MAX_RUNS 64
+
+extern const fa_isa_t fa_isa_x86_sse41, fa_isa_x86_avx2, fa_isa_x86_avx512vnni, fa_isa_arm_neon, fa_isa_arm_dotprod;
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul: (a × b + 2^30) >> 31 on the 64-bit product equals its
  * round-half-away nudge followed by truncating division; INT32_MIN × INT32_MIN saturates. */

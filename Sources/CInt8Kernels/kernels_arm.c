@@ -333,8 +333,294 @@ static void add_neon(int count, const fa_add_t *p, const int8_t *a, const int8_t
     for (; i < count; i++) out[i] = fa_add1(p, a[i], b[i]);
 }
 
+/* The geometry conv_op_dotprod reads: one image inside a border of the input zero point wide enough for every tap
+ * of every pixel (or each pixel's window copied into a row of whole groups), the window as `runs` runs of
+ * `run_groups` groups of 4 bytes at run_offset[r] from a pixel's origin, in the packed weights' [kh][kw][in_c]
+ * order; pixel (oy, ox)'s origin is image + oy × row_step + ox × col_step. */
+typedef struct {
+    const int8_t *image;
+    ptrdiff_t col_step, row_step;
+    int runs, run_groups;
+    const ptrdiff_t *run_offset;
+} conv_geometry_t;
+
+/* Pixels [first, first + count) of channels [c0, c0 + valid) (valid ≤ 8 × NB8), tiles of 4 pixels × 8 × NB8
+ * channels in named registers: per group of 4 bytes, each pixel's group broadcast feeds NB8 × 2 sdot. NB8 is a
+ * constant at every call. */
+DOTPROD static inline __attribute__((always_inline)) void conv_block_dotprod(const int NB8, const fa_conv_t *c,
+                                                                             const conv_geometry_t *g, int first,
+                                                                             int count, int c0, int valid,
+                                                                             int8_t *image_out) {
+    const fa_requant_t *rq = &c->requant;
+    const int block_bytes = g->runs * g->run_groups * 32;
+    const int8_t *w_lo = c->weights + (size_t)(c0 / 8) * block_bytes;
+    const int8_t *w_hi = NB8 == 2 ? w_lo + block_bytes : w_lo;
+    const int32x4_t zp = vdupq_n_s32(rq->output_zero_point), lo = vdupq_n_s32(rq->activation_min),
+                    hi = vdupq_n_s32(rq->activation_max);
+    const int width = c->output_width, out_depth = c->output_depth;
+    int oy = first / width, ox = first % width;
+    for (int p = first; p < first + count; p += 4) {
+        const int mr = first + count - p < 4 ? first + count - p : 4;
+        const int8_t *origin[4];
+        for (int i = 0; i < 4; i++) {
+            if (i < mr) {
+                origin[i] = g->image + oy * g->row_step + ox * g->col_step;
+                if (++ox == width) ox = 0, oy++;
+            } else {
+                origin[i] = origin[0];
+            }
+        }
+        const int32x4_t z = vdupq_n_s32(0);
+        int32x4_t a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        int32x4_t e0 = z, e1 = z, e2 = z, e3 = z, f0 = z, f1 = z, f2 = z, f3 = z;
+        const int8_t *wl = w_lo, *wh = w_hi;
+        for (int run = 0; run < g->runs; run++) {
+            const ptrdiff_t offset = g->run_offset[run];
+            const int8_t *r0 = origin[0] + offset, *r1 = origin[1] + offset, *r2 = origin[2] + offset,
+                         *r3 = origin[3] + offset;
+            int j = 0;
+            /* Four groups at once: 16 bytes of each pixel's run, sdot by lane (as gemm_4x16_dotprod). */
+            for (; j + 4 <= g->run_groups; j += 4) {
+                const int8x16_t x0 = vld1q_s8(r0 + 4 * j), x1 = vld1q_s8(r1 + 4 * j), x2 = vld1q_s8(r2 + 4 * j),
+                                x3 = vld1q_s8(r3 + 4 * j);
+#define FA_DOT_LANE(l)                                                                                               \
+    do {                                                                                                             \
+        const int8x16_t w0 = vld1q_s8(wl + 32 * l), w1 = vld1q_s8(wl + 32 * l + 16);                                 \
+        a0 = vdotq_laneq_s32(a0, w0, x0, l), b0 = vdotq_laneq_s32(b0, w1, x0, l);                                   \
+        a1 = vdotq_laneq_s32(a1, w0, x1, l), b1 = vdotq_laneq_s32(b1, w1, x1, l);                                   \
+        a2 = vdotq_laneq_s32(a2, w0, x2, l), b2 = vdotq_laneq_s32(b2, w1, x2, l);                                   \
+        a3 = vdotq_laneq_s32(a3, w0, x3, l), b3 = vdotq_laneq_s32(b3, w1, x3, l);                                   \
+        if (NB8 == 2) {                                                                                              \
+            const int8x16_t w2 = vld1q_s8(wh + 32 * l), w3 = vld1q_s8(wh + 32 * l + 16);                             \
+            e0 = vdotq_laneq_s32(e0, w2, x0, l), f0 = vdotq_laneq_s32(f0, w3, x0, l);                               \
+            e1 = vdotq_laneq_s32(e1, w2, x1, l), f1 = vdotq_laneq_s32(f1, w3, x1, l);                               \
+            e2 = vdotq_laneq_s32(e2, w2, x2, l), f2 = vdotq_laneq_s32(f2, w3, x2, l);                               \
+            e3 = vdotq_laneq_s32(e3, w2, x3, l), f3 = vdotq_laneq_s32(f3, w3, x3, l);                               \
+        }                                                                                                            \
+    } while (0)
+                FA_DOT_LANE(0);
+                FA_DOT_LANE(1);
+                FA_DOT_LANE(2);
+                FA_DOT_LANE(3);
+#undef FA_DOT_LANE
+                wl += 128, wh += 128;
+            }
+            for (; j < g->run_groups; j++, wl += 32, wh += 32) {
+                const int8x16_t w0 = vld1q_s8(wl), w1 = vld1q_s8(wl + 16);
+                int8x16_t x;
+#define FA_DOT_ROW(r, a, b, e, f)                                                                                    \
+    x = vreinterpretq_s8_s32(vdupq_n_s32(fa_load4(r + 4 * j)));                                                     \
+    a = vdotq_s32(a, w0, x), b = vdotq_s32(b, w1, x);                                                              \
+    if (NB8 == 2) e = vdotq_s32(e, vld1q_s8(wh), x), f = vdotq_s32(f, vld1q_s8(wh + 16), x);
+                FA_DOT_ROW(r0, a0, b0, e0, f0)
+                FA_DOT_ROW(r1, a1, b1, e1, f1)
+                FA_DOT_ROW(r2, a2, b2, e2, f2)
+                FA_DOT_ROW(r3, a3, b3, e3, f3)
+#undef FA_DOT_ROW
+            }
+        }
+        const int32x4_t acc[4][4] = {{a0, b0, e0, f0}, {a1, b1, e1, f1}, {a2, b2, e2, f2}, {a3, b3, e3, f3}};
+        for (int i = 0; i < mr; i++) {
+            int8_t *o = image_out + (size_t)(p + i) * out_depth + c0;
+            for (int h = 0; h < NB8; h++) {
+                const int ch = c0 + 8 * h, v = valid - 8 * h > 8 ? 8 : valid - 8 * h;
+                int32x4_t q0 = requant4(vaddq_s32(acc[i][2 * h], vld1q_s32(rq->bias + ch)), rq->multipliers + ch,
+                                        rq->shifts + ch, zp, lo, hi);
+                int32x4_t q1 = requant4(vaddq_s32(acc[i][2 * h + 1], vld1q_s32(rq->bias + ch + 4)),
+                                        rq->multipliers + ch + 4, rq->shifts + ch + 4, zp, lo, hi);
+                store8(q0, q1, o + 8 * h, v);
+            }
+        }
+    }
+}
+
+/* How conv_op_neon and conv_op_dotprod read a convolution (the plan of conv_op_vnni in kernels_x86.c, with signed
+ * bytes): the image padded once with the input zero point, windows read in place when they are runs of whole groups
+ * of 4 bytes or one run, else each pixel's window copied once (no bounds checks) into a row of whole groups. Border
+ * taps read the input zero point, which adds (zp − zp) × w = 0 once −zp × Σ w is in the bias: TFLM's result. */
+typedef struct {
+    int padded_height, padded_width, runs, run_bytes, in_place, field, field_stride;
+    ptrdiff_t row_bytes, col_step, row_step;
+    ptrdiff_t run_offset[FA_CONV_MAX_RUNS];
+} conv_plan_t;
+
+/* 0 when the convolution does not fit the stack copies (then the 4-row tiles run it). */
+static int conv_plan(const fa_conv_t *c, conv_plan_t *plan) {
+    const int depth = c->input_depth;
+    if (depth <= 0 || c->pad_top < 0 || c->pad_left < 0 || c->stride_height < 1 || c->stride_width < 1 ||
+        c->dilation_height < 1 || c->dilation_width < 1 || c->output_height < 1 || c->output_width < 1 ||
+        c->output_depth < 1 || c->filter_height < 1 || c->filter_width < 1)
+        return 0;
+    const int lastY = (c->output_height - 1) * c->stride_height - c->pad_top + (c->filter_height - 1) * c->dilation_height;
+    const int lastX = (c->output_width - 1) * c->stride_width - c->pad_left + (c->filter_width - 1) * c->dilation_width;
+    plan->padded_height = c->pad_top + (lastY + 1 > c->input_height ? lastY + 1 : c->input_height);
+    plan->padded_width = c->pad_left + (lastX + 1 > c->input_width ? lastX + 1 : c->input_width);
+    if ((size_t)plan->padded_height * (size_t)plan->padded_width * (size_t)depth > FA_CONV_IMAGE_MAX) return 0;
+    const int taps = c->filter_height * c->filter_width;
+    if (taps > FA_CONV_MAX_RUNS) return 0;
+    plan->row_bytes = (ptrdiff_t)plan->padded_width * depth;
+    if (c->dilation_width == 1 || c->filter_width == 1) {
+        plan->run_bytes = c->filter_width * depth;
+        if (c->dilation_height == 1 && plan->padded_width == c->filter_width) {
+            /* The window's rows follow each other in memory: one run. */
+            plan->runs = 1, plan->run_bytes *= c->filter_height, plan->run_offset[0] = 0;
+        } else {
+            plan->runs = c->filter_height;
+            for (int ky = 0; ky < c->filter_height; ky++)
+                plan->run_offset[ky] = (ptrdiff_t)ky * c->dilation_height * plan->row_bytes;
+        }
+    } else {
+        plan->runs = taps, plan->run_bytes = depth;
+        for (int ky = 0, t = 0; ky < c->filter_height; ky++)
+            for (int kx = 0; kx < c->filter_width; kx++, t++)
+                plan->run_offset[t] =
+                    (ptrdiff_t)ky * c->dilation_height * plan->row_bytes + (ptrdiff_t)kx * c->dilation_width * depth;
+    }
+    plan->col_step = (ptrdiff_t)c->stride_width * depth, plan->row_step = (ptrdiff_t)c->stride_height * plan->row_bytes;
+    plan->in_place = plan->run_bytes % 4 == 0 || plan->runs == 1;
+    plan->field = taps * depth, plan->field_stride = (plan->field + 3) / 4 * 4;
+    const size_t pixels = (size_t)c->output_height * c->output_width;
+    return plan->in_place || pixels * (size_t)plan->field_stride <= FA_CONV_IMAGE_MAX;
+}
+
+/* One image padded into `padded` (FA_CONV_IMAGE_MAX + 64 bytes) and, when the plan says so, its windows copied into
+ * `fields` (FA_CONV_IMAGE_MAX bytes); returns the geometry the tiles read. */
+static conv_geometry_t conv_image(const fa_conv_t *c, const conv_plan_t *plan, const int8_t *image, int8_t *padded,
+                                  int8_t *fields) {
+    static const ptrdiff_t no_offset[1] = {0};
+    const int8_t zero_point = (int8_t)c->input_zero_point;
+    const size_t run = (size_t)c->input_width * c->input_depth, left = (size_t)c->pad_left * c->input_depth;
+    const size_t row_bytes = (size_t)plan->row_bytes;
+    int8_t *dst = padded;
+    for (int py = 0; py < plan->padded_height; py++, dst += row_bytes) {
+        int y = py - c->pad_top;
+        if (y < 0 || y >= c->input_height) {
+            memset(dst, zero_point, row_bytes);
+        } else {
+            memset(dst, zero_point, left);
+            memcpy(dst + left, image + (size_t)y * run, run);
+            memset(dst + left + run, zero_point, row_bytes - left - run);
+        }
+    }
+    memset(dst, zero_point, 16); /* what a last partial group reads past the end */
+    if (plan->in_place)
+        return (conv_geometry_t){padded, plan->col_step, plan->row_step, plan->runs, (plan->run_bytes + 3) / 4,
+                                 plan->run_offset};
+    int8_t *f = fields;
+    for (int oy = 0; oy < c->output_height; oy++)
+        for (int ox = 0; ox < c->output_width; ox++, f += plan->field_stride) {
+            const int8_t *origin = padded + oy * plan->row_step + ox * plan->col_step;
+            for (int r = 0; r < plan->runs; r++)
+                memcpy(f + r * plan->run_bytes, origin + plan->run_offset[r], (size_t)plan->run_bytes);
+            for (int k = plan->field; k < plan->field_stride; k++) f[k] = 0;
+        }
+    return (conv_geometry_t){fields, plan->field_stride, (ptrdiff_t)c->output_width * plan->field_stride, 1,
+                             plan->field_stride / 4, no_offset};
+}
+
+/* A whole convolution that fits conv_plan on the dot-product set: tiles of 4 pixels × 16 (or 8) channels. */
+DOTPROD static int conv_op_dotprod(const fa_conv_t *c, const int8_t *input, int8_t *output) {
+    conv_plan_t plan;
+    if (!conv_plan(c, &plan)) return 0;
+    int8_t padded[FA_CONV_IMAGE_MAX + 64] __attribute__((aligned(64)));
+    int8_t fields[FA_CONV_IMAGE_MAX] __attribute__((aligned(64)));
+    const size_t image_bytes = (size_t)c->input_height * c->input_width * c->input_depth;
+    const size_t out_bytes = (size_t)c->output_height * c->output_width * c->output_depth;
+    const int pixels = c->output_height * c->output_width;
+    for (int b = 0; b < c->batches; b++) {
+        const conv_geometry_t tiles = conv_image(c, &plan, input + (size_t)b * image_bytes, padded, fields);
+        int8_t *image_out = output + (size_t)b * out_bytes;
+        for (int c0 = 0; c0 < c->output_depth; c0 += 16) {
+            int valid = c->output_depth - c0 < 16 ? c->output_depth - c0 : 16;
+            if (valid > 8)
+                conv_block_dotprod(2, c, &tiles, 0, pixels, c0, valid, image_out);
+            else
+                conv_block_dotprod(1, c, &tiles, 0, pixels, c0, valid, image_out);
+        }
+    }
+    return 1;
+}
+
+/* conv_block_dotprod for NEON without sdot: per group of 4 bytes and block of 8 channels, smull of each channel
+ * pair's 8 weights with the pixel's 4 bytes twice (exact in int16) and sadalp into pairs, added up at the end. Tiles
+ * of 4 pixels × 8 channels. */
+static inline __attribute__((always_inline)) void conv_block_neon(const fa_conv_t *c, const conv_geometry_t *g,
+                                                                  int c0, int valid, int8_t *image_out) {
+    const fa_requant_t *rq = &c->requant;
+    const int block_bytes = g->runs * g->run_groups * 32;
+    const int8_t *w_block = c->weights + (size_t)(c0 / 8) * block_bytes;
+    const int32x4_t zp = vdupq_n_s32(rq->output_zero_point), lo = vdupq_n_s32(rq->activation_min),
+                    hi = vdupq_n_s32(rq->activation_max);
+    const int width = c->output_width, out_depth = c->output_depth, pixels = c->output_height * width;
+    int oy = 0, ox = 0;
+    for (int p = 0; p < pixels; p += 4) {
+        const int mr = pixels - p < 4 ? pixels - p : 4;
+        const int8_t *origin[4];
+        for (int i = 0; i < 4; i++) {
+            if (i < mr) {
+                origin[i] = g->image + oy * g->row_step + ox * g->col_step;
+                if (++ox == width) ox = 0, oy++;
+            } else {
+                origin[i] = origin[0];
+            }
+        }
+        const int32x4_t z = vdupq_n_s32(0);
+        /* aI_J: pixel I, channels 2J and 2J + 1 as pairs (k0 + k1, k2 + k3). */
+        int32x4_t a0_0 = z, a0_1 = z, a0_2 = z, a0_3 = z, a1_0 = z, a1_1 = z, a1_2 = z, a1_3 = z;
+        int32x4_t a2_0 = z, a2_1 = z, a2_2 = z, a2_3 = z, a3_0 = z, a3_1 = z, a3_2 = z, a3_3 = z;
+        const int8_t *w = w_block;
+        for (int run = 0; run < g->runs; run++) {
+            const ptrdiff_t offset = g->run_offset[run];
+            const int8_t *r0 = origin[0] + offset, *r1 = origin[1] + offset, *r2 = origin[2] + offset,
+                         *r3 = origin[3] + offset;
+            for (int j = 0; j < g->run_groups; j++, w += 32) {
+                const int8x16_t wa = vld1q_s8(w), wb = vld1q_s8(w + 16);
+                const int8x8_t w0 = vget_low_s8(wa), w1 = vget_high_s8(wa), w2 = vget_low_s8(wb), w3 = vget_high_s8(wb);
+                int8x8_t x;
+#define FA_NEON_ROW(r, a0, a1, a2, a3)                                                                               \
+    x = vreinterpret_s8_s32(vdup_n_s32(fa_load4(r + 4 * j)));                                                       \
+    a0 = vpadalq_s16(a0, vmull_s8(w0, x)), a1 = vpadalq_s16(a1, vmull_s8(w1, x));                                   \
+    a2 = vpadalq_s16(a2, vmull_s8(w2, x)), a3 = vpadalq_s16(a3, vmull_s8(w3, x));
+                FA_NEON_ROW(r0, a0_0, a0_1, a0_2, a0_3)
+                FA_NEON_ROW(r1, a1_0, a1_1, a1_2, a1_3)
+                FA_NEON_ROW(r2, a2_0, a2_1, a2_2, a2_3)
+                FA_NEON_ROW(r3, a3_0, a3_1, a3_2, a3_3)
+#undef FA_NEON_ROW
+            }
+        }
+        const int32x4_t sums[4][2] = {{vpaddq_s32(a0_0, a0_1), vpaddq_s32(a0_2, a0_3)},
+                                      {vpaddq_s32(a1_0, a1_1), vpaddq_s32(a1_2, a1_3)},
+                                      {vpaddq_s32(a2_0, a2_1), vpaddq_s32(a2_2, a2_3)},
+                                      {vpaddq_s32(a3_0, a3_1), vpaddq_s32(a3_2, a3_3)}};
+        const int32x4_t bias0 = vld1q_s32(rq->bias + c0), bias1 = vld1q_s32(rq->bias + c0 + 4);
+        for (int i = 0; i < mr; i++) {
+            int32x4_t q0 = requant4(vaddq_s32(sums[i][0], bias0), rq->multipliers + c0, rq->shifts + c0, zp, lo, hi);
+            int32x4_t q1 = requant4(vaddq_s32(sums[i][1], bias1), rq->multipliers + c0 + 4, rq->shifts + c0 + 4, zp, lo, hi);
+            store8(q0, q1, image_out + (size_t)(p + i) * out_depth + c0, valid);
+        }
+    }
+}
+
+/* A whole convolution that fits conv_plan on the NEON set (Pi 4): tiles of 4 pixels × 8 channels. */
+static int conv_op_neon(const fa_conv_t *c, const int8_t *input, int8_t *output) {
+    conv_plan_t plan;
+    if (!conv_plan(c, &plan)) return 0;
+    int8_t padded[FA_CONV_IMAGE_MAX + 64] __attribute__((aligned(64)));
+    int8_t fields[FA_CONV_IMAGE_MAX] __attribute__((aligned(64)));
+    const size_t image_bytes = (size_t)c->input_height * c->input_width * c->input_depth;
+    const size_t out_bytes = (size_t)c->output_height * c->output_width * c->output_depth;
+    for (int b = 0; b < c->batches; b++) {
+        const conv_geometry_t tiles = conv_image(c, &plan, input + (size_t)b * image_bytes, padded, fields);
+        for (int c0 = 0; c0 < c->output_depth; c0 += 8) {
+            int valid = c->output_depth - c0 < 8 ? c->output_depth - c0 : 8;
+            conv_block_neon(c, &tiles, c0, valid, output + (size_t)b * out_bytes);
+        }
+    }
+    return 1;
+}
+
 const fa_isa_t fa_isa_arm_neon = {0, 0, gemm_4x8_neon, 0, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
-                                   requantize_neon};
+                                   requantize_neon, conv_op_neon};
 const fa_isa_t fa_isa_arm_dotprod = {0, 0, gemm_4x8_dotprod, gemm_4x16_dotprod, 0, depthwise_pixel_neon, depthwise_op_neon, add_neon,
-                                      requantize_neon};
+                                      requantize_neon, conv_op_dotprod};
 #endif

@@ -2,9 +2,12 @@ import CInt8Kernels
 
 /// The instruction sets the int8 kernels run on. The process starts on the best one the CPU has (cpuid on x86-64,
 /// `getauxval(AT_HWCAP)` on AArch64); ``portable`` is the Swift reference every other set must match byte for byte.
+/// Declared from the least to the most capable set of each architecture (``available`` keeps this order).
 public enum KernelSet: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// The Swift kernels of `Ops/`: any CPU, the reference.
     case portable = 0
+    /// x86-64 with SSE4.1 (CPUs without AVX2): pmaddwd on 128-bit registers.
+    case x86SSE41 = 5
     /// x86-64 with AVX2: vpmaddwd on sign-extended bytes.
     case x86AVX2 = 1
     /// x86-64 with AVX-512 VNNI (and VL, BW): vpdpbusd.
@@ -35,6 +38,7 @@ public enum KernelSet: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case .x86AVX512VNNI: "avx512vnni"
         case .armNEON: "neon"
         case .armDotProduct: "dotprod"
+        case .x86SSE41: "sse41"
         }
     }
 

@@ -6,8 +6,8 @@ import ReferenceModels
 /// fieldagent-bench-model: per-inference latency of the compiled-in models, batch 1, one thread.
 /// Prints one line per model: `name median_us p99_us arena_bytes iterations` (read by Models/bench/bench.py).
 /// Inputs cycle through the model's reference vectors when `--inputs DIR` has NAME.inputs.bin, else a fixed pattern.
-/// `--model NAME` runs one model only; `--kernels SET` runs on another kernel set (portable, avx2, avx512vnni, neon,
-/// dotprod) than the best one the CPU has.
+/// `--model NAME` runs one model only; `--kernels SET` runs on another kernel set (portable, sse41, avx2, avx512vnni,
+/// neon, dotprod) than the best one the CPU has.
 
 func now() -> UInt64 {
     var ts = timespec()

@@ -45,6 +45,7 @@ struct ReferenceModelTests {
         // Every x86-64 CI machine has AVX2 and every arm64 one NEON: the micro-kernels are really exercised.
         #if arch(x86_64)
         #expect(KernelSet.x86AVX2.isAvailable)
+        #expect(KernelSet.x86SSE41.isAvailable)
         #elseif arch(arm64)
         #expect(KernelSet.armNEON.isAvailable)
         #endif

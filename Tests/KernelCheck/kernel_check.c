@@ -18,7 +18,7 @@ static int ri(int lo, int hi) { return lo + (int)(rnd() % (unsigned)(hi - lo + 1
 int main(void) {
     int failures = 0, runs = 0;
     for (int set = 1; set < FA_KERNELS_COUNT; set++) {
-        static const char *names[] = {"portable", "avx2", "avx512vnni", "neon", "dotprod"};
+        static const char *names[] = {"portable", "avx2", "avx512vnni", "neon", "dotprod", "sse41"};
         if (!fa_kernels_available(set)) continue;
         printf("kernel check: %s\n", names[set]);
         fa_kernels_select(set);
@@ -35,7 +35,7 @@ int main(void) {
             fa_requantize(19, acc, m, s, zp, lo, hi, o);
             for (int i = 0; i < 19; i++) if (o[i] != fa_requant1(acc[i], m[i], s[i], zp, lo, hi)) { failures++; if (failures < 5) printf("requant set %d acc %d m %d s %d: %d vs %d\n", set, acc[i], m[i], s[i], o[i], fa_requant1(acc[i], m[i], s[i], zp, lo, hi)); }
         }
-        for (int it = 0; it < 400; it++) {
+        for (int it = 0; it < 800; it++) {
             fa_conv_t c; memset(&c, 0, sizeof c);
             c.batches = ri(1, 2); c.input_height = ri(1, 9); c.input_width = ri(1, 9); c.input_depth = ri(1, 21);
             c.filter_height = ri(1, 4); c.filter_width = ri(1, 4); c.stride_height = ri(1, 3); c.stride_width = ri(1, 3);
@@ -43,6 +43,11 @@ int main(void) {
             if (rnd() % 4 == 0) { c.input_width = 1; c.filter_width = 1; }
             if (rnd() % 5 == 0) { c.filter_height = c.filter_width = 1; c.stride_height = c.stride_width = 1; }
             c.output_height = ri(1, c.input_height); c.output_width = ri(1, c.input_width); c.output_depth = ri(1, 35);
+            /* Depths of whole groups of 4 (the VNNI whole-convolution kernel) and channel counts past 32 and 64. */
+            if (rnd() % 3 == 0) c.input_depth = 4 * ri(1, 8);
+            if (rnd() % 4 == 0) c.output_depth = ri(33, 70);
+            /* Images too large for the VNNI whole-convolution kernel's stack copy (the gather path on every set). */
+            if (rnd() % 40 == 0) { c.input_height = ri(36, 40); c.input_width = ri(36, 40); c.input_depth = ri(13, 21); }
             c.pad_top = ri(0, c.filter_height / 2 + 1); c.pad_left = ri(0, c.filter_width / 2 + 1);
             if (rnd() % 3 == 0) c.pad_top = c.pad_left = 0;
             c.input_zero_point = ri(-128, 127);

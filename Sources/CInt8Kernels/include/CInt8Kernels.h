@@ -20,7 +20,8 @@ enum {
     FA_KERNELS_X86_AVX512VNNI = 2,
     FA_KERNELS_ARM_NEON = 3,
     FA_KERNELS_ARM_DOTPROD = 4,
-    FA_KERNELS_COUNT = 5,
+    FA_KERNELS_X86_SSE41 = 5,
+    FA_KERNELS_COUNT = 6,
 };
 
 /** 1 when `set` is built into this binary and the CPU has its instructions (PORTABLE always). */
@@ -80,7 +81,8 @@ typedef struct {
 /** The most taps fa_depthwise_conv2d takes (larger windows run on the portable kernel). */
 #define FA_DEPTHWISE_MAX_TAPS 64
 /** With a depth multiplier above 1, the most taps × depth bytes (each tap's input is widened to the output depth on
- *  the stack); larger ones run on the portable kernel. */
+ *  the stack); larger ones run on the portable kernel. Images of at most this many bytes once widened to the output
+ *  depth are widened whole and run on the set's multiplier-1 kernel. */
 #define FA_DEPTHWISE_MAX_EXPANDED 16384
 
 /** DEPTHWISE_CONV_2D within the limits above, with the active kernel set. */
