@@ -8,7 +8,18 @@ import Testing
 /// it no chance to drive anything; `fieldagent safe` (what systemd's ExecStopPost runs) then drives and
 /// verifies the safe value, and the machine's register is read afterwards by this test.
 @Suite(.serialized) struct OutputsEndSafeTests {
-    static let binary = TestEnvironment.root + "/.build/debug/fieldagent"
+    /// `fieldagent` built beside the running test bundle (so make test-arm64 runs the arm64 one under qemu-user),
+    /// else the repository's debug build.
+    static let binary: String = {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if n > 0 {
+            var dir = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            while let last = dir.last, last != "/" { dir.removeLast() }
+            if access(dir + "fieldagent", X_OK) == 0 { return dir + "fieldagent" }
+        }
+        return TestEnvironment.root + "/.build/debug/fieldagent"
+    }()
 
     /// A config for one line reading the machine's 12 values and driving its load (safe 0, normal 100).
     static func config(machinePort: UInt16) -> String {
