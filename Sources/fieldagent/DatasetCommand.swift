@@ -45,17 +45,11 @@ enum DatasetCommand {
             let window = try args.option("--window", expecting: "a number 1…1000") { Int($0).flatMap { (1...1000).contains($0) ? $0 : nil } } ?? 10
             try args.finish()
             let dataset = WearDataset(runs: runs, seed: seed, noise: noise, samplesPerWindow: window)
-            var text = "run,hour,severity,rul_h," + SimulatedMachine.features.map(\.name).joined(separator: ",") + "\n"
+            var out = ChunkedOutput("run,hour,severity,rul_h," + SimulatedMachine.features.map(\.name).joined(separator: ","))
             dataset.forEachWindow { w in
-                text += "\(w.run),\(w.hour),\(formatFixed(w.severity, digits: 5)),\(Int(w.remainingLifeHours))"
-                for v in w.features { text += "," + "\(v)" }
-                text += "\n"
-                if text.utf8.count > 60_000 {
-                    writeStandardOutput(text)
-                    text = ""
-                }
+                out.row("\(w.run),\(w.hour),\(formatFixed(w.severity, digits: 5)),\(Int(w.remainingLifeHours))", w.features)
             }
-            writeStandardOutput(text)
+            out.flush()
             return 0
         })
 
@@ -68,17 +62,29 @@ enum DatasetCommand {
         try args.finish()
         let dataset = BehaviourDataset(seed: seed, sourcesPerKind: sources, windows: windows,
                                        kinds: adversaries ? BehaviourDataset.Kind.adversaries : BehaviourDataset.Kind.normal)
-        var text = "source,kind,window_s," + SourceBehaviour.featureNames.joined(separator: ",") + "\n"
-        dataset.forEachWindow { w in
-            text += "\(w.source),\(w.kind.rawValue),\(Int(w.windowSeconds))"
-            for v in w.features { text += "," + "\(v)" }
-            text += "\n"
-            if text.utf8.count > 60_000 {
-                writeStandardOutput(text)
-                text = ""
-            }
-        }
-        writeStandardOutput(text)
+        var out = ChunkedOutput("source,kind,window_s," + SourceBehaviour.featureNames.joined(separator: ","))
+        dataset.forEachWindow { w in out.row("\(w.source),\(w.kind.rawValue),\(Int(w.windowSeconds))", w.features) }
+        out.flush()
         return 0
+    }
+}
+
+/// CSV lines to standard output, written in chunks of about 60 KB (a dataset can be many megabytes).
+private struct ChunkedOutput {
+    private var text: String
+
+    init(_ header: String) { text = header + "\n" }
+
+    /// One line: `leading` columns, then every value.
+    mutating func row<Values: Sequence>(_ leading: String, _ values: Values) where Values.Element: CustomStringConvertible {
+        text += leading
+        for v in values { text += "," + v.description }
+        text += "\n"
+        if text.utf8.count > 60_000 { flush() }
+    }
+
+    mutating func flush() {
+        writeStandardOutput(text)
+        text = ""
     }
 }
