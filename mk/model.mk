@@ -115,7 +115,8 @@ bench-model:
 	$(SWIFT) build -c release --product fieldagent-bench-model
 	@{ $(PYTHON) -c 'import tflite_micro, ai_edge_litert' 2>/dev/null || { test -x $(PYTHON) || python3 -m venv $(VENV); } && $(VENV)/bin/pip install -q tflite-micro ai-edge-litert numpy; } \
 	  || echo "make bench-model: could not install tflite-micro/ai-edge-litert; printing reference figures" >&2
-	@$(if $(wildcard $(PYTHON)),$(PYTHON),python3) Models/bench/bench.py --fieldagent .build/release/fieldagent-bench-model
+	@# The venv may have been made by the line above: test for it now, not when make expands the recipe.
+	@py=python3; test -x $(PYTHON) && py=$(PYTHON); $$py Models/bench/bench.py --fieldagent .build/release/fieldagent-bench-model
 
 bench-ml: build
 	Models/bench/ml-bench.sh $(BIN)
