@@ -89,6 +89,12 @@ hil:
 	  [ -e "$$s" ] || continue; \
 	  $(FIELDAGENT) hil "$$s" $(if $(FIELDAGENT_TEST_SLOWDOWN),--slowdown $(FIELDAGENT_TEST_SLOWDOWN)) || exit 1; \
 	done
+	@out=$$($(FIELDAGENT) hil Tests/HIL/never-met.yaml --slowdown 3 2>&1); rc=$$?; \
+	  [ $$rc = 1 ] && echo "$$out" | grep -q "FAIL.*expected lamp=1 within 120.00ms" \
+	  || { echo "fieldagent hil: a scenario that cannot pass gave exit $$rc, expected 1 and a FAIL within 120.00ms (40ms × --slowdown 3):"; echo "$$out"; exit 1; }
+	@out=$$($(FIELDAGENT) hil Tests/HIL/never-met.yaml --slowdown 0 2>&1); rc=$$?; \
+	  [ $$rc = 2 ] && echo "$$out" | grep -q "slowdown" || { echo "fieldagent hil --slowdown 0: exit $$rc, expected a usage error (2):"; echo "$$out"; exit 1; }
+	@echo "fieldagent hil: a scenario that cannot pass fails (within: scaled by --slowdown), a bad --slowdown is refused"
 
 # Real-kernel GPIO: Tests/Hardware/guest-gpio.sh in gpio-vm: the libgpiod backend's self-test, `fieldagent gpio`,
 # and the agent on every board's chip (found by label). Fails without the VM.
