@@ -157,8 +157,7 @@ import Testing
     }
 
     @Test func aLatchedFaultSurvivesARestartOfTheAgent() throws {
-        var template = Array("/tmp/fieldagent-latch-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let dir = try makeTemporaryDirectory("latch")
         let store = LatchStore(directory: dir, name: "line-a")
         defer { unlink(store.path); rmdir(dir) }
         let loop = ManualLoop()

@@ -41,18 +41,13 @@ import TLS
         close(fd)
         let agent = try AgentProcess(["run", "--config", path, "--gpio", "mock", "--mock-socket", dir + "/chip.sock",
                                       "--status-socket", "none", "--metrics-dir", "none"])
-        #expect(TLSReloadSignalTests.waitFor(ready, in: agent), "\(agent.text)")
+        #expect(agent.waitFor(ready), "\(agent.text)")
         return agent
-    }
-
-    static func temporaryDirectory(_ tag: String) -> String {
-        var template = Array("/tmp/fieldagent-\(tag)-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     }
 
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func anAgentWithoutTLSOrUplinkMapsNeitherOpenSSLNorLibmosquitto() throws {
-        let dir = Self.temporaryDirectory("no-tls")
+        let dir = try makeTemporaryDirectory("no-tls")
         let agent = try Self.start("""
             board: sim
             name: no-tls-\(getpid())
@@ -71,7 +66,7 @@ import TLS
 
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func anAgentServingTLSLoadsOpenSSLAndAnswersOverIt() throws {
-        let dir = Self.temporaryDirectory("tls-load")
+        let dir = try makeTemporaryDirectory("tls-load")
         let pki = PlantPKI(directory: dir + "/pki")
         try pki.makeCA()
         try pki.issue("agent", roles: ["agent"], hosts: ["127.0.0.1"])
@@ -121,7 +116,8 @@ import TLS
 
     /// Runs `command` with sh; its exit status and output.
     static func shell(_ command: String) -> (status: Int32, output: String) {
-        let out = temporaryDirectory("shell") + "/out"
+        guard let dir = try? makeTemporaryDirectory("shell") else { return (-1, "no temporary directory") }
+        let out = dir + "/out"
         let status = system("(\(command)) >\(out) 2>&1")
         var text = ""
         if let f = fopen(out, "r") {
@@ -141,7 +137,7 @@ import TLS
         let library = found.output.trimmingSuffix("\n")
         try #require(!library.isEmpty && realpath(library, &buffer) != nil, "libssl.so.3 in ldconfig's cache: \(found.output)")
         let resolved = Self.text(buffer)
-        let dir = Self.temporaryDirectory("no-openssl")
+        let dir = try makeTemporaryDirectory("no-openssl")
         let binary = AgentProcess.binary ?? ""
         let run = Self.shell("unshare --mount --propagation private sh -c 'mount --bind /dev/null \(resolved) && "
                              + "exec \(binary) pki init --dir \(dir)/pki'")

@@ -28,8 +28,7 @@ import Testing
         let directory: String
 
         init(_ tag: String) throws {
-            var template = Array("/tmp/fieldagent-signal-XXXXXX".utf8CString)
-            directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+            directory = try makeTemporaryDirectory("signal")
             let configPath = directory + "/agent.yaml"
             let fd = open(configPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             var text = SignalTests.config.replacingFirst("NAME", with: "signal-\(tag)")

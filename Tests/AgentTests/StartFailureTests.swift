@@ -12,9 +12,8 @@ import Testing
 
         """
 
-    func writeConfig() -> (directory: String, path: String) {
-        var template = Array("/tmp/fieldagent-start-XXXXXX".utf8CString)
-        let directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    func writeConfig() throws -> (directory: String, path: String) {
+        let directory = try makeTemporaryDirectory("start")
         let path = directory + "/agent.yaml"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var text = Self.config
@@ -25,7 +24,7 @@ import Testing
 
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func aStatusSocketThatCannotBeServedEndsTheAgentThroughItsSafeValues() throws {
-        let (directory, path) = writeConfig()
+        let (directory, path) = try writeConfig()
         defer { unlink(path); unlink(directory + "/chip.sock"); rmdir(directory) }
         let agent = try AgentProcess(["run", "--config", path, "--gpio", "mock", "--mock-socket", directory + "/chip.sock",
                                       "--status-socket", directory + "/missing/status.sock", "--metrics-dir", "none"])
@@ -36,7 +35,7 @@ import Testing
 
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func aSocketPathTooLongToBindIsRefusedBeforeAnyOutputMoves() throws {
-        let (directory, path) = writeConfig()
+        let (directory, path) = try writeConfig()
         defer { unlink(path); rmdir(directory) }
         let agent = try AgentProcess(["run", "--config", path, "--gpio", "mock", "--mock-socket", directory + "/" + String(repeating: "m", count: 120),
                                       "--status-socket", "none", "--metrics-dir", "none"])

@@ -23,8 +23,7 @@ import YAML
 
     init() throws {
         loop = try EpollLoop()
-        var template = Array("/tmp/fieldagent-tls-agent-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let dir = try makeTemporaryDirectory("tls-agent")
         pki = PlantPKI(directory: dir + "/pki")
         try pki.makeCA()
         try pki.issue("line-a", roles: ["agent"], hosts: ["127.0.0.1"])

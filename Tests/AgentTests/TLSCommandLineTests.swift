@@ -15,8 +15,7 @@ import Testing
 
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func aPKIFromTheCommandAndTLSReadsAndWritesByRole() throws {
-        var template = Array("/tmp/fieldagent-tls-cli-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) } + "/pki"
+        let dir = try makeTemporaryDirectory("tls-cli") + "/pki"
         for args in [["pki", "init", "--dir", dir], ["pki", "issue", "plc", "--role", "agent", "--host", "127.0.0.1", "--dir", dir],
                      ["pki", "issue", "hmi", "--role", "operator", "--dir", dir], ["pki", "issue", "viewer", "--role", "viewer", "--dir", dir]] {
             let (status, out) = try run(args)

@@ -9,21 +9,9 @@ import TLS
 /// is replaced on disk, the agent loads it for new connections, and the TLS connection already open keeps
 /// answering; the process, its loop and its outputs carry on.
 @Suite struct TLSReloadSignalTests {
-    /// Waits up to `timeout` for `text` in the agent's output.
-    static func waitFor(_ text: String, in process: AgentProcess, timeout: Duration = .seconds(15)) -> Bool {
-        let deadline = MonotonicClock.now() + timeout
-        while MonotonicClock.now() < deadline {
-            if process.text.contains(text) { return true }
-            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
-            nanosleep(&pause, nil)  // polling another process's output
-        }
-        return false
-    }
-
     @Test(.enabled(if: AgentProcess.binary != nil, "the fieldagent binary is built with the tests"))
     func sighupReloadsTheCertificateAndKeepsTheOpenConnection() throws {
-        var template = Array("/tmp/fieldagent-tls-hup-XXXXXX".utf8CString)
-        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let dir = try makeTemporaryDirectory("tls-hup")
         let pki = PlantPKI(directory: dir + "/pki")
         try pki.makeCA()
         try pki.issue("agent", roles: ["agent"], hosts: ["127.0.0.1"], days: 12)
@@ -54,9 +42,9 @@ import TLS
         close(fd)
         let agent = try AgentProcess(["run", "--config", path, "--gpio", "mock", "--mock-socket", dir + "/chip.sock",
                                       "--status-socket", "none", "--metrics-dir", "none"])
-        #expect(Self.waitFor("event=modbus.tls.serving", in: agent), "\(agent.text)")
+        #expect(agent.waitFor("event=modbus.tls.serving"), "\(agent.text)")
         // Logged just after modbus.tls.serving: wait for it too (under qemu it can arrive a moment later).
-        #expect(Self.waitFor("event=tls.certificate_expiring", in: agent), "under 30 days left: warned at start")
+        #expect(agent.waitFor("event=tls.certificate_expiring"), "under 30 days left: warned at start")
 
         let loop = try EpollLoop()
         let client = try ModbusClient(loop: loop, endpoint: .tls(host: "127.0.0.1", port: tlsPort),
@@ -74,7 +62,7 @@ import TLS
 
         try pki.issue("agent", roles: ["agent"], hosts: ["127.0.0.1"], days: 400)
         kill(agent.pid, SIGHUP)
-        #expect(Self.waitFor("event=tls.reloaded", in: agent), "\(agent.text)")
+        #expect(agent.waitFor("event=tls.reloaded"), "\(agent.text)")
         #expect(agent.text.contains("days_left=399") || agent.text.contains("days_left=400"), "\(agent.text)")
         #expect(read() == .success(.registers([RegisterLayout.version])))
         #expect(client.counters.connects == 1, "the connection open before the reload kept answering")

@@ -111,6 +111,17 @@ final class AgentProcess {
         return false
     }
 
+    /// Waits up to `timeout` for `text` in the output; whether it came.
+    func waitFor(_ text: String, timeout: Duration = .seconds(15)) -> Bool {
+        let deadline = MonotonicClock.now() + timeout
+        while MonotonicClock.now() < deadline {
+            if self.text.contains(text) { return true }
+            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+            nanosleep(&pause, nil)  // polling another process's output
+        }
+        return false
+    }
+
     /// Waits up to `timeout` for the process to end; its raw wait status, or nil while it still runs.
     @discardableResult
     func waitForExit(timeout: Duration) -> Int32? {
