@@ -57,7 +57,9 @@ let package = Package(
         .target(name: "CommandLineTool", dependencies: ["EventLoop"]),
         .executableTarget(name: "fieldagent", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "Inference", "ModelCatalog", "CompiledModel", "Service"]),
         // The benchmarks (make bench): the agent's code linked as in the product, kept out of the shipped binary.
-        .executableTarget(name: "FieldAgentBench", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "CompiledModel"]),
+        // Threads and misbehaving Modbus peers for the benchmarks and the tests (not linked into fieldagent).
+        .target(name: "Harness", dependencies: ["EventLoop"]),
+        .executableTarget(name: "FieldAgentBench", dependencies: ["CommandLineTool", "Agent", "EventLoop", "Config", "Boards", "GPIO", "Modbus", "TLS", "CompiledModel", "Harness"]),
         .executableTarget(name: "ModelCompiler", dependencies: ["Inference", "YAML"]),
         // The shared reference models compiled like the product's (make reference-models), for tests and make bench.
         .target(name: "CReferenceModels", path: "Tests/CReferenceModels"),
@@ -76,8 +78,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Boards", "YAML"], exclude: ["Fixtures"]),
         .testTarget(name: "ModbusTests", dependencies: ["Modbus", "EventLoop", "TLS"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ModelCatalog", "CompiledModel", "ReferenceModels", "CAllocationCounter"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "TLS"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "EventLoop", "Harness"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "TLS", "Harness"]),
         .testTarget(name: "UplinkTests", dependencies: ["Uplink", "EventLoop", "Config", "Modbus"]),
     ]
 )

@@ -4,6 +4,7 @@ import Config
 import EventLoop
 import GPIO
 import Glibc
+import Harness
 import Modbus
 import TLS
 
@@ -172,26 +173,26 @@ enum AdversaryBench {
         let measureFrom = start + .milliseconds(300)  // connections accepted, first polls out
         let end = measureFrom + .nanoseconds(Int64(seconds * 1e9))
         let writeFD = fds[1]
-        let stimulus = BenchThread { ModbusAdversaries.stimulus(pipe: writeFD, interval: interval, from: measureFrom, until: end) }
-        var clients: [(describe: (Int) -> String, thread: BenchThread<Int>)] = []
-        var good: BenchThread<ModbusAdversaries.HammerResult>?
-        var tlsClient: BenchThread<TLSConnectingClient.Result>?
+        let stimulus = HarnessThread { ModbusAdversaries.stimulus(pipe: writeFD, interval: interval, from: measureFrom, until: end) }
+        var clients: [(describe: (Int) -> String, thread: HarnessThread<Int>)] = []
+        var good: HarnessThread<ModbusAdversaries.HammerResult>?
+        var tlsClient: HarnessThread<TLSConnectingClient.Result>?
         if let identity = clientIdentity, let tlsPort = runtime.tlsServer?.port {
-            tlsClient = BenchThread { ModbusAdversaries.setNice(nice); return TLSConnectingClient.run(port: tlsPort, identity: identity, until: end) }
+            tlsClient = HarnessThread { ModbusAdversaries.setNice(nice); return TLSConnectingClient.run(port: tlsPort, identity: identity, until: end) }
         }
         if withAdversaries {
             clients = [
-                ({ "trickling client sent \($0) bytes" }, BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.trickle(port: serverPort, until: end) }),
-                ({ "\($0) silent client connected" }, BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.mute(port: serverPort, until: end) }),
-                ({ "\($0) connections closed mid-frame" }, BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.closeMidFrame(port: serverPort, until: end) }),
-                ({ "half-answer device cut \($0) answers" }, BenchThread { [listener = sensors.halfAnswerListener] in
+                ({ "trickling client sent \($0) bytes" }, HarnessThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.trickle(port: serverPort, until: end) }),
+                ({ "\($0) silent client connected" }, HarnessThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.mute(port: serverPort, until: end) }),
+                ({ "\($0) connections closed mid-frame" }, HarnessThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.closeMidFrame(port: serverPort, until: end) }),
+                ({ "half-answer device cut \($0) answers" }, HarnessThread { [listener = sensors.halfAnswerListener] in
                     ModbusAdversaries.setNice(nice)
                     return ModbusAdversaries.halfAnswer(listener: listener, until: end) }),
             ]
         }
         if peers == .adversariesAndGoodClient {
             let version = AgentRegisterMap.mapVersion
-            good = BenchThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.hammer(port: serverPort, mapVersion: version, until: end) }
+            good = HarnessThread { ModbusAdversaries.setNice(nice); return ModbusAdversaries.hammer(port: serverPort, mapVersion: version, until: end) }
         }
         let overflowsBefore = listenOverflows()
         poller.start()

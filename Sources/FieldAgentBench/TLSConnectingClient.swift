@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Harness
 import TLS
 
 /// The outside world of the Modbus/TCP Security rows of `fieldagent-bench modbus-adversaries`: a client that opens

@@ -4,6 +4,7 @@ import Config
 import EventLoop
 import GPIO
 import Glibc
+import Harness
 import Modbus
 import Testing
 
@@ -86,21 +87,21 @@ import Testing
         let end = MonotonicClock.now() + .seconds(2)
         let writeFD = fds[1]
         let threads = [
-            TestThread { Peer.trickle(port: port, until: end) },
-            TestThread { Peer.connectAndWait(port: port, until: end) },
-            TestThread { Peer.closeMidFrame(port: port, until: end) },
-            TestThread { [cutting] in Peer.cutAnswers(listener: cutting, until: end) },
-            TestThread {
+            HarnessThread { ModbusAdversaries.trickle(port: port, until: end) },
+            HarnessThread { ModbusAdversaries.mute(port: port, until: end) },
+            HarnessThread { ModbusAdversaries.closeMidFrame(port: port, until: end) },
+            HarnessThread { [cutting] in ModbusAdversaries.halfAnswer(listener: cutting, until: end) },
+            HarnessThread {
                 for i in 0..<edges {
                     var record: (Int64, Int64) = (Int64(i), Int64((i + 1) % 2))
                     guard write(writeFD, &record, 16) == 16 else { return i }
-                    Peer.sleep(.milliseconds(3))
+                    ModbusAdversaries.sleep(until: MonotonicClock.now() + .milliseconds(3))
                 }
                 return edges
             },
         ]
         let version = AgentRegisterMap.mapVersion
-        let goodClient = TestThread { Peer.readUntil(end, port: port, expecting: version) }
+        let goodClient = HarnessThread { ModbusAdversaries.hammer(port: port, mapVersion: version, until: end, pause: .milliseconds(1)) }
         poller.start()
         var stopped = false
         loop.schedule(at: end + .milliseconds(300)) { stopped = true }
@@ -132,146 +133,3 @@ import Testing
 
 /// A counter the loop writes and the test reads after the loop ran (same thread).
 private final class ManagedCount { var value = 0 }
-
-/// A POSIX thread running a peer with blocking sockets, off the loop; ``join()`` returns its result.
-private final class TestThread<Result: Sendable> {
-    private final class Outcome: @unchecked Sendable { var value: Result? }  // written before exit, read after join
-    private let outcome = Outcome()
-    private let thread: pthread_t
-
-    init(_ body: @escaping @Sendable () -> Result) {
-        let outcome = self.outcome
-        thread = startTestThread { outcome.value = body() }
-    }
-
-    func join() -> Result {
-        pthread_join(thread, nil)
-        return outcome.value!
-    }
-}
-
-private final class ThreadWork: @unchecked Sendable {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
-private func startTestThread(_ run: @escaping @Sendable () -> Void) -> pthread_t {
-    var thread = pthread_t()
-    let context = Unmanaged.passRetained(ThreadWork(run)).toOpaque()
-    let rc = pthread_create(&thread, nil, { raw in
-        // raw is the ThreadWork retained above; the thread takes over that retain.
-        Unmanaged<ThreadWork>.fromOpaque(raw!).takeRetainedValue().run()
-        return nil
-    }, context)
-    precondition(rc == 0, "pthread_create: \(rc)")
-    return thread
-}
-
-/// The misbehaving and the good peers, with blocking sockets on their own threads.
-private enum Peer {
-    static let request: [UInt8] = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10]
-
-    static func sleep(_ d: Duration) {
-        var ts = timespec(tv_sec: Int(d.nanoseconds / 1_000_000_000), tv_nsec: Int(d.nanoseconds % 1_000_000_000))
-        var remaining = timespec()
-        while nanosleep(&ts, &remaining) != 0 && errno == EINTR { ts = remaining }
-    }
-
-    static func connect(port: UInt16) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = port.bigEndian
-        a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        // a is a sockaddr_in; connect reads sizeof(sockaddr_in) bytes of it.
-        let rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard fd >= 0, rc == 0 else { close(fd); return nil }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
-
-    static func send(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) == $0.count }
-    }
-
-    static func trickle(port: UInt16, until end: Instant) -> Int {
-        guard let fd = connect(port: port) else { return 0 }
-        defer { close(fd) }
-        var sent = 0
-        while MonotonicClock.now() < end, send(fd, request[(sent % request.count)...].prefix(1)) {
-            sent += 1
-            sleep(.milliseconds(100))
-        }
-        return sent
-    }
-
-    static func connectAndWait(port: UInt16, until end: Instant) -> Int {
-        guard let fd = connect(port: port) else { return 0 }
-        while MonotonicClock.now() < end { sleep(.milliseconds(20)) }
-        close(fd)
-        return 1
-    }
-
-    static func closeMidFrame(port: UInt16, until end: Instant) -> Int {
-        var closed = 0
-        while MonotonicClock.now() < end {
-            if let fd = connect(port: port) {
-                if send(fd, request[..<5]) { closed += 1 }
-                close(fd)
-            }
-            sleep(.milliseconds(10))
-        }
-        return closed
-    }
-
-    static func cutAnswers(listener: Int32, until end: Instant) -> Int {
-        var cut = 0
-        var query = [UInt8](repeating: 0, count: 260)
-        while MonotonicClock.now() < end {
-            var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 50) == 1 else { continue }
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { continue }
-            var timeout = timeval(tv_sec: 1, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let n = query.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n >= 8, send(fd, [query[0], query[1], 0, 0, 0, 7, query[6], query[7], 4, 0][...]) { cut += 1 }
-            close(fd)
-        }
-        return cut
-    }
-
-    struct Reads: Sendable { var answered = 0, wrong = 0 }
-
-    /// Reads of input registers 0–1 (map version, heartbeat) every millisecond, each answer checked (paced: tests
-    /// run in parallel, and correctness, not load, is the point here; make bench-adversaries adds full speed).
-    static func readUntil(_ end: Instant, port: UInt16, expecting version: UInt16) -> Reads {
-        var reads = Reads()
-        guard let fd = connect(port: port) else { return Reads(answered: 0, wrong: 1) }
-        defer { close(fd) }
-        var q: [UInt8] = [0, 0, 0, 0, 0, 6, 1, 4, 0, 0, 0, 2]
-        var a = [UInt8](repeating: 0, count: 64)
-        var tid: UInt16 = 0
-        while MonotonicClock.now() < end {
-            tid &+= 1
-            q[0] = UInt8(tid >> 8)
-            q[1] = UInt8(tid & 0xFF)
-            guard send(fd, q[...]) else { reads.wrong += 1; break }
-            var got = 0
-            while got < 13 {
-                let n = a.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, 64 - got, 0) }
-                if n <= 0 { break }
-                got += n
-            }
-            if got == 13 && a[0] == q[0] && a[1] == q[1] && a[7] == 4 && a[8] == 4 && UInt16(a[9]) << 8 | UInt16(a[10]) == version {
-                reads.answered += 1
-                sleep(.milliseconds(1))
-            } else {
-                reads.wrong += 1
-                break
-            }
-        }
-        return reads
-    }
-}

@@ -1,5 +1,6 @@
 import EventLoop
 import Glibc
+import Harness
 
 /// A fresh directory under /tmp, removed (with the files in it) when dropped.
 final class TemporaryDirectory {
@@ -64,46 +65,7 @@ func fileMode(_ path: String) -> mode_t? {
 }
 
 /// A POSIX thread for a test's outside world (a blocking client, a concurrent reader).
-final class TestThread<Result: Sendable> {
-    /// Written once by the thread before it ends, read only after pthread_join, which orders the two.
-    private final class Outcome: @unchecked Sendable {
-        var value: Result?
-    }
-
-    private let thread: pthread_t
-    private let outcome = Outcome()
-
-    /// Starts `body` at once.
-    init(_ body: @escaping @Sendable () -> Result) {
-        let outcome = self.outcome
-        thread = startTestThread { outcome.value = body() }
-    }
-
-    /// Waits for the thread and returns its result. Call once.
-    func join() -> Result {
-        pthread_join(thread, nil)
-        return outcome.value!
-    }
-}
-
-/// The work handed to a new thread with a retain that the thread releases.
-private final class ThreadWork: @unchecked Sendable {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
-/// Starts `run` on a new POSIX thread. The corresponding C function is `pthread_create`.
-private func startTestThread(_ run: @escaping @Sendable () -> Void) -> pthread_t {
-    var thread = pthread_t()
-    let context = Unmanaged.passRetained(ThreadWork(run)).toOpaque()
-    let rc = pthread_create(&thread, nil, { raw in
-        // raw is the ThreadWork retained above; the thread takes over that retain.
-        Unmanaged<ThreadWork>.fromOpaque(raw!).takeRetainedValue().run()
-        return nil
-    }, context)
-    precondition(rc == 0, "pthread_create: \(rc)")
-    return thread
-}
+typealias TestThread = HarnessThread
 
 /// Runs `body` on its own thread while `loop` runs on this one; stops the loop when `body` returns (or after
 /// `limit`, so a broken server fails the test instead of hanging it) and returns what `body` returned.

@@ -1,8 +1,9 @@
 import Glibc
 
-/// A POSIX thread for the benchmarks' outside world (misbehaving Modbus peers, the GPIO stimulus): they block in
-/// their own sockets and sleeps, never on the agent's loop. ``join()`` waits and returns what the body returned.
-final class BenchThread<Result: Sendable> {
+/// A POSIX thread for the outside world of benchmarks and tests (misbehaving Modbus peers, a blocking client, the
+/// GPIO stimulus): they block in their own sockets and sleeps, never on the agent's loop. ``join()`` waits and
+/// returns what the body returned.
+public final class HarnessThread<Result: Sendable> {
     /// Where the thread leaves its result: written once by the thread before it ends, read only after
     /// pthread_join, which orders the two.
     private final class Outcome: @unchecked Sendable {
@@ -13,13 +14,13 @@ final class BenchThread<Result: Sendable> {
     private let outcome = Outcome()
 
     /// Starts `body` on a new thread at once.
-    init(_ body: @escaping @Sendable () -> Result) {
+    public init(_ body: @escaping @Sendable () -> Result) {
         let outcome = self.outcome
         thread = startThread { outcome.value = body() }
     }
 
     /// Waits for the thread to end and returns its result. Call once.
-    func join() -> Result {
+    public func join() -> Result {
         pthread_join(thread, nil)
         return outcome.value!
     }

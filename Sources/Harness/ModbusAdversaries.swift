@@ -1,27 +1,28 @@
 import EventLoop
 import Glibc
 
-/// The outside world of `fieldagent bench --modbus-adversaries`: Modbus peers that misbehave, a well-behaved client
-/// at full speed, and the GPIO stimulus. Each runs on its own ``BenchThread`` with plain blocking sockets, so
-/// nothing it does runs on (or is paced by) the agent's loop; each returns what it managed to do, to show it ran.
-enum ModbusAdversaries {
+/// The outside world of `fieldagent-bench modbus-adversaries` and of the adversary tests: Modbus peers that
+/// misbehave, a well-behaved client, and the GPIO stimulus. Each runs on its own ``HarnessThread`` with plain
+/// blocking sockets, so nothing it does runs on (or is paced by) the agent's loop; each returns what it managed to
+/// do, to show it ran. Never linked into `fieldagent`.
+public enum ModbusAdversaries {
     /// Read 10 holding registers at 0, unit 1 (what the trickler and the mid-frame closer send).
-    static let readHolding: [UInt8] = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10]
+    public static let readHolding: [UInt8] = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10]
 
     /// Lowers the calling thread's priority to `nice` (Linux: PRIO_PROCESS with 0 names the calling thread only).
-    static func setNice(_ nice: Int32) {
+    public static func setNice(_ nice: Int32) {
         if nice != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
     }
 
     /// Sleeps until `deadline` on the monotonic clock (threads only; the loop never sleeps).
-    static func sleep(until deadline: Instant) {
+    public static func sleep(until deadline: Instant) {
         var ts = timespec(tv_sec: Int(deadline.nanoseconds / 1_000_000_000), tv_nsec: Int(deadline.nanoseconds % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
     }
 
     /// A blocking TCP connection to 127.0.0.1:`port` with `TCP_NODELAY` and 2 s send/receive timeouts (so a
     /// stalled server ends the peer instead of hanging the benchmark); nil when the connect fails.
-    static func connect(port: UInt16) -> Int32? {
+    public static func connect(port: UInt16) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_in()
@@ -49,7 +50,7 @@ enum ModbusAdversaries {
     }
 
     /// A client sending one byte every 100 ms (a request completes every 1.2 s). Returns the bytes sent.
-    static func trickle(port: UInt16, until end: Instant) -> Int {
+    public static func trickle(port: UInt16, until end: Instant) -> Int {
         guard let fd = connect(port: port) else { return 0 }
         defer { close(fd) }
         var sent = 0
@@ -64,7 +65,7 @@ enum ModbusAdversaries {
     }
 
     /// A client that connects and never sends. Returns 1 when it was connected.
-    static func mute(port: UInt16, until end: Instant) -> Int {
+    public static func mute(port: UInt16, until end: Instant) -> Int {
         guard let fd = connect(port: port) else { return 0 }
         sleep(until: end)
         close(fd)
@@ -72,7 +73,7 @@ enum ModbusAdversaries {
     }
 
     /// Connects, sends the first 5 bytes of a request and closes, every 10 ms. Returns the connections so closed.
-    static func closeMidFrame(port: UInt16, until end: Instant) -> Int {
+    public static func closeMidFrame(port: UInt16, until end: Instant) -> Int {
         var closed = 0
         while MonotonicClock.now() < end {
             if let fd = connect(port: port) {
@@ -85,16 +86,17 @@ enum ModbusAdversaries {
     }
 
     /// What the well-behaved client got.
-    struct HammerResult: Sendable {
+    public struct HammerResult: Sendable {
         /// Correct answers.
-        var answered = 0
+        public var answered = 0
         /// Answers with a wrong transaction id, function or content, or a connection lost early.
-        var wrong = 0
+        public var wrong = 0
     }
 
-    /// A good client at full speed: back-to-back reads of input registers 0–1 (map version, heartbeat) of the
-    /// agent's map, one in flight, each answer checked (transaction id, function, byte count, `mapVersion`).
-    static func hammer(port: UInt16, mapVersion: UInt16, until end: Instant) -> HammerResult {
+    /// A good client: reads of input registers 0–1 (map version, heartbeat) of the agent's map, one in flight,
+    /// each answer checked (transaction id, function, byte count, `mapVersion`); `pause` after each answer (zero:
+    /// back to back, at full speed; tests pace it, since correctness, not load, is their point).
+    public static func hammer(port: UInt16, mapVersion: UInt16, until end: Instant, pause: Duration = .zero) -> HammerResult {
         var result = HammerResult()
         guard let fd = connect(port: port) else {
             result.wrong = 1
@@ -117,14 +119,16 @@ enum ModbusAdversaries {
             }
             let ok = got == 13 && answer[0] == request[0] && answer[1] == request[1] && answer[7] == 4 && answer[8] == 4
                 && UInt16(answer[9]) << 8 | UInt16(answer[10]) == mapVersion
-            if ok { result.answered += 1 } else { result.wrong += 1; break }
+            guard ok else { result.wrong += 1; break }
+            result.answered += 1
+            if pause > .zero { sleep(until: min(MonotonicClock.now() + pause, end)) }
         }
         return result
     }
 
     /// A Modbus TCP device that reads a request, sends half an answer and closes, for every connection to
     /// `listener` (a non-blocking listening socket). Returns the connections so closed.
-    static func halfAnswer(listener: Int32, until end: Instant) -> Int {
+    public static func halfAnswer(listener: Int32, until end: Instant) -> Int {
         var closed = 0
         var query = [UInt8](repeating: 0, count: 260)
         while MonotonicClock.now() < end {
@@ -149,7 +153,7 @@ enum ModbusAdversaries {
     /// level (1, 0, 1, …). Like a kernel timestamping an edge in its interrupt handler, the stamp is taken
     /// outside the agent's loop; the loop's side drives the mock input when it reads the record.
     /// Returns the records written.
-    static func stimulus(pipe fd: Int32, interval: Duration, from start: Instant, until end: Instant) -> Int {
+    public static func stimulus(pipe fd: Int32, interval: Duration, from start: Instant, until end: Instant) -> Int {
         sleep(until: start)
         var written = 0
         var random: UInt64 = 0x9E37_79B9_7F4A_7C15
